@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/chatbotsaas/chatbot/shared/config"
+)
+
+// env is what a run sees of the outside world, so tests run the real
+// command in-process.
+type env struct {
+	lookup func(string) (string, bool)
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// subcommand is one verb of the CLI.
+type subcommand struct {
+	name     string
+	usage    string
+	summary  string
+	detail   string
+	settings []string // the variables it reads; nil means all of them
+	run      func(ctx context.Context, e env, cfg config.Config, args []string) error
+}
+
+var (
+	httpSettings  = []string{"HTTP_ADDR", "HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT", "HTTP_IDLE_TIMEOUT", "REQUEST_TIMEOUT", "SHUTDOWN_TIMEOUT", "BODY_LIMIT", "CORS_ALLOWED_ORIGINS"}
+	storeSettings = []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "AUTO_MIGRATE", "NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "DATA_DIR"}
+	obsSettings   = []string{"LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
+	jwtSettings   = []string{"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_ISSUER", "JWT_AUDIENCE"}
+)
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+func subcommands() []subcommand {
+	return []subcommand{
+		{
+			name: "serve", usage: "serve", summary: "run the whole product in one process",
+			detail: "Starts an embedded NATS server with JetStream under DATA_DIR (unless NATS_URL is set),\n" +
+				"applies migrations (AUTO_MIGRATE), and serves the command and query APIs on HTTP_ADDR\n" +
+				"while the projectors run. SIGINT or SIGTERM stops it gracefully.",
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL"}, obsSettings, jwtSettings),
+			run:      runServe,
+		},
+		{
+			name: "command", usage: "command", summary: "run the write API alone",
+			detail: "Serves the command (write) API on HTTP_ADDR. Without NATS_URL it uses the embedded server\n" +
+				"a running `chatbotd serve` announced under DATA_DIR, or starts one itself.",
+			settings: concat(httpSettings, storeSettings, obsSettings, jwtSettings),
+			run:      runSplit(partCommand),
+		},
+		{
+			name: "query", usage: "query", summary: "run the read API alone",
+			detail: "Serves the query (read) API on HTTP_ADDR, over the read models and the Redis cache.\n" +
+				"Finds NATS as `chatbotd command` does.",
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL"}, obsSettings, jwtSettings),
+			run:      runSplit(partQuery),
+		},
+		{
+			name: "projector", usage: "projector", summary: "run the projectors alone",
+			detail: "Builds the read models from the event stream. HTTP_ADDR serves /healthz, /readyz and\n" +
+				"/metrics only. Finds NATS as `chatbotd command` does.",
+			settings: concat([]string{"HTTP_ADDR", "SHUTDOWN_TIMEOUT"}, storeSettings, obsSettings),
+			run:      runSplit(partProjector),
+		},
+		{
+			name: "migrate", usage: "migrate up | down [N|all] | version | force V",
+			summary: "apply or roll back the database migrations",
+			detail: "up applies every pending migration (creating the database if it is missing);\n" +
+				"down rolls back one migration, N of them, or all; version prints the applied version;\n" +
+				"force V records version V without running anything (to clear a failed, dirty migration).",
+			settings: []string{"DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT"},
+			run:      runMigrate,
+		},
+		{
+			name: "version", usage: "version", summary: "print the version and build information",
+			settings: []string{},
+			run:      runVersion,
+		},
+	}
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 || isHelp(args[0]) {
+		printUsage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var sub *subcommand
+	for _, s := range subcommands() {
+		if s.name == args[0] {
+			sub = &s
+			break
+		}
+	}
+	if sub == nil {
+		fmt.Fprintf(e.stderr, "chatbotd: unknown command %q (see chatbotd --help)\n", args[0])
+		return 2
+	}
+	rest := args[1:]
+	for _, a := range rest {
+		if isHelp(a) {
+			printSubUsage(e.stdout, *sub)
+			return 0
+		}
+	}
+	var cfg config.Config
+	var err error
+	if sub.settings == nil || len(sub.settings) > 0 {
+		cfg, err = config.Load(e.lookup)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "chatbotd %s: %v\n", sub.name, err)
+		return 2
+	}
+	if err := sub.run(ctx, e, cfg, rest); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(e.stderr, "chatbotd %s: %v (usage: chatbotd %s)\n", sub.name, err, sub.usage)
+			return 2
+		}
+		fmt.Fprintf(e.stderr, "chatbotd %s: %s\n", sub.name, oneLine(err.Error()))
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line itself.
+type usageError string
+
+func (u usageError) Error() string { return string(u) }
+
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "help" }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "chatbotd: the chatbot platform (event-sourced on NATS JetStream, read models in Postgres)")
+	fmt.Fprintln(w, "\nUsage: chatbotd <command> [arguments]\n\nCommands:")
+	for _, s := range subcommands() {
+		fmt.Fprintf(w, "  %-10s %s\n", s.name, s.summary)
+	}
+	fmt.Fprintln(w, "\nConfiguration comes from environment variables; `chatbotd <command> --help` lists those it reads.")
+}
+
+func printSubUsage(w io.Writer, s subcommand) {
+	fmt.Fprintf(w, "Usage: chatbotd %s\n\n%s.\n", s.usage, capitalize(s.summary))
+	if s.detail != "" {
+		fmt.Fprintf(w, "\n%s\n", s.detail)
+	}
+	if len(s.settings) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nSettings (environment variables):")
+	for _, name := range s.settings {
+		for _, st := range config.Settings {
+			if st.Name == name {
+				def := st.Default
+				if def == "" {
+					def = "(empty)"
+				}
+				fmt.Fprintf(w, "  %-22s %s\n  %-22s default: %s\n", st.Name, st.Help, "", def)
+			}
+		}
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
+	"github.com/chatbotsaas/chatbot/shared/natsx"
+	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/postgres"
+	"github.com/chatbotsaas/chatbot/shared/redisx"
+)
+
+// runtime holds the connections of one process, opened in order and
+// closed in reverse.
+type runtime struct {
+	cfg      config.Config
+	log      *slog.Logger
+	metrics  *observability.Metrics
+	pool     *pgxpool.Pool
+	embedded *natsx.Embedded
+	nc       *nats.Conn
+	redis    *redis.Client
+	flush    func()
+}
+
+// natsMode says how a process reaches NATS when NATS_URL is empty.
+type natsMode int
+
+const (
+	natsOwn    natsMode = iota // start the embedded server (serve)
+	natsShared                 // use the one a running serve announced, else start one
+)
+
+// openRuntime opens logging, Sentry, Postgres (migrating when asked), NATS
+// and Redis. Every error is one line naming what failed.
+func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mode natsMode, withRedis bool) (*runtime, error) {
+	rt := &runtime{cfg: cfg, flush: func() {}}
+	rt.log = observability.NewLogger(e.stdout, cfg.LogLevel, cfg.LogFormat).With("process", name)
+	slog.SetDefault(rt.log)
+	rt.metrics = observability.NewMetrics()
+
+	flush, err := observability.InitSentry(cfg.SentryDSN, cfg.SentryEnvironment, versionString())
+	if err != nil {
+		return nil, fmt.Errorf("SENTRY_DSN rejected: %v", err)
+	}
+	rt.flush = flush
+
+	if rt.pool, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns, cfg.AutoMigrate); err != nil {
+		rt.close()
+		return nil, err
+	}
+	if cfg.AutoMigrate {
+		if err := postgres.MigrateUp(cfg.DatabaseURL); err != nil {
+			rt.close()
+			return nil, err
+		}
+	}
+	if err := rt.openNATS(mode, name); err != nil {
+		rt.close()
+		return nil, err
+	}
+	if withRedis {
+		if rt.redis, err = redisx.Open(cfg.RedisURL); err != nil {
+			rt.close()
+			return nil, err
+		}
+		if rt.redis != nil {
+			if err := redisx.Ping(ctx, rt.redis, 2*time.Second); err != nil {
+				rt.log.Warn("Redis does not answer; running degraded until it does", "err", err)
+			}
+		}
+	}
+	return rt, nil
+}
+
+func (rt *runtime) openNATS(mode natsMode, name string) error {
+	url := rt.cfg.NATSURL
+	if url == "" && mode == natsShared {
+		url = natsx.ReadAddrFile(rt.cfg.DataDir)
+		if url != "" && !reachable(url) {
+			url = ""
+		}
+	}
+	if url == "" {
+		if err := os.MkdirAll(rt.cfg.DataDir, 0o750); err != nil {
+			return fmt.Errorf("cannot create DATA_DIR %s: %v", rt.cfg.DataDir, err)
+		}
+		emb, err := natsx.StartEmbedded(natsx.EmbeddedOptions{
+			Listen:       rt.cfg.NATSListen,
+			StoreDir:     rt.cfg.NATSStoreDir(),
+			SyncInterval: rt.cfg.NATSSyncInterval,
+			AddrFile:     filepath.Join(rt.cfg.DataDir, natsx.AddrFile),
+			Logger:       rt.log,
+		})
+		if err != nil {
+			return err
+		}
+		rt.embedded = emb
+		rt.log.Info("embedded NATS server started", "url", emb.ClientURL(), "store", rt.cfg.NATSStoreDir(), "sync", rt.cfg.NATSSyncInterval)
+	}
+	nc, err := natsx.Connect(url, rt.embedded, "chatbotd "+name, rt.log)
+	if err != nil {
+		return err
+	}
+	rt.nc = nc
+	return nil
+}
+
+// reachable tells whether a NATS server answers at url right now.
+func reachable(url string) bool {
+	nc, err := nats.Connect(url, nats.Timeout(time.Second), nats.MaxReconnects(0))
+	if err != nil {
+		return false
+	}
+	nc.Close()
+	return true
+}
+
+// checks are the readiness probes of this runtime.
+func (rt *runtime) checks() []httpx.Check {
+	js, _ := jetstream.New(rt.nc)
+	checks := []httpx.Check{
+		{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
+			return postgres.Ping(ctx, rt.pool, 2*time.Second)
+		}},
+		{Name: "nats", Critical: true, Probe: func(ctx context.Context) error {
+			if !rt.nc.IsConnected() {
+				return errors.New("not connected")
+			}
+			_, err := js.AccountInfo(ctx)
+			return err
+		}},
+	}
+	redisCheck := httpx.Check{Name: "redis"}
+	if rt.redis != nil {
+		redisCheck.Probe = func(ctx context.Context) error { return redisx.Ping(ctx, rt.redis, time.Second) }
+	}
+	return append(checks, redisCheck)
+}
+
+// close releases everything in reverse order of opening: the NATS
+// connection drains before the embedded server stops.
+func (rt *runtime) close() {
+	if rt.nc != nil {
+		if err := rt.nc.Drain(); err != nil {
+			rt.nc.Close()
+		}
+		for i := 0; i < 50 && !rt.nc.IsClosed(); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if rt.embedded != nil {
+		rt.embedded.Shutdown()
+	}
+	if rt.redis != nil {
+		_ = rt.redis.Close()
+	}
+	if rt.pool != nil {
+		rt.pool.Close()
+	}
+	rt.flush()
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/command"
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/query"
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
+)
+
+// part is one of the sides a process can run.
+type part int
+
+const (
+	partCommand part = 1 << iota
+	partQuery
+	partProjector
+	partAll = partCommand | partQuery | partProjector
+)
+
+func runServe(ctx context.Context, e env, cfg config.Config, args []string) error {
+	if len(args) > 0 {
+		return usageError("serve takes no arguments")
+	}
+	return runParts(ctx, e, cfg, "serve", partAll, natsOwn)
+}
+
+func runSplit(p part) func(context.Context, env, config.Config, []string) error {
+	names := map[part]string{partCommand: "command", partQuery: "query", partProjector: "projector"}
+	return func(ctx context.Context, e env, cfg config.Config, args []string) error {
+		if len(args) > 0 {
+			return usageError(names[p] + " takes no arguments")
+		}
+		return runParts(ctx, e, cfg, names[p], p, natsShared)
+	}
+}
+
+// runParts starts the given parts on one runtime and one HTTP server, and
+// stops them in order when ctx ends: stop accepting and drain requests,
+// stop the projectors, then close the connections and the embedded server.
+func runParts(ctx context.Context, e env, cfg config.Config, name string, parts part, mode natsMode) error {
+	started := time.Now()
+	rt, err := openRuntime(ctx, e, cfg, name, mode, parts&partQuery != 0)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+
+	srv := httpx.New(httpx.Options{
+		Title: "Chatbot Platform API", Version: versionString(),
+		BodyLimit: cfg.BodyLimit, ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout,
+		IdleTimeout: cfg.HTTPIdleTimeout, RequestTimeout: cfg.RequestTimeout,
+		Origins: httpx.NewOrigins(cfg.CORSAllowedOrigins), Metrics: rt.metrics, Logger: rt.log,
+	})
+	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
+	if parts&partCommand != 0 {
+		side := command.New(command.Deps{Pool: rt.pool, NATS: rt.nc, Logger: rt.log})
+		side.Register(srv.API)
+		defer side.Close()
+	}
+	if parts&partQuery != 0 {
+		side := query.New(query.Deps{Pool: rt.pool, NATS: rt.nc, Redis: rt.redis, Logger: rt.log})
+		side.Register(srv.API)
+		defer side.Close()
+	}
+	if parts&partProjector != 0 {
+		runner := projector.New(projector.Deps{Pool: rt.pool, NATS: rt.nc, Logger: rt.log})
+		runner.Start(context.WithoutCancel(ctx))
+		defer runner.Stop()
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (HTTP_ADDR): %v", cfg.HTTPAddr, unwrapOp(err))
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.App.Listener(ln) }()
+	rt.log.Info("ready", "addr", ln.Addr().String(), "startup_ms", time.Since(started).Milliseconds(), "version", versionString())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("HTTP server stopped: %v", err)
+	case <-ctx.Done():
+	}
+	rt.log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
+	if err := srv.App.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		rt.log.Warn("in-flight requests cut at the shutdown deadline", "err", err)
+	}
+	rt.log.Info("stopped")
+	return nil
+}
+
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Err
+	}
+	return err
+}

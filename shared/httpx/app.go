@@ -1,0 +1,116 @@
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/chatbotsaas/chatbot/shared/observability"
+)
+
+// Options configures the HTTP edge of a process.
+type Options struct {
+	Title          string
+	Version        string
+	BodyLimit      int
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	IdleTimeout    time.Duration
+	RequestTimeout time.Duration
+	Origins        *Origins
+	Metrics        Metrics
+	Logger         *slog.Logger
+}
+
+// Server is a Fiber app with the middleware chain and the huma API on it.
+// Sides register their operations on API.
+type Server struct {
+	App *fiber.App
+	API huma.API
+}
+
+// New builds the app. Handlers registered later run behind, in order:
+// request id, access log and metrics, panic recovery, secure headers, CORS
+// and body checks.
+func New(o Options) *Server {
+	app := fiber.New(fiber.Config{
+		AppName:               o.Title,
+		BodyLimit:             o.BodyLimit,
+		ReadTimeout:           o.ReadTimeout,
+		WriteTimeout:          o.WriteTimeout,
+		IdleTimeout:           o.IdleTimeout,
+		ReadBufferSize:        16 << 10, // largest header block; bigger answers 431
+		StrictRouting:         true,
+		CaseSensitive:         true,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler,
+	})
+	app.Use(requestID(o.RequestTimeout), observe(o.Metrics, o.Logger), recoverPanic(o.Metrics),
+		secureHeaders, cors(o.Origins), checkBody)
+
+	cfg := huma.DefaultConfig(o.Title, o.Version)
+	cfg.CreateHooks = nil // no $schema links injected into bodies
+	cfg.DocsPath = ""     // the reference page is served from embedded assets
+	cfg.Info.Description = "REST API of the chatbot platform. Errors are RFC 9457 problems with a stable `code`."
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT access token or cbk_ API key"},
+	}
+	limit := int64(o.BodyLimit)
+	cfg.OnAddOperation = append(cfg.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		op.MaxBodyBytes = limit
+	})
+	return &Server{App: app, API: humafiber.New(app, cfg)}
+}
+
+// errorHandler answers every error that reaches Fiber as a problem.
+func errorHandler(c *fiber.Ctx, err error) error {
+	ctx := c.UserContext()
+	if observability.RequestID(ctx) == "" {
+		// Rejected before the chain ran (body or headers too large).
+		id := newRequestID()
+		c.Set(HeaderRequestID, id)
+		ctx = observability.WithRequestID(ctx, id)
+	}
+	var p *Problem
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		p = problemFromStatus(ctx, fe.Code, routeDetail(fe.Code), nil)
+	} else {
+		p = ProblemFor(ctx, err)
+	}
+	return WriteProblem(c, p)
+}
+
+func routeDetail(status int) string {
+	switch status {
+	case fiber.StatusNotFound:
+		return "no route matches this path"
+	case fiber.StatusMethodNotAllowed:
+		return "this method is not allowed on this path"
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return "the request headers are too large"
+	case fiber.StatusRequestTimeout:
+		return "the request took too long to arrive"
+	}
+	return "the request cannot be served"
+}
+
+// WriteProblem answers p as application/problem+json.
+func WriteProblem(c *fiber.Ctx, p *Problem) error {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if p.retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.retryAfter))
+	}
+	c.Status(p.Status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.Send(body)
+}

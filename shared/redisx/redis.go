@@ -1,0 +1,34 @@
+package redisx
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Open parses url and returns a client, or nil when url is empty. A Redis
+// that does not answer at start is not fatal: the product degrades to its
+// in-process fallbacks and readiness reports it.
+func Open(url string) (*redis.Client, error) {
+	if url == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, errors.New("REDIS_URL cannot be parsed")
+	}
+	opts.DialTimeout = 2 * time.Second
+	opts.ReadTimeout = time.Second
+	opts.WriteTimeout = time.Second
+	opts.MaxRetries = 1
+	return redis.NewClient(opts), nil
+}
+
+// Ping checks that Redis answers within timeout.
+func Ping(ctx context.Context, c *redis.Client, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return c.Ping(ctx).Err()
+}
