@@ -24,13 +24,20 @@ const HeaderRequestID = "X-Request-Id"
 // it, and puts it with the request deadline into the handler context.
 func requestID(timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id := c.Get(HeaderRequestID)
+		id := strings.Clone(c.Get(HeaderRequestID)) // outlives the request buffer in reports
 		if !saneRequestID(id) {
 			id = newRequestID()
 		}
 		c.Set(HeaderRequestID, id)
 		ctx, cancel := context.WithTimeout(observability.WithRequestID(context.Background(), id), timeout)
 		defer cancel()
+		if observability.SentryEnabled() {
+			headers := map[string]string{}
+			c.Request().Header.VisitAll(func(k, v []byte) { headers[string(k)] = string(v) })
+			// Fiber's strings point into buffers reused after the request;
+			// the report is sent later.
+			ctx = observability.WithSentryRequest(ctx, strings.Clone(c.Method()), strings.Clone(c.BaseURL()+c.Path()), headers)
+		}
 		c.SetUserContext(ctx)
 		return c.Next()
 	}
@@ -75,7 +82,7 @@ func observe(metrics Metrics, log *slog.Logger) fiber.Handler {
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched" // keep unknown paths out of metric labels
 		}
-		done(c.Method(), route, status)
+		done(strings.Clone(c.Method()), route, status) // label values are kept by the registry
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError

@@ -36,14 +36,6 @@ func (p *Problem) GetStatus() int { return p.Status }
 // ContentType makes huma answer application/problem+json.
 func (p *Problem) ContentType(string) string { return "application/problem+json" }
 
-// GetHeaders adds Retry-After to 429 and 503 answers.
-func (p *Problem) GetHeaders() http.Header {
-	if p.retryAfter <= 0 {
-		return nil
-	}
-	return http.Header{"Retry-After": []string{strconv.Itoa(p.retryAfter)}}
-}
-
 var kindStatus = map[apperr.Kind]int{
 	apperr.KindInternal:         http.StatusInternalServerError,
 	apperr.KindInvalid:          http.StatusBadRequest,
@@ -185,7 +177,11 @@ func init() {
 		for _, err := range errs {
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
-				return problemFromApp(ctx, ae)
+				p := problemFromApp(ctx, ae)
+				if p.retryAfter > 0 && hctx != nil {
+					hctx.SetHeader("Retry-After", strconv.Itoa(p.retryAfter))
+				}
+				return p
 			}
 		}
 		return problemFromStatus(ctx, status, msg, errs)

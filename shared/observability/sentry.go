@@ -34,10 +34,8 @@ func InitSentry(dsn, environment, release string) (flush func(), err error) {
 func scrub(event *sentry.Event, _ *sentry.EventHint) *sentry.Event {
 	if req := event.Request; req != nil {
 		for name := range req.Headers {
-			for _, s := range scrubbedHeaders {
-				if strings.EqualFold(name, s) {
-					req.Headers[name] = "[scrubbed]"
-				}
+			if isScrubbed(name) {
+				req.Headers[name] = "[scrubbed]"
 			}
 		}
 		req.Cookies = ""
@@ -48,10 +46,42 @@ func scrub(event *sentry.Event, _ *sentry.EventHint) *sentry.Event {
 	return event
 }
 
+// SentryEnabled reports whether error reporting is on.
+func SentryEnabled() bool { return sentry.CurrentHub().Client() != nil }
+
+// WithSentryRequest returns ctx carrying a Sentry hub whose scope describes
+// the request. Credential headers are left out here and again in scrub.
+func WithSentryRequest(ctx context.Context, method, url string, headers map[string]string) context.Context {
+	for name := range headers {
+		if isScrubbed(name) {
+			delete(headers, name)
+		}
+	}
+	hub := sentry.CurrentHub().Clone()
+	hub.Scope().SetContext("request", sentry.Context{"method": method, "url": url})
+	hub.Scope().AddEventProcessor(func(e *sentry.Event, _ *sentry.EventHint) *sentry.Event {
+		e.Request = &sentry.Request{Method: method, URL: url, Headers: headers}
+		return e
+	})
+	return sentry.SetHubOnContext(ctx, hub)
+}
+
+func isScrubbed(name string) bool {
+	for _, s := range scrubbedHeaders {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // ReportError sends err to Sentry with the request id as a tag, if
 // reporting is on.
 func ReportError(ctx context.Context, err error, tags map[string]string) {
-	hub := sentry.CurrentHub()
+	hub := sentry.GetHubFromContext(ctx)
+	if hub == nil {
+		hub = sentry.CurrentHub()
+	}
 	if hub.Client() == nil {
 		return
 	}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as chatbotd, so tests can run the real
+// process and signal it.
+func TestMain(m *testing.M) {
+	if os.Getenv("CHATBOTD_AS_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer collects output written from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// process is chatbotd run in-process with its own settings.
+type process struct {
+	settings map[string]string
+	stdout   syncBuffer
+	stderr   syncBuffer
+	cancel   context.CancelFunc
+	exit     chan int
+}
+
+func (p *process) env() env {
+	return env{
+		lookup: func(k string) (string, bool) { v, ok := p.settings[k]; return v, ok },
+		stdout: &p.stdout, stderr: &p.stderr,
+	}
+}
+
+// start runs chatbotd with args until stop.
+func start(t *testing.T, settings map[string]string, args ...string) *process {
+	t.Helper()
+	p := &process{settings: settings, exit: make(chan int, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go func() { p.exit <- run(ctx, args, p.env()) }()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop cancels the run as SIGINT would and returns its exit code.
+func (p *process) stop(t *testing.T) int {
+	t.Helper()
+	p.cancel()
+	select {
+	case code := <-p.exit:
+		p.exit <- code
+		return code
+	case <-time.After(20 * time.Second):
+		t.Fatalf("chatbotd did not stop within 20s; output:\n%s", p.stdout.String())
+		return -1
+	}
+}
+
+// runOnce runs a command that ends by itself.
+func runOnce(settings map[string]string, args ...string) (code int, stdout, stderr string) {
+	p := &process{settings: settings}
+	code = run(context.Background(), args, p.env())
+	return code, p.stdout.String(), p.stderr.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// settingsFor runs on databaseURL with a free HTTP port, an embedded NATS
+// server on a random port and a private DATA_DIR.
+func settingsFor(t *testing.T, databaseURL string) map[string]string {
+	return map[string]string{
+		"DATABASE_URL": databaseURL,
+		"HTTP_ADDR":    freeAddr(t),
+		"NATS_LISTEN":  "127.0.0.1:0",
+		"DATA_DIR":     t.TempDir(),
+		"LOG_LEVEL":    "warn",
+	}
+}
+
+type readiness struct {
+	Status     string `json:"status"`
+	Components map[string]struct {
+		Status string `json:"status"`
+	} `json:"components"`
+}
+
+func getReady(base string) (int, readiness) {
+	var r readiness
+	res, err := http.Get(base + "/readyz")
+	if err != nil {
+		return 0, r
+	}
+	defer res.Body.Close()
+	_ = json.NewDecoder(res.Body).Decode(&r)
+	return res.StatusCode, r
+}
+
+// waitReady polls /readyz until it answers want or the time runs out.
+func waitReady(t *testing.T, base string, want int, within time.Duration) readiness {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		code, r := getReady(base)
+		if code == want {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %+v, want %d within %v", code, r, want, within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
