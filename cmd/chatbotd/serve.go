@@ -59,6 +59,9 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		Origins: httpx.NewOrigins(cfg.CORSAllowedOrigins), Metrics: rt.metrics, Logger: rt.log,
 	})
 	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
+	if parts&(partCommand|partQuery) != 0 {
+		httpx.RegisterDocs(srv)
+	}
 	if parts&partCommand != 0 {
 		side := command.New(command.Deps{Pool: rt.pool, NATS: rt.nc, Logger: rt.log})
 		side.Register(srv.API)

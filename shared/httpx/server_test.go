@@ -350,3 +350,32 @@ func TestOpenAPIAndMetrics(t *testing.T) {
 		t.Errorf("metrics: %d %.500s", m.status, m.body)
 	}
 }
+
+func TestDocsPageWorksOffline(t *testing.T) {
+	metrics := observability.NewMetrics()
+	srv := httpx.New(httpx.Options{Title: "t", Version: "t", BodyLimit: 1 << 20, ReadTimeout: time.Second,
+		WriteTimeout: time.Second, IdleTimeout: time.Second, RequestTimeout: time.Second,
+		Origins: httpx.NewOrigins(nil), Metrics: metrics, Logger: observability.NewLogger(io.Discard, "error", "text")})
+	httpx.RegisterDocs(srv)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.App.Listener(ln) }()
+	defer func() { _ = srv.App.Shutdown() }()
+	base := "http://" + ln.Addr().String()
+
+	page := do(t, "GET", base+"/docs", "", nil)
+	if page.status != 200 || !strings.Contains(page.body, "/docs/assets/web-components.min.js") || strings.Contains(page.body, "https://") {
+		t.Fatalf("docs page: %d %.300s", page.status, page.body)
+	}
+	if !strings.Contains(page.header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("CSP = %q", page.header.Get("Content-Security-Policy"))
+	}
+	for _, asset := range []string{"web-components.min.js", "styles.min.css"} {
+		a := do(t, "GET", base+"/docs/assets/"+asset, "", nil)
+		if a.status != 200 || len(a.body) < 10000 {
+			t.Errorf("%s: %d, %d bytes", asset, a.status, len(a.body))
+		}
+	}
+}

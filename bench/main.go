@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Result is one scenario measured against its ceiling.
+type Result struct {
+	Name    string  `json:"name"`
+	Ceiling string  `json:"ceiling"`
+	Target  float64 `json:"target_ratio" doc:"the ratio PERFORMANCE.md asks for"`
+	Ratio   float64 `json:"ratio"`
+	Load    Load    `json:"load"`
+	Base    Load    `json:"ceiling_load"`
+	Note    string  `json:"note,omitempty"`
+}
+
+// Report is what a run writes.
+type Report struct {
+	When      time.Time `json:"when"`
+	Commit    string    `json:"commit"`
+	Machine   Machine   `json:"machine"`
+	Duration  string    `json:"duration_per_run"`
+	Workers   int       `json:"workers"`
+	Scenarios []Result  `json:"scenarios"`
+}
+
+// Machine describes where the figures were taken.
+type Machine struct {
+	Cores     int    `json:"cores"`
+	CPU       string `json:"cpu"`
+	GoVersion string `json:"go"`
+}
+
+// scenario measures one thing and its ceiling.
+type scenario struct {
+	name string
+	run  func(cfg runConfig) (Result, error)
+}
+
+type runConfig struct {
+	duration time.Duration
+	workers  int
+}
+
+var scenarios = []scenario{
+	{"http_edge", benchHTTPEdge},
+}
+
+func main() {
+	out := flag.String("out", "bench/results/latest.json", "where to write the JSON results")
+	md := flag.String("md", "BENCHMARKS.md", "where to write the markdown table")
+	d := flag.Duration("duration", 5*time.Second, "length of each measured run")
+	workers := flag.Int("workers", 64, "closed-loop workers")
+	only := flag.String("only", "", "run only scenarios whose name contains this")
+	flag.Parse()
+
+	rep := Report{When: time.Now().UTC(), Commit: commit(), Machine: machine(), Duration: d.String(), Workers: *workers}
+	for _, s := range scenarios {
+		if *only != "" && !strings.Contains(s.name, *only) {
+			continue
+		}
+		log.Printf("scenario %s", s.name)
+		r, err := s.run(runConfig{duration: *d, workers: *workers})
+		if err != nil {
+			log.Fatalf("scenario %s: %v", s.name, err)
+		}
+		log.Printf("  %s: %.0f/s (ceiling %.0f/s) ratio %.2f, target %.2f", r.Name, r.Load.Rate, r.Base.Rate, r.Ratio, r.Target)
+		rep.Scenarios = append(rep.Scenarios, r)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		log.Fatal(err)
+	}
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*md, []byte(markdown(rep)), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func markdown(r Report) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\nWritten by `make bench`; every figure is a ratio to a ceiling measured in the same run on the same machine.\n\n")
+	fmt.Fprintf(&b, "- when: %s, commit %s\n- machine: %d cores, %s, %s\n- closed loop: %d workers, %s per run, loopback\n\n",
+		r.When.Format(time.RFC3339), r.Commit, r.Machine.Cores, r.Machine.CPU, r.Machine.GoVersion, r.Workers, r.Duration)
+	b.WriteString("| scenario | rate/s | p50 ms | p99 ms | p99.9 ms | ceiling | ceiling rate/s | ratio | target |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Scenarios {
+		verdict := "✓"
+		if s.Ratio < s.Target {
+			verdict = "✗"
+		}
+		fmt.Fprintf(&b, "| %s | %.0f | %.2f | %.2f | %.2f | %s | %.0f | %.2f %s | ≥ %.2f |\n",
+			s.Name, s.Load.Rate, s.Load.P50ms, s.Load.P99ms, s.Load.P999ms, s.Ceiling, s.Base.Rate, s.Ratio, verdict, s.Target)
+	}
+	for _, s := range r.Scenarios {
+		if s.Note != "" {
+			fmt.Fprintf(&b, "\n- %s: %s", s.Name, s.Note)
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func machine() Machine {
+	m := Machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version(), CPU: "unknown"}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				if _, v, ok := strings.Cut(line, ":"); ok {
+					m.CPU = strings.TrimSpace(v)
+				}
+				break
+			}
+		}
+	}
+	return m
+}
