@@ -16,13 +16,18 @@ type NATS struct {
 	URL    string
 }
 
-// StartNATS starts a server for one test; it stops when the test ends.
-func StartNATS(tb testing.TB) *NATS {
+// StartNATS starts a server that syncs every write to disk, as the
+// product does by default; it stops when the test ends.
+func StartNATS(tb testing.TB) *NATS { return StartNATSWithSync(tb, "always") }
+
+// StartNATSWithSync starts a server with another fsync policy, for tests
+// that write far more than a user would.
+func StartNATSWithSync(tb testing.TB, sync string) *NATS {
 	tb.Helper()
 	emb, err := natsx.StartEmbedded(natsx.EmbeddedOptions{
 		Listen:       "127.0.0.1:0",
 		StoreDir:     tb.TempDir(),
-		SyncInterval: "always",
+		SyncInterval: sync,
 	})
 	if err != nil {
 		tb.Fatalf("start embedded NATS: %v", err)

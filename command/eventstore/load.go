@@ -1,0 +1,114 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// replayBatch is how many events one direct-get request returns.
+const replayBatch = 500
+
+// Load folds the aggregate's history into agg. It starts from the newest
+// state it has (in memory, else a snapshot) and reads only the events after
+// it, so a long history costs no more than a short one once it has been
+// loaded or snapshotted.
+func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error) {
+	if err := ref.check(); err != nil {
+		return Loaded{}, err
+	}
+	lastSeq, err := s.lastSeq(ctx, ref)
+	if err != nil {
+		return Loaded{}, err
+	}
+	if lastSeq == 0 {
+		return Loaded{}, nil
+	}
+	snapVersion := snapshotVersion(agg)
+	base, ok := s.cache.get(ref.key())
+	if !ok || base.SnapshotVersion != snapVersion || base.Seq > lastSeq {
+		base = s.readSnapshot(ctx, ref, snapVersion, lastSeq)
+	}
+	if base.Seq > 0 {
+		if err := json.Unmarshal(base.State, agg); err != nil {
+			base = snapshot{} // unreadable: replay from the start
+		}
+	}
+	loaded := Loaded{Seq: base.Seq, Version: base.Version}
+	replayed := 0
+	for loaded.Seq < lastSeq {
+		n, err := s.replay(ctx, ref, agg, &loaded, lastSeq)
+		if err != nil {
+			return Loaded{}, err
+		}
+		if n == 0 {
+			return Loaded{}, fmt.Errorf("load %s: history ends at %d, before its last event %d", ref, loaded.Seq, lastSeq)
+		}
+		replayed += n
+	}
+	loaded.Replayed = replayed
+	s.opts.Metrics.loaded(ref.Type, replayed)
+	if replayed > 0 {
+		s.remember(ctx, ref, agg, loaded, snapVersion, replayed >= int(s.opts.SnapshotEvery))
+	}
+	return loaded, nil
+}
+
+// lastSeq is the stream sequence of the aggregate's newest event, 0 if none.
+func (s *Store) lastSeq(ctx context.Context, ref Ref) (uint64, error) {
+	msg, err := s.stream.GetLastMsgForSubject(ctx, ref.Filter())
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load %s: %w", ref, err)
+	}
+	return msg.Sequence, nil
+}
+
+// replay applies up to one batch of the aggregate's events after
+// loaded.Seq and at most lastSeq, and returns how many it applied.
+func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64) (int, error) {
+	msgs, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, replayBatch,
+		jetstreamext.GetBatchSeq(loaded.Seq+1), jetstreamext.GetBatchSubject(ref.Filter()))
+	if err != nil {
+		return 0, fmt.Errorf("load %s: %w", ref, err)
+	}
+	n := 0
+	for msg, err := range msgs {
+		if errors.Is(err, jetstreamext.ErrNoMessages) {
+			break
+		}
+		if err != nil {
+			return n, fmt.Errorf("load %s: %w", ref, err)
+		}
+		if msg.Sequence > lastSeq {
+			break
+		}
+		env, err := events.Unmarshal(msg.Data, msg.Sequence)
+		if err != nil {
+			return n, err
+		}
+		data, err := s.reg.Decode(&env)
+		if err != nil {
+			return n, fmt.Errorf("load %s: %w", ref, err)
+		}
+		agg.Apply(env, data)
+		loaded.Seq, loaded.Version = msg.Sequence, env.AggregateVersion
+		n++
+	}
+	return n, nil
+}
+
+func snapshotVersion(agg Aggregate) int {
+	if v, ok := agg.(SnapshotVersioner); ok {
+		return v.SnapshotVersion()
+	}
+	return 1
+}

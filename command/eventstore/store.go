@@ -1,0 +1,203 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/observability"
+)
+
+// ErrConflict means another writer appended to the aggregate since it was
+// loaded: load again and decide again.
+var ErrConflict = errors.New("aggregate changed since it was loaded")
+
+// Options configures a Store.
+type Options struct {
+	Registry      *events.Registry // default events.Default
+	Replicas      int              // stream and bucket replicas; default 1
+	SnapshotEvery int64            // events between snapshots; default 100
+	CacheSize     int              // aggregates kept in memory; default 10,000
+	MaxAttempts   int              // decisions per Update before version_conflict; default 8
+	Now           func() time.Time // the clock stamped on events
+	Metrics       *Metrics         // optional
+	Logger        *slog.Logger
+}
+
+// Store reads and appends events of aggregates.
+type Store struct {
+	js        jetstream.JetStream
+	stream    jetstream.Stream
+	snapshots jetstream.KeyValue
+	unique    jetstream.KeyValue
+	reg       *events.Registry
+	cache     *stateCache
+	opts      Options
+}
+
+// Bucket names.
+const (
+	SnapshotBucket = "SNAPSHOTS"
+	UniqueBucket   = "UNIQUE"
+)
+
+// Open makes sure the stream and buckets exist and returns a store.
+func Open(ctx context.Context, js jetstream.JetStream, o Options) (*Store, error) {
+	if o.Registry == nil {
+		o.Registry = events.Default
+	}
+	if o.SnapshotEvery <= 0 {
+		o.SnapshotEvery = 100
+	}
+	if o.CacheSize <= 0 {
+		o.CacheSize = 10_000
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	stream, err := events.EnsureStream(ctx, js, o.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	replicas := max(o.Replicas, 1)
+	snaps, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: SnapshotBucket, Description: "aggregate snapshots: state and the stream sequence it includes",
+		History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", SnapshotBucket, err)
+	}
+	unique, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: UniqueBucket, Description: "reservations of unique values (hashed), owned by an aggregate",
+		History: 1, Storage: jetstream.FileStorage, Replicas: replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", UniqueBucket, err)
+	}
+	return &Store{js: js, stream: stream, snapshots: snaps, unique: unique, reg: o.Registry,
+		cache: newStateCache(o.CacheSize), opts: o}, nil
+}
+
+// Registry is the registry events are decoded with.
+func (s *Store) Registry() *events.Registry { return s.reg }
+
+// Append stores evs for the aggregate if its last event is still at
+// expected.Seq; several events go in as one atomic batch. It returns
+// ErrConflict when another writer got there first.
+func (s *Store) Append(ctx context.Context, ref Ref, expected Loaded, evs ...events.Event) (Appended, error) {
+	if len(evs) == 0 {
+		return Appended{Position: expected.Seq}, nil
+	}
+	if err := ref.check(); err != nil {
+		return Appended{}, err
+	}
+	envs, msgs, err := s.envelopes(ctx, ref, expected, evs)
+	if err != nil {
+		return Appended{}, err
+	}
+	start := time.Now()
+	var last uint64
+	if len(msgs) == 1 {
+		ack, perr := s.js.PublishMsg(ctx, msgs[0])
+		if perr == nil {
+			last = ack.Sequence
+		}
+		err = perr
+	} else {
+		ack, perr := jetstreamext.PublishMsgBatch(ctx, s.js, msgs)
+		if perr == nil {
+			last = ack.Sequence
+		}
+		err = perr
+	}
+	if err != nil {
+		if isConflict(err) {
+			s.opts.Metrics.conflict(ref.Type)
+			s.cache.drop(ref.key())
+			return Appended{}, ErrConflict
+		}
+		return Appended{}, fmt.Errorf("append to %s: %w", ref, err)
+	}
+	for i := range envs {
+		envs[i].Position = last - uint64(len(envs)-1-i)
+	}
+	s.opts.Metrics.appended(envs, time.Since(start))
+	return Appended{Position: last, Envelopes: envs}, nil
+}
+
+// envelopes wraps evs with their metadata and builds their messages; only
+// the first carries the concurrency check (a batch allows no more).
+func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []events.Event) ([]events.Envelope, []*nats.Msg, error) {
+	actor := events.ActorFrom(ctx)
+	correlation := events.CorrelationFrom(ctx)
+	if correlation == "" {
+		correlation = observability.RequestID(ctx)
+	}
+	causation := events.CausationFrom(ctx)
+	now := s.opts.Now().UTC()
+	envs := make([]events.Envelope, len(evs))
+	msgs := make([]*nats.Msg, len(evs))
+	for i, ev := range evs {
+		version := s.reg.Version(ev.Type)
+		if version == 0 {
+			return nil, nil, fmt.Errorf("event type %q is not registered", ev.Type)
+		}
+		data, err := json.Marshal(ev.Data)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode %s: %w", ev.Type, err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, nil, err
+		}
+		envs[i] = events.Envelope{
+			ID: id.String(), Type: ev.Type, Version: version, OccurredAt: now,
+			TenantID: ref.Tenant, AggregateType: ref.Type, AggregateID: ref.ID,
+			AggregateVersion: expected.Version + int64(i) + 1,
+			Actor:            actor, CorrelationID: correlation, CausationID: causation, Data: data,
+		}
+		body, err := envs[i].Marshal()
+		if err != nil {
+			return nil, nil, err
+		}
+		msg := nats.NewMsg(envs[i].Subject())
+		msg.Data = body
+		msg.Header.Set(jetstream.MsgIDHeader, envs[i].ID)
+		if i == 0 {
+			msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected.Seq, 10))
+			msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, ref.Filter())
+		}
+		msgs[i] = msg
+	}
+	return envs, msgs, nil
+}
+
+func isConflict(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	}
+	var jsErr jetstream.JetStreamError
+	if errors.As(err, &jsErr) && jsErr.APIError() != nil {
+		code := jsErr.APIError().ErrorCode
+		return code == jetstream.JSErrCodeStreamWrongLastSequence || code == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+	}
+	return false
+}

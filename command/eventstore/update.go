@@ -1,0 +1,84 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+)
+
+// Decision looks at an aggregate's state and returns the events that
+// should happen, or an error that refuses the command.
+type Decision[A Aggregate] func(agg A) ([]events.Event, error)
+
+// ErrVersionConflict is what a command answers when its aggregate kept
+// changing under it: 409 version_conflict.
+var ErrVersionConflict = apperr.New(apperr.KindConflict, "version_conflict",
+	"the object changed while the request was processed; retry it")
+
+// Update loads the aggregate, decides, and appends what was decided. When
+// another writer got in between, it loads and decides again, a bounded
+// number of times, then answers ErrVersionConflict. A decision that returns
+// no events appends nothing; the result's Position is then the aggregate's
+// current position.
+func Update[T any, A interface {
+	*T
+	Aggregate
+}](ctx context.Context, s *Store, ref Ref, decide Decision[A]) (Appended, error) {
+	for attempt := 1; ; attempt++ {
+		agg := A(new(T))
+		loaded, err := s.Load(ctx, ref, agg)
+		if err != nil {
+			return Appended{}, err
+		}
+		evs, err := decide(agg)
+		if err != nil {
+			return Appended{}, err
+		}
+		if len(evs) == 0 {
+			return Appended{Position: loaded.Seq}, nil
+		}
+		res, err := s.Append(ctx, ref, loaded, evs...)
+		if errors.Is(err, ErrConflict) {
+			if attempt >= s.opts.MaxAttempts {
+				return Appended{}, ErrVersionConflict
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return Appended{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return Appended{}, err
+		}
+		for _, env := range res.Envelopes {
+			data, derr := s.reg.Decode(&env)
+			if derr != nil {
+				return res, nil // stored; the next load replays it
+			}
+			agg.Apply(env, data)
+		}
+		at := Loaded{Seq: res.Position, Version: loaded.Version + int64(len(res.Envelopes))}
+		due := at.Version/s.opts.SnapshotEvery > loaded.Version/s.opts.SnapshotEvery
+		s.remember(ctx, ref, agg, at, snapshotVersion(agg), due)
+		return res, nil
+	}
+}
+
+// backoff waits a little, more after each conflict, with jitter so that
+// racing writers spread out.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(attempt*attempt) * time.Millisecond
+	d += time.Duration(rand.Int64N(int64(d) + 1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
