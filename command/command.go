@@ -5,13 +5,14 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
+
+	"github.com/chatbotsaas/chatbot/command/eventstore"
 )
 
-// Deps are the connections the write side runs on.
+// Deps are what the write side runs on.
 type Deps struct {
 	Pool   *pgxpool.Pool
-	NATS   *nats.Conn
+	Store  *eventstore.Store
 	Logger *slog.Logger
 }
 

@@ -2,44 +2,142 @@ package projector
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
 )
+
+// Options tunes a runner; zero values take the defaults.
+type Options struct {
+	BatchSize   int           // events fetched and committed together; default 500
+	MaxAttempts int           // tries of a failing event before it is dead-lettered; default 5
+	RetryDelay  time.Duration // first wait after a failure, doubling; default 100ms
+	FetchWait   time.Duration // longest wait for new events; default 1s
+	StandbyPoll time.Duration // how often a standby tries to take over; default 1s
+	Replicas    int           // of the EVENTS stream; default 1
+
+	// afterCommit, in tests, runs between a batch's commit and its ack.
+	afterCommit func(projection string, lastSeq uint64)
+}
 
 // Deps are the connections projections run on.
 type Deps struct {
-	Pool   *pgxpool.Pool
-	NATS   *nats.Conn
-	Logger *slog.Logger
+	Pool     *pgxpool.Pool
+	JS       jetstream.JetStream
+	Registry *events.Registry
+	Logger   *slog.Logger
+	Metrics  *Metrics
 }
 
-// Runner runs the registered projections until stopped.
+// Runner runs projections, each as the one active consumer of its name
+// across every process (a Postgres advisory lock elects it); the others
+// stand by and take over when it goes.
 type Runner struct {
-	deps   Deps
+	deps        Deps
+	opts        Options
+	projections []Projection
+
 	cancel context.CancelFunc
-	done   chan struct{}
+	wg     sync.WaitGroup
 }
 
-// New builds a runner.
-func New(d Deps) *Runner { return &Runner{deps: d} }
+// New builds a runner for projections.
+func New(d Deps, projections []Projection, o Options) *Runner {
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.RetryDelay <= 0 {
+		o.RetryDelay = 100 * time.Millisecond
+	}
+	if o.FetchWait <= 0 {
+		o.FetchWait = time.Second
+	}
+	if o.StandbyPoll <= 0 {
+		o.StandbyPoll = time.Second
+	}
+	if d.Registry == nil {
+		d.Registry = events.Default
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Runner{deps: d, opts: o, projections: projections}
+}
 
-// Start runs the projections in the background.
-func (r *Runner) Start(ctx context.Context) {
+// Start makes sure the stream exists and runs every projection in the
+// background until Stop.
+func (r *Runner) Start(ctx context.Context) error {
+	if _, err := events.EnsureStream(ctx, r.deps.JS, r.opts.Replicas); err != nil {
+		return err
+	}
 	ctx, r.cancel = context.WithCancel(ctx)
-	r.done = make(chan struct{})
+	r.wg.Add(1)
 	go func() {
-		defer close(r.done)
-		<-ctx.Done()
+		defer r.wg.Done()
+		r.reportLag(ctx)
 	}()
+	for _, p := range r.projections {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.run(ctx, p)
+		}()
+	}
+	return nil
 }
 
-// Stop stops every projection and waits for its last batch to finish.
+// Stop stops every projection after its current batch and waits.
 func (r *Runner) Stop() {
 	if r.cancel == nil {
 		return
 	}
 	r.cancel()
-	<-r.done
+	r.wg.Wait()
+}
+
+// run keeps one projection going: as leader while it holds the lock, as
+// standby otherwise, restarting after failures.
+func (r *Runner) run(ctx context.Context, p Projection) {
+	log := r.deps.Logger.With("projection", p.Name)
+	for ctx.Err() == nil {
+		err := r.lead(ctx, p, log)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, errNotLeader) {
+			log.Warn("projection stopped; restarting", "err", err)
+		}
+		sleep(ctx, r.opts.StandbyPoll)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// reportLag keeps the lag gauge of each projection current.
+func (r *Runner) reportLag(ctx context.Context) {
+	progress := NewProgress(r.deps.Pool, r.deps.JS, r.projections)
+	for ctx.Err() == nil {
+		if statuses, err := progress.Statuses(ctx); err == nil {
+			for _, s := range statuses {
+				r.deps.Metrics.setLag(s.Name, s.Lag)
+			}
+		}
+		sleep(ctx, 2*time.Second)
+	}
 }

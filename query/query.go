@@ -1,20 +1,24 @@
 package query
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatbotsaas/chatbot/projector"
 )
 
-// Deps are the connections the read side runs on. Redis may be nil.
+// Deps are what the read side runs on. Redis may be nil.
 type Deps struct {
-	Pool   *pgxpool.Pool
-	NATS   *nats.Conn
-	Redis  *redis.Client
-	Logger *slog.Logger
+	Pool     *pgxpool.Pool
+	Redis    *redis.Client
+	Progress *projector.Progress
+	ReadWait time.Duration // bound of X-Min-Position waits
+	Logger   *slog.Logger
 }
 
 // Side is the read side of one process.
@@ -28,3 +32,15 @@ func (s *Side) Register(api huma.API) {}
 
 // Close stops what the side started.
 func (s *Side) Close() {}
+
+// MinPosition is embedded in the input of every read: a client that sends
+// the X-Event-Position its write returned never reads older state.
+type MinPosition struct {
+	MinPosition uint64 `header:"X-Min-Position" doc:"answer only once the data reflects this stream position (waits up to READ_WAIT_TIMEOUT, then 503 projection_lagging)"`
+}
+
+// Await waits until the projections a read uses reflect min, or answers
+// 503 projection_lagging with Retry-After.
+func (s *Side) Await(ctx context.Context, min MinPosition, projections ...string) error {
+	return s.deps.Progress.Wait(ctx, min.MinPosition, s.deps.ReadWait, projections...)
+}

@@ -30,7 +30,7 @@ type subcommand struct {
 
 var (
 	httpSettings  = []string{"HTTP_ADDR", "HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT", "HTTP_IDLE_TIMEOUT", "REQUEST_TIMEOUT", "SHUTDOWN_TIMEOUT", "BODY_LIMIT", "CORS_ALLOWED_ORIGINS"}
-	storeSettings = []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "AUTO_MIGRATE", "NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "DATA_DIR"}
+	storeSettings = []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "AUTO_MIGRATE", "NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "NATS_REPLICAS", "DATA_DIR"}
 	obsSettings   = []string{"LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
 	jwtSettings   = []string{"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_ISSUER", "JWT_AUDIENCE"}
 )
@@ -50,7 +50,7 @@ func subcommands() []subcommand {
 			detail: "Starts an embedded NATS server with JetStream under DATA_DIR (unless NATS_URL is set),\n" +
 				"applies migrations (AUTO_MIGRATE), and serves the command and query APIs on HTTP_ADDR\n" +
 				"while the projectors run. SIGINT or SIGTERM stops it gracefully.",
-			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL"}, obsSettings, jwtSettings),
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL", "READ_WAIT_TIMEOUT"}, obsSettings, jwtSettings),
 			run:      runServe,
 		},
 		{
@@ -64,7 +64,7 @@ func subcommands() []subcommand {
 			name: "query", usage: "query", summary: "run the read API alone",
 			detail: "Serves the query (read) API on HTTP_ADDR, over the read models and the Redis cache.\n" +
 				"Finds NATS as `chatbotd command` does.",
-			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL"}, obsSettings, jwtSettings),
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL", "READ_WAIT_TIMEOUT"}, obsSettings, jwtSettings),
 			run:      runSplit(partQuery),
 		},
 		{

@@ -31,6 +31,7 @@ type runtime struct {
 	pool     *pgxpool.Pool
 	embedded *natsx.Embedded
 	nc       *nats.Conn
+	js       jetstream.JetStream
 	redis    *redis.Client
 	flush    func()
 }
@@ -115,6 +116,9 @@ func (rt *runtime) openNATS(mode natsMode, name string) error {
 		return err
 	}
 	rt.nc = nc
+	if rt.js, err = jetstream.New(nc); err != nil {
+		return fmt.Errorf("JetStream: %v", err)
+	}
 	return nil
 }
 
@@ -130,7 +134,7 @@ func reachable(url string) bool {
 
 // checks are the readiness probes of this runtime.
 func (rt *runtime) checks() []httpx.Check {
-	js, _ := jetstream.New(rt.nc)
+	js := rt.js
 	checks := []httpx.Check{
 		{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
 			return postgres.Ping(ctx, rt.pool, 2*time.Second)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chatbotsaas/chatbot/command"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/query"
 	"github.com/chatbotsaas/chatbot/shared/config"
@@ -63,18 +65,32 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		httpx.RegisterDocs(srv)
 	}
 	if parts&partCommand != 0 {
-		side := command.New(command.Deps{Pool: rt.pool, NATS: rt.nc, Logger: rt.log})
+		store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
+			Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log,
+		})
+		if err != nil {
+			return err
+		}
+		side := command.New(command.Deps{Pool: rt.pool, Store: store, Logger: rt.log})
 		side.Register(srv.API)
 		defer side.Close()
 	}
 	if parts&partQuery != 0 {
-		side := query.New(query.Deps{Pool: rt.pool, NATS: rt.nc, Redis: rt.redis, Logger: rt.log})
+		side := query.New(query.Deps{
+			Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout,
+			Progress: projector.NewProgress(rt.pool, rt.js, projector.All()),
+		})
 		side.Register(srv.API)
 		defer side.Close()
 	}
 	if parts&partProjector != 0 {
-		runner := projector.New(projector.Deps{Pool: rt.pool, NATS: rt.nc, Logger: rt.log})
-		runner.Start(context.WithoutCancel(ctx))
+		runner := projector.New(projector.Deps{
+			Pool: rt.pool, JS: rt.js, Registry: events.Default, Logger: rt.log,
+			Metrics: projector.NewMetrics(rt.metrics.Registry),
+		}, projector.All(), projector.Options{Replicas: cfg.NATSReplicas})
+		if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
 		defer runner.Stop()
 	}
 

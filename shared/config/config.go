@@ -30,9 +30,12 @@ type Config struct {
 	NATSURL          string // empty: use the embedded server
 	NATSListen       string // client address of the embedded server
 	NATSSyncInterval string // "always" or a Go duration
+	NATSReplicas     int    // replicas of the stream and buckets
 	DataDir          string
 
 	RedisURL string // empty: no Redis
+
+	ReadWaitTimeout time.Duration // bound of X-Min-Position waits
 
 	LogLevel  string
 	LogFormat string
@@ -70,6 +73,8 @@ var Settings = []Setting{
 	{"NATS_URL", "", "NATS server URL(s); empty runs an embedded server with JetStream under DATA_DIR"},
 	{"NATS_LISTEN", "127.0.0.1:4223", "client address of the embedded NATS server (port 0 picks a free one)"},
 	{"NATS_SYNC_INTERVAL", "always", "embedded JetStream fsync policy: always, or an interval such as 2m"},
+	{"NATS_REPLICAS", "1", "replicas of the EVENTS stream and the KV buckets (3 on a NATS cluster)"},
+	{"READ_WAIT_TIMEOUT", "2s", "longest wait of a read with X-Min-Position before 503 projection_lagging"},
 	{"DATA_DIR", "./data", "directory for the embedded JetStream store and generated dev keys"},
 	{"REDIS_URL", "", "Redis URL for the query cache and rate limits; empty runs without Redis"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -112,8 +117,10 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		NATSURL:            r.natsURL("NATS_URL"),
 		NATSListen:         r.addr("NATS_LISTEN"),
 		NATSSyncInterval:   r.syncInterval("NATS_SYNC_INTERVAL"),
+		NATSReplicas:       r.intRange("NATS_REPLICAS", 1, 5),
 		DataDir:            r.nonEmpty("DATA_DIR"),
 		RedisURL:           r.redisURL("REDIS_URL"),
+		ReadWaitTimeout:    r.duration("READ_WAIT_TIMEOUT"),
 		LogLevel:           r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFormat:          r.oneOf("LOG_FORMAT", "text", "json"),
 		SentryDSN:          r.sentryDSN("SENTRY_DSN"),

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS rm_event_log_v1;

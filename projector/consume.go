@@ -1,0 +1,228 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// consumer applies one projection's batches while its process leads.
+type consumer struct {
+	r    *Runner
+	p    Projection
+	log  *slog.Logger
+	cons jetstream.Consumer
+
+	attempts map[uint64]int    // failed tries per stream sequence
+	dead     map[uint64]string // sequences to park instead of apply, with the reason
+}
+
+// poison is a failure that one event causes, as opposed to an outage.
+type poison struct {
+	index int
+	err   error
+}
+
+func (p *poison) Error() string { return p.err.Error() }
+
+// step fetches one batch and applies it; an empty fetch is not an error.
+func (c *consumer) step(ctx context.Context) error {
+	batch, err := c.cons.Fetch(c.r.opts.BatchSize, jetstream.FetchMaxWait(c.r.opts.FetchWait))
+	if err != nil {
+		return err
+	}
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoHeartbeat) && len(msgs) == 0 {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	last, err := c.apply(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	if c.r.opts.afterCommit != nil {
+		c.r.opts.afterCommit(c.p.Name, last)
+	}
+	// AckAll: acknowledging the last acknowledges the batch. A lost ack
+	// only means redelivery, which the checkpoint skips.
+	if err := msgs[len(msgs)-1].Ack(); err != nil {
+		return fmt.Errorf("ack through %d: %w", last, err)
+	}
+	c.r.deps.Metrics.setPosition(c.p.Name, last)
+	if md, err := msgs[len(msgs)-1].Metadata(); err == nil {
+		c.r.deps.Metrics.setPending(c.p.Name, md.NumPending)
+	}
+	return nil
+}
+
+// apply commits the batch, retrying after failures: an outage is retried
+// until it ends; an event that keeps failing is parked after MaxAttempts
+// and the rest of the batch goes on.
+func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, error) {
+	delay := c.r.opts.RetryDelay
+	for {
+		start := time.Now()
+		last, applied, err := c.commit(ctx, msgs)
+		if err == nil {
+			c.r.deps.Metrics.batchDone(c.p.Name, applied, time.Since(start))
+			for _, m := range msgs {
+				seq := streamSeq(m)
+				if _, parked := c.dead[seq]; parked {
+					c.r.deps.Metrics.deadLettered(c.p.Name)
+					c.log.Error("event parked in dead_letters", "position", seq, "reason", c.dead[seq])
+				}
+				delete(c.attempts, seq)
+				delete(c.dead, seq)
+			}
+			return last, nil
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		var pe *poison
+		if errors.As(err, &pe) {
+			seq := streamSeq(msgs[pe.index])
+			c.attempts[seq]++
+			c.log.Warn("event failed to apply", "position", seq, "attempt", c.attempts[seq], "err", pe.err)
+			if c.attempts[seq] >= c.r.opts.MaxAttempts {
+				c.dead[seq] = pe.err.Error()
+				continue // park it and retry the batch at once
+			}
+		} else {
+			c.log.Warn("batch failed; retrying", "err", err, "retry_in", delay.String())
+		}
+		sleep(ctx, delay)
+		delay = min(delay*2, 5*time.Second)
+	}
+}
+
+// commit applies the batch in one transaction with the checkpoint, and
+// returns the last sequence and how many events changed the read model.
+func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, int, error) {
+	tx, err := c.r.deps.Pool.Begin(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	checkpoint, err := readCheckpoint(ctx, tx, c.p.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	b := &Batch{}
+	last, applied := checkpoint, 0
+	for i, m := range msgs {
+		seq := streamSeq(m)
+		if seq <= checkpoint {
+			continue // applied before the last ack was lost
+		}
+		last = seq
+		b.event = i
+		if reason, ok := c.dead[seq]; ok {
+			queueDeadLetter(b, c.p.Name, m, seq, reason, c.attempts[seq])
+			continue
+		}
+		if err := c.reduce(b, m, seq); err != nil {
+			return 0, 0, &poison{index: i, err: err}
+		}
+		applied++
+	}
+	if last == checkpoint {
+		return last, 0, nil // the whole batch was a redelivery
+	}
+	b.event = len(msgs) - 1
+	b.Queue(checkpointSQL, c.p.Name, int64(last))
+	br := tx.SendBatch(ctx, &b.pgx)
+	for j := range b.owners {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			if isEventFault(err) {
+				return 0, 0, &poison{index: b.owners[j], err: err}
+			}
+			return 0, 0, err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, 0, err
+	}
+	return last, applied, nil
+}
+
+// reduce decodes one message and runs the projection's reducer on it.
+func (c *consumer) reduce(b *Batch, m jetstream.Msg, seq uint64) error {
+	env, err := events.Unmarshal(m.Data(), seq)
+	if err != nil {
+		return err
+	}
+	if c.p.Every != nil {
+		return c.p.Every(b, env, nil)
+	}
+	reducer, ok := c.p.Reducers[env.Type]
+	if !ok {
+		return nil
+	}
+	data, err := c.r.deps.Registry.Decode(&env)
+	if err != nil {
+		return err
+	}
+	return reducer(b, env, data)
+}
+
+// isEventFault tells a statement that failed because of its data (bad
+// value, constraint) from a database that is unavailable.
+func isEventFault(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code[:2] {
+	case "08", "40", "53", "57", "58", "XX": // connection, rollback, resources, shutdown, system
+		return false
+	}
+	return true
+}
+
+func queueDeadLetter(b *Batch, projection string, m jetstream.Msg, seq uint64, reason string, attempts int) {
+	env, _ := events.Unmarshal(m.Data(), seq)
+	eventType, tenant := env.Type, env.TenantID
+	if eventType == "" || tenant == "" {
+		// Unreadable envelope: take what the subject says.
+		parts := strings.Split(m.Subject(), ".")
+		if len(parts) == 5 {
+			tenant, eventType = parts[1], parts[4]
+		}
+	}
+	var eventID *string
+	if env.ID != "" {
+		eventID = &env.ID
+	}
+	b.Queue(`INSERT INTO dead_letters (projection, position, event_id, event_type, subject, tenant_id, payload, error, attempts)
+		VALUES ($1, $2, $3::text::uuid, $4, $5, $6, $7, $8, $9) ON CONFLICT (projection, position) DO NOTHING`,
+		projection, int64(seq), eventID, eventType, m.Subject(), tenant, m.Data(), reason, max(attempts, 1))
+}
+
+func streamSeq(m jetstream.Msg) uint64 {
+	md, err := m.Metadata()
+	if err != nil {
+		return 0
+	}
+	return md.Sequence.Stream
+}

@@ -1,0 +1,131 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+var errNotLeader = errors.New("another process runs this projection")
+
+// lockCheckEvery is how often the leader checks that it still holds its lock.
+const lockCheckEvery = 2 * time.Second
+
+// lead takes the projection's lock and consumes until ctx ends or
+// something fails. Only the lock holder consumes, so events are applied in
+// order by one writer.
+func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error {
+	conn, err := r.deps.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	var got bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))", p.Name).Scan(&got); err != nil {
+		return err
+	}
+	if !got {
+		return errNotLeader
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		_, _ = conn.Exec(uctx, "SELECT pg_advisory_unlock(hashtextextended('projection:' || $1, 0))", p.Name)
+	}()
+	log.Info("projection active")
+
+	checkpoint, err := r.ensureCheckpoint(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	cons, err := r.ensureConsumer(ctx, p, checkpoint)
+	if err != nil {
+		return err
+	}
+	r.deps.Metrics.setPosition(p.Name, checkpoint)
+	c := &consumer{r: r, p: p, log: log, cons: cons, attempts: map[uint64]int{}, dead: map[uint64]string{}}
+	lastCheck := time.Now()
+	for ctx.Err() == nil {
+		if time.Since(lastCheck) > lockCheckEvery {
+			if err := conn.Ping(ctx); err != nil {
+				return fmt.Errorf("lost the projection lock: %w", err)
+			}
+			lastCheck = time.Now()
+		}
+		if err := c.step(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runner) ensureCheckpoint(ctx context.Context, name string) (uint64, error) {
+	var pos int64
+	err := r.deps.Pool.QueryRow(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING position`, name).Scan(&pos)
+	return uint64(pos), err
+}
+
+// ensureConsumer returns the projection's durable consumer, positioned
+// right after the checkpoint. The checkpoint is the truth: a consumer
+// whose acknowledgements disagree with it (a leader died between its
+// commit and its ack, or the read model was restored) is made again from
+// the checkpoint instead of waiting for redeliveries.
+func (r *Runner) ensureConsumer(ctx context.Context, p Projection, checkpoint uint64) (jetstream.Consumer, error) {
+	cons, err := r.deps.JS.Consumer(ctx, events.StreamName, p.Name)
+	if err == nil {
+		info := cons.CachedInfo()
+		if info.AckFloor.Stream == checkpoint && info.NumAckPending == 0 && sameSubjects(info.Config.FilterSubjects, p.FilterSubjects()) {
+			return cons, nil
+		}
+		if err := r.deps.JS.DeleteConsumer(ctx, events.StreamName, p.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			return nil, err
+		}
+	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, err
+	}
+	cfg := jetstream.ConsumerConfig{
+		Durable:        p.Name,
+		Description:    "projection " + p.Name,
+		FilterSubjects: p.FilterSubjects(),
+		AckPolicy:      jetstream.AckAllPolicy,
+		AckWait:        time.Minute,
+		MaxDeliver:     -1,
+		MaxAckPending:  r.opts.BatchSize * 4,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	}
+	if checkpoint > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, checkpoint+1
+	}
+	return r.deps.JS.CreateOrUpdateConsumer(ctx, events.StreamName, cfg)
+}
+
+func sameSubjects(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkpointSQL moves the checkpoint forward, never back.
+const checkpointSQL = `UPDATE projection_checkpoints SET position = $2, updated_at = now()
+	WHERE name = $1 AND position < $2`
+
+// readCheckpoint locks the projection's row for the batch's transaction.
+func readCheckpoint(ctx context.Context, tx pgx.Tx, name string) (uint64, error) {
+	var pos int64
+	err := tx.QueryRow(ctx, "SELECT position FROM projection_checkpoints WHERE name = $1 FOR UPDATE", name).Scan(&pos)
+	return uint64(pos), err
+}

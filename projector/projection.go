@@ -1,0 +1,54 @@
+package projector
+
+import (
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// Reducer turns one event into read-model statements queued on b. It must
+// be idempotent: the framework skips events its checkpoint covers, but a
+// rebuild may apply an event to a table that already holds it.
+type Reducer func(b *Batch, e events.Envelope, data any) error
+
+// Projection is one read model: a name that never changes (its durable
+// consumer and its checkpoint), the tables it owns, and its reducers.
+type Projection struct {
+	Name   string
+	Tables []string
+	// Reducers handle the named event types; data is decoded and upcast.
+	Reducers map[string]Reducer
+	// Every, when set, handles every event, with data left as stored.
+	Every Reducer
+}
+
+// FilterSubjects are the stream subjects the projection's consumer reads.
+func (p Projection) FilterSubjects() []string {
+	if p.Every != nil {
+		return []string{events.AllFilter}
+	}
+	out := make([]string, 0, len(p.Reducers))
+	for t := range p.Reducers {
+		out = append(out, events.TypeFilter(t))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Batch collects the statements of the events of one fetched batch, to be
+// sent to Postgres in one round trip inside the batch's transaction. It
+// remembers which event queued which statement, so a failing statement
+// names its event.
+type Batch struct {
+	pgx    pgx.Batch
+	owners []int
+	event  int
+}
+
+// Queue adds a statement for the current event.
+func (b *Batch) Queue(sql string, args ...any) {
+	b.pgx.Queue(sql, args...)
+	b.owners = append(b.owners, b.event)
+}
