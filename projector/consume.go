@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
@@ -19,7 +20,7 @@ type consumer struct {
 	r    *Runner
 	p    Projection
 	log  *slog.Logger
-	cons jetstream.Consumer
+	it   jetstream.MessagesContext
 
 	attempts map[uint64]int    // failed tries per stream sequence
 	dead     map[uint64]string // sequences to park instead of apply, with the reason
@@ -33,24 +34,28 @@ type poison struct {
 
 func (p *poison) Error() string { return p.err.Error() }
 
-// step fetches one batch and applies it; an empty fetch is not an error.
+// drainWait is how long a batch waits for one more message already on its
+// way before it is applied: batches form under load, not at idle.
+const drainWait = 200 * time.Microsecond
+
+// step takes the next batch from the consumer's message stream and applies
+// it. It waits at most FetchWait for a first message; an idle wait is not
+// an error.
 func (c *consumer) step(ctx context.Context) error {
-	batch, err := c.cons.Fetch(c.r.opts.BatchSize, jetstream.FetchMaxWait(c.r.opts.FetchWait))
+	first, err := c.it.Next(jetstream.NextMaxWait(c.r.opts.FetchWait))
 	if err != nil {
-		return err
-	}
-	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
-		msgs = append(msgs, m)
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoHeartbeat) && len(msgs) == 0 {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, nats.ErrTimeout) {
 			return nil
 		}
 		return err
 	}
-	if len(msgs) == 0 {
-		return nil
+	msgs := []jetstream.Msg{first}
+	for len(msgs) < c.r.opts.BatchSize {
+		m, err := c.it.Next(jetstream.NextMaxWait(drainWait))
+		if err != nil {
+			break
+		}
+		msgs = append(msgs, m)
 	}
 	last, err := c.apply(ctx, msgs)
 	if err != nil {

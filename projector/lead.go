@@ -50,7 +50,14 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 		return err
 	}
 	r.deps.Metrics.setPosition(p.Name, checkpoint)
-	c := &consumer{r: r, p: p, log: log, cons: cons, attempts: map[uint64]int{}, dead: map[uint64]string{}}
+	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.BatchSize * 2))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{}}
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
 		if time.Since(lastCheck) > lockCheckEvery {

@@ -78,7 +78,8 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 // CaughtUp reports whether projection name reflects every event up to
 // position n. A projection reads only its own event types, so it is caught
 // up to n when its checkpoint reached n or no event of its types lies
-// between its checkpoint and n.
+// between its checkpoint and n. A position the stream has not reached is
+// never caught up.
 func (p *Progress) CaughtUp(ctx context.Context, name string, n uint64) (bool, error) {
 	proj, ok := p.projections[name]
 	if !ok {
@@ -95,6 +96,9 @@ func (p *Progress) CaughtUp(ctx context.Context, name string, n uint64) (bool, e
 	stream, err := p.js.Stream(ctx, events.StreamName)
 	if err != nil {
 		return false, err
+	}
+	if stream.CachedInfo().State.LastSeq < n {
+		return false, nil
 	}
 	for _, subject := range proj.FilterSubjects() {
 		msg, err := stream.GetMsg(ctx, uint64(pos)+1, jetstream.WithGetMsgSubject(subject))
