@@ -17,10 +17,10 @@ import (
 
 // consumer applies one projection's batches while its process leads.
 type consumer struct {
-	r    *Runner
-	p    Projection
-	log  *slog.Logger
-	it   jetstream.MessagesContext
+	r   *Runner
+	p   Projection
+	log *slog.Logger
+	it  jetstream.MessagesContext
 
 	attempts map[uint64]int    // failed tries per stream sequence
 	dead     map[uint64]string // sequences to park instead of apply, with the reason
