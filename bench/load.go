@@ -19,10 +19,24 @@ type Load struct {
 	P999ms   float64 `json:"p999_ms"`
 }
 
-// closedLoop runs workers that each send the next request as soon as the
-// previous one is answered, for d, and reports rate and latency.
+// closedLoop runs workers that each send the next HTTP request as soon as
+// the previous one is answered, for d, and reports rate and latency.
 func closedLoop(workers int, d time.Duration, newReq func() *http.Request, ok func(*http.Response) bool) Load {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
+	return closedLoopFn(workers, d, func(int) bool {
+		res, err := client.Do(newReq())
+		if err != nil {
+			return false
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		_ = res.Body.Close()
+		return ok(res)
+	})
+}
+
+// closedLoopFn runs workers that each call op again as soon as it returns,
+// for d, and reports rate and latency of the calls that succeeded.
+func closedLoopFn(workers int, d time.Duration, op func(worker int) bool) Load {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var mu sync.Mutex
@@ -30,7 +44,7 @@ func closedLoop(workers int, d time.Duration, newReq func() *http.Request, ok fu
 	errs := 0
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -38,15 +52,9 @@ func closedLoop(workers int, d time.Duration, newReq func() *http.Request, ok fu
 			bad := 0
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				res, err := client.Do(newReq())
-				if err != nil {
+				if !op(w) {
 					bad++
 					continue
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				_ = res.Body.Close()
-				if !ok(res) {
-					bad++
 				}
 				mine = append(mine, time.Since(t0))
 			}

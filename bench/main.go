@@ -54,6 +54,8 @@ type runConfig struct {
 
 var scenarios = []scenario{
 	{"http_edge", benchHTTPEdge},
+	{"append", benchAppend},
+	{"catch_up", benchCatchUp},
 }
 
 func main() {

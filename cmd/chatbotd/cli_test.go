@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io/fs"
 	"net"
 	"strings"
 	"testing"
 
+	"github.com/chatbotsaas/chatbot/migrations"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
@@ -72,17 +75,20 @@ func TestHelp(t *testing.T) {
 func TestMigrateCommand(t *testing.T) {
 	db := testkit.NewEmptyDatabase(t)
 	settings := map[string]string{"DATABASE_URL": db.URL}
+	ups, _ := fs.Glob(migrations.FS, "*.up.sql")
+	latest := len(ups)
+	version := func(v int) string { return fmt.Sprintf("schema version %d (clean)", v) }
 	steps := []struct {
 		args []string
 		code int
 		out  string
 	}{
-		{[]string{"migrate", "version"}, 0, "schema version 0 (clean)"},
-		{[]string{"migrate", "up"}, 0, "(clean)"},
-		{[]string{"migrate", "down"}, 0, "schema version 0 (clean)"},
-		{[]string{"migrate", "up"}, 0, "(clean)"},
-		{[]string{"migrate", "down", "all"}, 0, "schema version 0 (clean)"},
-		{[]string{"migrate", "force", "1"}, 0, "schema version 1 (clean)"},
+		{[]string{"migrate", "version"}, 0, version(0)},
+		{[]string{"migrate", "up"}, 0, version(latest)},
+		{[]string{"migrate", "down"}, 0, version(latest - 1)},
+		{[]string{"migrate", "up"}, 0, version(latest)},
+		{[]string{"migrate", "down", "all"}, 0, version(0)},
+		{[]string{"migrate", "force", "1"}, 0, version(1)},
 		{[]string{"migrate", "down", "zero"}, 2, ""},
 		{[]string{"migrate", "sideways"}, 2, ""},
 		{[]string{"migrate"}, 2, ""},

@@ -142,7 +142,26 @@ func checkBody(c *fiber.Ctx) error {
 	if !utf8.Valid(body) {
 		return apperr.Invalid("the request body is not valid UTF-8")
 	}
+	if hasNULEscape(body) {
+		// Postgres text cannot hold NUL; refuse it here rather than fail later.
+		return apperr.Invalid(`the request body contains a NUL character (\u0000)`)
+	}
 	return c.Next()
+}
+
+// hasNULEscape finds a \u0000 escape in JSON text, telling it from an
+// escaped backslash followed by "u0000".
+func hasNULEscape(body []byte) bool {
+	for i := 0; i+5 < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		if body[i+1] == 'u' && string(body[i+2:i+6]) == "0000" {
+			return true
+		}
+		i++ // skip the escaped character
+	}
+	return false
 }
 
 func isJSONMediaType(v string) bool {

@@ -189,6 +189,8 @@ func TestBodyRules(t *testing.T) {
 		{"form-like text as JSON is malformed", json, []byte(`a[99999999999]=1`), 400, "invalid_request"},
 		{"an unknown field is malformed", json, []byte(`{"name":"a","role":"admin"}`), 400, "invalid_request"},
 		{"invalid UTF-8 is malformed", json, []byte("{\"name\":\"\xff\xfe\"}"), 400, "invalid_request"},
+		{"a NUL escape is refused", json, []byte(`{"name":"a\u0000b"}`), 400, "invalid_request"},
+		{"an escaped backslash before u0000 is text", json, []byte(`{"name":"a\\u0000b"}`), 200, ""},
 		{"a value out of bounds fails validation", json, []byte(`{"name":"","count":-1}`), 422, "validation_failed"},
 		{"a wrong type fails validation", json, []byte(`{"name":5}`), 422, "validation_failed"},
 	}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/shared/natsx"
+	"github.com/chatbotsaas/chatbot/shared/postgres"
+)
+
+// benchDB is a database made for one scenario and dropped after it.
+type benchDB struct {
+	Pool  *pgxpool.Pool
+	name  string
+	admin string
+}
+
+func adminURL() string {
+	if v := os.Getenv("BENCH_DATABASE_URL"); v != "" {
+		return v
+	}
+	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+}
+
+func newBenchDB(ctx context.Context) (*benchDB, error) {
+	admin := adminURL()
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("chatbot_bench_%d", os.Getpid())
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("Postgres at %s: %w", cfg.Host, err)
+	}
+	defer conn.Close(ctx)
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, err
+	}
+	url, err := withDatabase(admin, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.MigrateUp(url); err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pcfg.MaxConns = 20
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &benchDB{Pool: pool, name: name, admin: admin}, nil
+}
+
+func (d *benchDB) Close() {
+	d.Pool.Close()
+	ctx := context.Background()
+	if conn, err := pgx.Connect(ctx, d.admin); err == nil {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+d.name+" WITH (FORCE)")
+		_ = conn.Close(ctx)
+	}
+}
+
+// benchNATS is an embedded server with its store in a temporary directory.
+type benchNATS struct {
+	emb *natsx.Embedded
+	nc  *nats.Conn
+	JS  jetstream.JetStream
+	dir string
+}
+
+func newBenchNATS(sync string) (*benchNATS, error) {
+	dir, err := os.MkdirTemp("", "chatbot-bench-nats")
+	if err != nil {
+		return nil, err
+	}
+	emb, err := natsx.StartEmbedded(natsx.EmbeddedOptions{Listen: "127.0.0.1:0", StoreDir: dir, SyncInterval: sync})
+	if err != nil {
+		return nil, err
+	}
+	nc, err := nats.Connect(emb.ClientURL(), nats.InProcessServer(emb.Server))
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	return &benchNATS{emb: emb, nc: nc, JS: js, dir: dir}, nil
+}
+
+func (n *benchNATS) Close() {
+	n.nc.Close()
+	n.emb.Shutdown()
+	_ = os.RemoveAll(n.dir)
+}
+
+func withDatabase(base, name string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/projector"
+)
+
+const backlog = 100_000
+
+// benchCatchUp compares the event_log projection catching up a backlog
+// with the batched Postgres ceiling: 500 upserts of rows of the same shape
+// plus a checkpoint update per transaction, sent as one pgx batch.
+func benchCatchUp(cfg runConfig) (Result, error) {
+	ctx := context.Background()
+	db, err := newBenchDB(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	defer db.Close()
+	n, err := newBenchNATS("always")
+	if err != nil {
+		return Result{}, err
+	}
+	defer n.Close()
+
+	base, err := batchedUpsertCeiling(ctx, db)
+	if err != nil {
+		return Result{}, err
+	}
+
+	if _, err := events.EnsureStream(ctx, n.JS, 1); err != nil {
+		return Result{}, err
+	}
+	last, err := publishBacklog(n, backlog)
+	if err != nil {
+		return Result{}, err
+	}
+
+	runner := projector.New(projector.Deps{Pool: db.Pool, JS: n.JS, Registry: benchRegistry(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, []projector.Projection{projector.EventLog()}, projector.Options{})
+	start := time.Now()
+	if err := runner.Start(ctx); err != nil {
+		return Result{}, err
+	}
+	defer runner.Stop()
+	for {
+		var pos int64
+		_ = db.Pool.QueryRow(ctx, "SELECT position FROM projection_checkpoints WHERE name = 'event_log'").Scan(&pos)
+		if uint64(pos) >= last {
+			break
+		}
+		if time.Since(start) > 5*time.Minute {
+			return Result{}, fmt.Errorf("catch-up stalled at %d of %d", pos, last)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	load := Load{Requests: backlog, Rate: backlog / elapsed.Seconds()}
+	return Result{
+		Name: "event_log projection catch-up", Ceiling: "Postgres: 500 upserts + checkpoint per transaction (pgx batch)",
+		Target: 0.6, Ratio: load.Rate / base.Rate, Load: load, Base: base,
+		Note: fmt.Sprintf("%d-event backlog; rates are events (rows) per second", backlog),
+	}, nil
+}
+
+func batchedUpsertCeiling(ctx context.Context, db *benchDB) (Load, error) {
+	if _, err := db.Pool.Exec(ctx, `CREATE TABLE ceiling (LIKE rm_event_log_v1 INCLUDING ALL);
+		INSERT INTO projection_checkpoints (name) VALUES ('ceiling')`); err != nil {
+		return Load{}, err
+	}
+	data := mustJSON(benchPayload)
+	now := time.Now().UTC()
+	start := time.Now()
+	for tx := 0; tx < backlog/500; tx++ {
+		b := &pgx.Batch{}
+		for i := range 500 {
+			pos := int64(tx*500 + i + 1)
+			b.Queue(`INSERT INTO ceiling (tenant_id, position, event_id, type, version, occurred_at, aggregate_type, aggregate_id,
+				aggregate_version, actor_type, actor_id, correlation_id, causation_id, data)
+				VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,NULL,NULL,NULL,$11) ON CONFLICT DO NOTHING`,
+				"t", pos, uuid.NewString(), benchType, 1, now, "bench", "x", pos, "system", data)
+		}
+		b.Queue("UPDATE projection_checkpoints SET position = $1 WHERE name = 'ceiling'", int64(tx*500+500))
+		if err := pgx.BeginFunc(ctx, db.Pool, func(t pgx.Tx) error { return t.SendBatch(ctx, b).Close() }); err != nil {
+			return Load{}, err
+		}
+	}
+	return Load{Requests: backlog, Rate: backlog / time.Since(start).Seconds()}, nil
+}
+
+// publishBacklog stores count events, in chunks of async publishes, and
+// returns the last sequence.
+func publishBacklog(n *benchNATS, count int) (uint64, error) {
+	ajs, _ := jetstream.New(n.nc, jetstream.WithPublishAsyncMaxPending(4096))
+	var last uint64
+	for done := 0; done < count; {
+		chunk := min(2000, count-done)
+		futures := make([]jetstream.PubAckFuture, 0, chunk)
+		for i := done; i < done+chunk; i++ {
+			env := events.Envelope{ID: uuid.NewString(), Type: benchType, Version: 1, OccurredAt: time.Now().UTC(),
+				TenantID: "t", AggregateType: "bench", AggregateID: fmt.Sprint(i % 1000), AggregateVersion: int64(i/1000 + 1),
+				Actor: events.System, Data: mustJSON(benchPayload)}
+			body, _ := env.Marshal()
+			f, err := ajs.PublishAsync(env.Subject(), body)
+			if err != nil {
+				return 0, err
+			}
+			futures = append(futures, f)
+		}
+		<-ajs.PublishAsyncComplete()
+		for _, f := range futures {
+			select {
+			case ack := <-f.Ok():
+				last = max(last, ack.Sequence)
+			case err := <-f.Err():
+				return 0, err
+			}
+		}
+		done += chunk
+	}
+	return last, nil
+}
