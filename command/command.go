@@ -4,16 +4,21 @@ import (
 	"log/slog"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/command/httpapi"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
 // Deps are what the write side runs on.
 type Deps struct {
-	Pool   *pgxpool.Pool
-	Store  *eventstore.Store
-	Logger *slog.Logger
+	Store    *eventstore.Store
+	Identity *app.Identity
+	Throttle *auth.Throttle
+	Policy   *policy.Holder
+	Logger   *slog.Logger
 }
 
 // Side is the write side of one process.
@@ -23,7 +28,10 @@ type Side struct{ deps Deps }
 func New(d Deps) *Side { return &Side{deps: d} }
 
 // Register adds the write operations to api.
-func (s *Side) Register(api huma.API) {}
+func (s *Side) Register(api huma.API) {
+	(&httpapi.Auth{Identity: s.deps.Identity, Throttle: s.deps.Throttle, Policy: s.deps.Policy}).Register(api)
+	(&httpapi.Me{Identity: s.deps.Identity}).Register(api)
+}
 
 // Close stops what the side started.
 func (s *Side) Close() {}

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
 // Deps are what the read side runs on. Redis may be nil.
@@ -18,6 +19,7 @@ type Deps struct {
 	Redis    *redis.Client
 	Progress *projector.Progress
 	ReadWait time.Duration // bound of X-Min-Position waits
+	Keys     *auth.KeySet  // published at /.well-known/jwks.json
 	Logger   *slog.Logger
 }
 
@@ -28,7 +30,10 @@ type Side struct{ deps Deps }
 func New(d Deps) *Side { return &Side{deps: d} }
 
 // Register adds the read operations to api.
-func (s *Side) Register(api huma.API) {}
+func (s *Side) Register(api huma.API) {
+	s.registerMe(api)
+	s.registerJWKS(api)
+}
 
 // Close stops what the side started.
 func (s *Side) Close() {}

@@ -7,8 +7,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/chatbotsaas/chatbot/command"
-	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/query"
@@ -48,7 +46,7 @@ func runSplit(p part) func(context.Context, env, config.Config, []string) error 
 // stop the projectors, then close the connections and the embedded server.
 func runParts(ctx context.Context, e env, cfg config.Config, name string, parts part, mode natsMode) error {
 	started := time.Now()
-	rt, err := openRuntime(ctx, e, cfg, name, mode, parts&partQuery != 0)
+	rt, err := openRuntime(ctx, e, cfg, name, mode, parts&(partQuery|partCommand) != 0)
 	if err != nil {
 		return err
 	}
@@ -60,29 +58,28 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		IdleTimeout: cfg.HTTPIdleTimeout, RequestTimeout: cfg.RequestTimeout,
 		Origins: httpx.NewOrigins(cfg.CORSAllowedOrigins), Metrics: rt.metrics, Logger: rt.log,
 	})
-	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
 	if parts&(partCommand|partQuery) != 0 {
-		httpx.RegisterDocs(srv)
-	}
-	if parts&partCommand != 0 {
-		store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
-			Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log,
-		})
+		sec, err := openSecurity(ctx, rt, cfg)
 		if err != nil {
 			return err
 		}
-		side := command.New(command.Deps{Pool: rt.pool, Store: store, Logger: rt.log})
-		side.Register(srv.API)
-		defer side.Close()
+		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
+		httpx.RegisterDocs(srv)
+		if parts&partCommand != 0 {
+			if err := mountCommand(ctx, rt, cfg, srv, sec); err != nil {
+				return err
+			}
+		}
+		if parts&partQuery != 0 {
+			side := query.New(query.Deps{
+				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys,
+				Progress: projector.NewProgress(rt.pool, rt.js, projector.All()),
+			})
+			side.Register(srv.API)
+			defer side.Close()
+		}
 	}
-	if parts&partQuery != 0 {
-		side := query.New(query.Deps{
-			Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout,
-			Progress: projector.NewProgress(rt.pool, rt.js, projector.All()),
-		})
-		side.Register(srv.API)
-		defer side.Close()
-	}
+	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
 	if parts&partProjector != 0 {
 		runner := projector.New(projector.Deps{
 			Pool: rt.pool, JS: rt.js, Registry: events.Default, Logger: rt.log,

@@ -28,6 +28,15 @@ func Update[T any, A interface {
 	*T
 	Aggregate
 }](ctx context.Context, s *Store, ref Ref, decide Decision[A]) (Appended, error) {
+	return UpdateContended[T, A](ctx, s, ref, s.opts.MaxAttempts, decide)
+}
+
+// UpdateContended is Update with its own bound on decisions, for commands
+// that many clients race on by design (logins to one account).
+func UpdateContended[T any, A interface {
+	*T
+	Aggregate
+}](ctx context.Context, s *Store, ref Ref, maxAttempts int, decide Decision[A]) (Appended, error) {
 	for attempt := 1; ; attempt++ {
 		agg := A(new(T))
 		loaded, err := s.Load(ctx, ref, agg)
@@ -43,7 +52,7 @@ func Update[T any, A interface {
 		}
 		res, err := s.Append(ctx, ref, loaded, evs...)
 		if errors.Is(err, ErrConflict) {
-			if attempt >= s.opts.MaxAttempts {
+			if attempt >= maxAttempts {
 				return Appended{}, ErrVersionConflict
 			}
 			if err := backoff(ctx, attempt); err != nil {
@@ -71,7 +80,7 @@ func Update[T any, A interface {
 // backoff waits a little, more after each conflict, with jitter so that
 // racing writers spread out.
 func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(attempt*attempt) * time.Millisecond
+	d := time.Duration(min(attempt, 10)*min(attempt, 10)) * time.Millisecond
 	d += time.Duration(rand.Int64N(int64(d) + 1))
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,6 +48,10 @@ type Config struct {
 	JWTPublicKeyFiles []string
 	JWTIssuer         string
 	JWTAudience       string
+
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
+	BcryptCost     int
+	PasswordPepper string
 }
 
 // Setting describes one environment variable: its name, default and meaning.
@@ -85,6 +90,9 @@ var Settings = []Setting{
 	{"JWT_PUBLIC_KEY_FILES", "", "comma-separated PEM public keys also accepted (key rotation)"},
 	{"JWT_ISSUER", "chatbotd", "iss claim of access tokens"},
 	{"JWT_AUDIENCE", "chatbot-api", "aud claim of access tokens"},
+	{"BCRYPT_COST", "11", "bcrypt cost of new password hashes (10 to 16); older hashes are upgraded at login"},
+	{"PASSWORD_PEPPER", "", "secret mixed into every password hash (HMAC-SHA-384 before bcrypt); set it in production and never change it"},
+	{"TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
 }
 
 // Error names the variable whose value is bad.
@@ -129,6 +137,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		JWTPublicKeyFiles:  r.files("JWT_PUBLIC_KEY_FILES"),
 		JWTIssuer:          r.nonEmpty("JWT_ISSUER"),
 		JWTAudience:        r.nonEmpty("JWT_AUDIENCE"),
+		TrustedProxies:     r.prefixes("TRUSTED_PROXIES"),
+		BcryptCost:         r.intRange("BCRYPT_COST", 10, 16),
+		PasswordPepper:     r.get("PASSWORD_PEPPER"),
 	}
 	if r.err != nil {
 		return Config{}, r.err
@@ -353,6 +364,23 @@ func readable(path string) error {
 		return fmt.Errorf("file %s cannot be read", path)
 	}
 	return f.Close()
+}
+
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range splitList(r.get(name)) {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				r.fail(name, "%q is not an address or CIDR such as 10.0.0.0/8", v)
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }
 
 func splitList(v string) []string {

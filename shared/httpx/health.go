@@ -47,6 +47,12 @@ type healthOutput struct {
 	}
 }
 
+// MetaPublic marks an operation open to anonymous callers; the auth guard
+// refuses every operation that is neither public nor given a permission.
+const MetaPublic = "public"
+
+var public = map[string]any{MetaPublic: true}
+
 // probeTimeout bounds each readiness probe.
 const probeTimeout = 2 * time.Second
 
@@ -54,7 +60,7 @@ const probeTimeout = 2 * time.Second
 func RegisterOps(s *Server, checks []Check, gatherer prometheus.Gatherer) {
 	huma.Register(s.API, huma.Operation{
 		OperationID: "healthz", Method: http.MethodGet, Path: "/healthz", Tags: []string{"Operations"},
-		Summary: "Liveness", Description: "200 while the process lives.",
+		Summary: "Liveness", Description: "200 while the process lives.", Metadata: public,
 	}, func(context.Context, *struct{}) (*healthOutput, error) {
 		out := &healthOutput{}
 		out.Body.Status = "ok"
@@ -62,7 +68,7 @@ func RegisterOps(s *Server, checks []Check, gatherer prometheus.Gatherer) {
 	})
 	huma.Register(s.API, huma.Operation{
 		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"Operations"},
-		Summary:     "Readiness",
+		Summary: "Readiness", Metadata: public,
 		Description: "200 when every critical component (Postgres, NATS) answers, `degraded` when an optional one (Redis) does not; 503 otherwise, naming the component.",
 		Responses:   map[string]*huma.Response{"503": {Description: "A critical component is down."}},
 	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {

@@ -1,4 +1,4 @@
-package command
+package httpapi
 
 // EventPosition is embedded in the output of every write: the stream
 // sequence of the last event the write appended, which a client passes

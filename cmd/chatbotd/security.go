@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/command"
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+)
+
+// security is what every API-serving process shares: the policy in force,
+// the signing keys, the revocation view and the guard.
+type security struct {
+	policy  *policy.Holder
+	keys    *auth.KeySet
+	tokens  *auth.Tokens
+	revoked *auth.Revocations
+	guard   *auth.Guard
+}
+
+func openSecurity(ctx context.Context, rt *runtime, cfg config.Config) (*security, error) {
+	s := &security{policy: policy.NewHolder(policy.Default())}
+	var err error
+	if s.keys, err = auth.LoadKeys(cfg.JWTPrivateKeyFile, cfg.JWTPublicKeyFiles, cfg.DataDir, rt.log); err != nil {
+		return nil, err
+	}
+	s.tokens = auth.NewTokens(s.keys, cfg.JWTIssuer, cfg.JWTAudience, time.Now)
+	s.revoked = auth.NewRevocations(func() time.Duration { return s.policy.Get().AccessTTL }, time.Now)
+	// The stream must exist before the view can follow it.
+	if _, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log}); err != nil {
+		return nil, err
+	}
+	if err := s.revoked.Follow(context.WithoutCancel(ctx), rt.js, rt.log); err != nil {
+		return nil, err
+	}
+	s.guard = auth.NewGuard(s.tokens, s.revoked, cfg.TrustedProxies)
+	return s, nil
+}
+
+func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security) error {
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
+		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log,
+	})
+	if err != nil {
+		return err
+	}
+	hasher, err := auth.NewHasher(cfg.BcryptCost, []byte(cfg.PasswordPepper), false)
+	if err != nil {
+		return err
+	}
+	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
+		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
+		Policy: sec.policy, Revocations: sec.revoked, Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
+	side := command.New(command.Deps{Store: store, Identity: identity, Policy: sec.policy,
+		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
+	side.Register(srv.API)
+	return nil
+}

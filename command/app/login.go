@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+
+	"github.com/chatbotsaas/chatbot/command/domain/session"
+	"github.com/chatbotsaas/chatbot/command/domain/user"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+)
+
+// ErrInvalidCredentials is the one answer to every failed login: unknown
+// email, wrong password, locked or disabled account alike.
+var ErrInvalidCredentials = apperr.New(apperr.KindUnauthenticated, "invalid_credentials", "the email or password is wrong")
+
+// loginAttempts bounds the decisions of one login on a contended account:
+// every racing attempt must be decided, none answered with a conflict.
+const loginAttempts = 200
+
+// Login checks the password, decides on the account (lockout included)
+// and, on success, opens a session.
+func (id *Identity) Login(ctx context.Context, email, password string, client auth.Client) (TokenPair, error) {
+	owner, err := id.store.Owner(ctx, "email", NormalizeEmail(email))
+	if err != nil {
+		return TokenPair{}, err
+	}
+	tenant, userID, known := parseReservation(owner)
+	var hash []byte
+	if known {
+		if hash, err = id.loadHash(ctx, userID); err != nil {
+			return TokenPair{}, err
+		}
+	}
+	// The compare runs whatever the account's state, so every failure costs the same.
+	ok, rehash := id.hasher.Check(hash, password)
+	if !known || hash == nil {
+		return TokenPair{}, ErrInvalidCredentials
+	}
+
+	pol := id.policy.Get()
+	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
+	sessionID := newID()
+	var account user.User
+	var succeeded bool
+	_, err = eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) ([]events.Event, error) {
+		if !u.Exists() {
+			succeeded = false
+			return nil, nil
+		}
+		evs, success := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
+		account, succeeded = *u, success
+		return evs, nil
+	})
+	if err != nil {
+		return TokenPair{}, err
+	}
+	if !succeeded {
+		return TokenPair{}, ErrInvalidCredentials
+	}
+	if rehash {
+		if newHash, err := id.hasher.Hash(password); err == nil {
+			_ = id.storeHash(ctx, userID, newHash)
+		}
+	}
+	return id.openSession(ctx, tenant, sessionID, account, client)
+}
+
+func (id *Identity) openSession(ctx context.Context, tenant, sessionID string, u user.User, client auth.Client) (TokenPair, error) {
+	pol := id.policy.Get()
+	refresh, refreshHash, err := newRefreshToken(tenant, sessionID)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	ref := eventstore.Ref{Tenant: tenant, Type: events.AggregateSession, ID: sessionID}
+	evs := session.Start(u.ID, u.Role, refreshHash, id.now(), pol.RefreshIdleTTL, pol.RefreshAbsoluteTTL, client.IP, client.UserAgent)
+	if _, err := id.store.Append(ctx, ref, eventstore.Loaded{}, evs...); err != nil {
+		return TokenPair{}, err
+	}
+	return id.pair(u, sessionID, refresh)
+}
+
+func (id *Identity) pair(u user.User, sessionID, refresh string) (TokenPair, error) {
+	ttl := id.policy.Get().AccessTTL
+	access, err := id.tokens.Issue(auth.Principal{UserID: u.ID, SessionID: sessionID, Role: u.Role, CompanyID: u.CompanyID}, ttl)
+	if err != nil {
+		return TokenPair{}, err
+	}
+	return TokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds())}, nil
+}
+
+// newRefreshToken makes <tenant>.<session>.<256 random bits> and its hash.
+func newRefreshToken(tenant, sessionID string) (token, hash string, err error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", "", err
+	}
+	token = tenant + "." + sessionID + "." + base64.RawURLEncoding.EncodeToString(secret)
+	return token, hashToken(token), nil
+}
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

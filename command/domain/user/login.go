@@ -1,0 +1,88 @@
+package user
+
+import (
+	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// Lockout is the lockout policy in force.
+type Lockout struct {
+	MaxFailures       int           // counted failures within Window that lock the account
+	Window            time.Duration // how far back failures count
+	LockFor           time.Duration // length of a temporary lock
+	MaxTemporaryLocks int           // temporary locks before the next one is permanent
+}
+
+// Attempt describes one login attempt.
+type Attempt struct {
+	PasswordOK bool
+	SessionID  string // the session a success opens
+	IP         string
+	UserAgent  string
+}
+
+// Login decides the outcome of an attempt whose password was already
+// checked. It returns the events to append and whether the login succeeds.
+//
+// A lock that has run out ends first (AccountUnlocked, reason expired).
+// A locked or disabled account refuses without counting the failure. A
+// wrong password counts; the failure that reaches MaxFailures within the
+// window also locks, permanently once MaxTemporaryLocks temporary locks
+// came before. A success resets the count.
+func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Event, ok bool) {
+	state := *u
+	if u.LockedUntil != nil && !u.PermanentLock && !now.Before(*u.LockedUntil) {
+		evs = append(evs, events.Event{Type: events.AccountUnlocked, Data: events.AccountUnlockedData{Reason: events.UnlockExpired}})
+		state.LockedUntil, state.Failures = nil, nil
+	}
+	failed := func(reason string, counted bool) events.Event {
+		return events.Event{Type: events.LoginFailed, Data: events.LoginFailedData{Reason: reason, Counted: counted, IP: a.IP, UserAgent: a.UserAgent}}
+	}
+	switch {
+	case state.Status != StatusActive:
+		return append(evs, failed(events.ReasonDisabled, false)), false
+	case state.Locked(now):
+		return append(evs, failed(events.ReasonLocked, false)), false
+	case !a.PasswordOK:
+		evs = append(evs, failed(events.ReasonWrongPassword, true))
+		failures := 1
+		for _, f := range state.Failures {
+			if now.Sub(f) < policy.Window {
+				failures++
+			}
+		}
+		if failures < policy.MaxFailures {
+			return evs, false
+		}
+		lock := events.AccountLockedData{LockCount: state.LockCount + 1, Failures: failures}
+		if policy.MaxTemporaryLocks >= 0 && lock.LockCount > policy.MaxTemporaryLocks {
+			lock.Permanent = true
+		} else {
+			until := now.Add(policy.LockFor)
+			lock.Until = &until
+		}
+		return append(evs, events.Event{Type: events.AccountLocked, Data: lock}), false
+	}
+	return append(evs, events.Event{Type: events.LoginSucceeded, Data: events.LoginSucceededData{
+		SessionID: a.SessionID, IP: a.IP, UserAgent: a.UserAgent,
+	}}), true
+}
+
+// Unlock ends a lock by hand or by a password reset; an open account needs
+// nothing.
+func (u *User) Unlock(now time.Time, reason string) []events.Event {
+	if !u.Locked(now) && u.LockedUntil == nil && len(u.Failures) == 0 && u.LockCount == 0 {
+		return nil
+	}
+	return []events.Event{{Type: events.AccountUnlocked, Data: events.AccountUnlockedData{Reason: reason}}}
+}
+
+// ExpireLock ends a temporary lock whose time has come (the scheduled
+// unlock); anything else needs nothing.
+func (u *User) ExpireLock(now time.Time) []events.Event {
+	if u.LockedUntil == nil || u.PermanentLock || now.Before(*u.LockedUntil) {
+		return nil
+	}
+	return []events.Event{{Type: events.AccountUnlocked, Data: events.AccountUnlockedData{Reason: events.UnlockExpired}}}
+}

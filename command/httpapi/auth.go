@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+)
+
+// Auth serves the auth routes.
+type Auth struct {
+	Identity *app.Identity
+	Throttle *auth.Throttle
+	Policy   *policy.Holder
+}
+
+type signupInput struct {
+	Body struct {
+		CompanyName string `json:"company_name" maxLength:"200"`
+		Name        string `json:"name" maxLength:"200"`
+		Email       string `json:"email" maxLength:"320"`
+		Password    string `json:"password" maxLength:"1024"`
+	}
+}
+
+type signupOutput struct {
+	EventPosition
+	Body struct {
+		UserID    string `json:"user_id"`
+		CompanyID string `json:"company_id"`
+	}
+}
+
+type loginInput struct {
+	Body struct {
+		Email    string `json:"email" maxLength:"320"`
+		Password string `json:"password" maxLength:"1024"`
+	}
+}
+
+type tokenOutput struct {
+	Body app.TokenPair
+}
+
+type refreshInput struct {
+	Body struct {
+		RefreshToken string `json:"refresh_token" maxLength:"256"`
+	}
+}
+
+type logoutInput struct {
+	Body *struct {
+		AllSessions bool `json:"all_sessions,omitempty" doc:"revoke every session of the user, not only this one"`
+	} `required:"false"`
+}
+
+type positionOutput struct {
+	EventPosition
+}
+
+// Register adds the auth routes.
+func (a *Auth) Register(api huma.API) {
+	tags := []string{"Auth"}
+	huma.Register(api, auth.Public(huma.Operation{
+		OperationID: "signup", Method: http.MethodPost, Path: "/v1/auth/signup", Tags: tags, DefaultStatus: http.StatusCreated,
+		Summary: "Sign up a company and its first manager (role company)",
+	}), a.signup)
+	huma.Register(api, auth.Public(huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
+		Summary:     "Log in; a wrong password, an unknown email, a locked or disabled account all answer the same 401",
+	}), a.login)
+	huma.Register(api, auth.Public(huma.Operation{
+		OperationID: "refresh", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: tags,
+		Summary:     "Spend a refresh token for a new pair; reusing a spent one revokes the session",
+	}), a.refresh)
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "logout", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: tags, DefaultStatus: http.StatusNoContent,
+		Summary: "Revoke this session (or all of the user's); its access tokens stop working at once",
+	}, auth.PermProfileWrite), a.logout)
+}
+
+// throttled counts a login or signup against the client's address.
+func (a *Auth) throttled(ctx context.Context) error {
+	ok, retry := a.Throttle.Allow(ctx, "auth:"+auth.ClientFrom(ctx).IP, a.Policy.Get().LoginPerIPPerMin)
+	if ok {
+		return nil
+	}
+	return &apperr.Error{Kind: apperr.KindTooMany, Code: "too_many_requests", Message: "too many attempts from this address; retry later", RetryAfter: retry}
+}
+
+func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {
+	if err := a.throttled(ctx); err != nil {
+		return nil, err
+	}
+	res, err := a.Identity.Signup(ctx, app.SignupInput{CompanyName: in.Body.CompanyName, Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password})
+	if err != nil {
+		return nil, err
+	}
+	out := &signupOutput{}
+	out.EventPosition.EventPosition = res.Position
+	out.Body.UserID, out.Body.CompanyID = res.UserID, res.CompanyID
+	return out, nil
+}
+
+func (a *Auth) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
+	if err := a.throttled(ctx); err != nil {
+		return nil, err
+	}
+	pair, err := a.Identity.Login(ctx, in.Body.Email, in.Body.Password, auth.ClientFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &tokenOutput{Body: pair}, nil
+}
+
+func (a *Auth) refresh(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
+	pair, err := a.Identity.Refresh(ctx, in.Body.RefreshToken, auth.ClientFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &tokenOutput{Body: pair}, nil
+}
+
+func (a *Auth) logout(ctx context.Context, in *logoutInput) (*positionOutput, error) {
+	p, _ := auth.PrincipalFrom(ctx)
+	all := in.Body != nil && in.Body.AllSessions
+	pos, err := a.Identity.Logout(ctx, p, all)
+	if err != nil {
+		return nil, err
+	}
+	return &positionOutput{EventPosition{EventPosition: pos}}, nil
+}

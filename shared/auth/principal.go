@@ -1,0 +1,40 @@
+package auth
+
+import "context"
+
+// Roles.
+const (
+	RoleAdmin   = "admin"
+	RoleCompany = "company"
+	RoleUser    = "user"
+)
+
+// Principal is who a request acts as. The tenant comes only from here:
+// CompanyID is taken from the verified token, never from the request.
+type Principal struct {
+	UserID    string
+	SessionID string
+	Role      string
+	CompanyID string
+}
+
+// Tenant is the stream tenant of the principal's own aggregates.
+func (p Principal) Tenant() string {
+	if p.CompanyID == "" {
+		return "platform"
+	}
+	return p.CompanyID
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal in ctx, if the request is authenticated.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,154 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// Revocations is a process's view of revoked sessions and users, fed by the
+// event stream, so an access token stops working everywhere within moments
+// of a logout, a disable, a deletion or a role change, long before it expires.
+type Revocations struct {
+	mu       sync.RWMutex
+	sessions map[string]time.Time      // session id → when the record may be forgotten
+	users    map[string]userRevocation // user id → tokens issued before are refused
+	horizon  func() time.Duration      // the access-token lifetime in force
+	now      func() time.Time
+}
+
+type userRevocation struct {
+	before time.Time
+	except string // a session spared (the one that changed the password)
+}
+
+// NewRevocations makes an empty view; records are kept as long as an
+// access token issued before them could live.
+func NewRevocations(accessTTL func() time.Duration, now func() time.Time) *Revocations {
+	return &Revocations{sessions: map[string]time.Time{}, users: map[string]userRevocation{}, horizon: accessTTL, now: now}
+}
+
+// Allowed reports whether a token of p issued at issued is still good.
+func (r *Revocations) Allowed(p Principal, issued time.Time) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if _, revoked := r.sessions[p.SessionID]; revoked {
+		return false
+	}
+	if u, ok := r.users[p.UserID]; ok && issued.Before(u.before) && p.SessionID != u.except {
+		return false
+	}
+	return true
+}
+
+// revocationTypes are the events the view follows.
+var revocationTypes = []string{
+	events.SessionRevoked, events.RefreshTokenReuseDetected, events.UserSessionsRevoked,
+	events.UserDisabled, events.UserDeleted, events.UserRoleChanged,
+}
+
+// Apply records what env revokes, if anything.
+func (r *Revocations) Apply(env events.Envelope) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	keep := env.OccurredAt.Add(r.horizon() + time.Minute)
+	switch env.Type {
+	case events.SessionRevoked, events.RefreshTokenReuseDetected:
+		r.sessions[env.AggregateID] = keep
+	case events.UserSessionsRevoked:
+		data, err := events.Default.Decode(&env)
+		if d, ok := data.(*events.UserSessionsRevokedData); ok && err == nil {
+			r.revokeUser(env.AggregateID, userRevocation{before: d.Before, except: d.ExceptSessionID})
+		}
+	case events.UserDisabled, events.UserDeleted, events.UserRoleChanged:
+		r.revokeUser(env.AggregateID, userRevocation{before: env.OccurredAt})
+	}
+}
+
+func (r *Revocations) revokeUser(id string, rev userRevocation) {
+	if old, ok := r.users[id]; ok && old.before.After(rev.before) {
+		return
+	}
+	r.users[id] = rev
+}
+
+// forget drops records no live token can be affected by.
+func (r *Revocations) forget() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now()
+	for id, until := range r.sessions {
+		if now.After(until) {
+			delete(r.sessions, id)
+		}
+	}
+	for id, u := range r.users {
+		if now.After(u.before.Add(r.horizon() + time.Minute)) {
+			delete(r.users, id)
+		}
+	}
+}
+
+// Follow replays the revocations of the last access-token lifetime, then
+// keeps applying new ones until ctx ends. It returns once the replay is
+// done, so a process can serve only with a complete view.
+func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
+	subjects := make([]string, len(revocationTypes))
+	for i, t := range revocationTypes {
+		subjects[i] = events.TypeFilter(t)
+	}
+	start := r.now().Add(-r.horizon() - time.Minute)
+	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start,
+	})
+	if err != nil {
+		return err
+	}
+	pending := cons.CachedInfo().NumPending
+	caughtUp := make(chan struct{})
+	var once sync.Once
+	if pending == 0 {
+		once.Do(func() { close(caughtUp) })
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, _ := m.Metadata()
+		if env, err := events.Unmarshal(m.Data(), md.Sequence.Stream); err == nil {
+			r.Apply(env)
+		} else {
+			log.Warn("revocation view skips an unreadable event", "err", err)
+		}
+		if md != nil && md.NumPending == 0 {
+			once.Do(func() { close(caughtUp) })
+		}
+	})
+	if err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				cc.Stop()
+				return
+			case <-t.C:
+				r.forget()
+			}
+		}
+	}()
+	select {
+	case <-caughtUp:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return errors.New("revocation view did not catch up within 30s")
+	}
+}

@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"errors"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// AccessTokenType is the typ header of access tokens (RFC 9068).
+const AccessTokenType = "at+jwt"
+
+// Claims are an access token's claims.
+type Claims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid"`
+	Role      string `json:"role"`
+	CompanyID string `json:"company_id,omitempty"`
+}
+
+// Tokens signs and verifies access tokens.
+type Tokens struct {
+	keys     *KeySet
+	issuer   string
+	audience string
+	now      func() time.Time
+}
+
+// NewTokens builds the token service; now is the clock (time.Now in the product).
+func NewTokens(keys *KeySet, issuer, audience string, now func() time.Time) *Tokens {
+	return &Tokens{keys: keys, issuer: issuer, audience: audience, now: now}
+}
+
+// Keys are the keys tokens are signed and verified with.
+func (t *Tokens) Keys() *KeySet { return t.keys }
+
+// Issue signs an access token for a principal's session, valid for ttl.
+func (t *Tokens) Issue(p Principal, ttl time.Duration) (string, error) {
+	now := t.now()
+	jti, err := uuid.NewV7()
+	if err != nil {
+		return "", err
+	}
+	claims := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: t.issuer, Audience: jwt.ClaimStrings{t.audience}, Subject: p.UserID,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)), ID: jti.String(),
+		},
+		SessionID: p.SessionID, Role: p.Role, CompanyID: p.CompanyID,
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = t.keys.signingID
+	tok.Header["typ"] = AccessTokenType
+	return tok.SignedString(t.keys.signing)
+}
+
+// ErrInvalidToken covers every reason a token is refused; the reason is
+// never told to the client.
+var ErrInvalidToken = errors.New("invalid access token")
+
+// maxTokenBytes refuses absurd bearer strings before any parsing.
+const maxTokenBytes = 4096
+
+// Verify checks signature (EdDSA only, key by kid), typ, iss, aud and exp,
+// and returns the principal and when the token was issued.
+func (t *Tokens) Verify(raw string) (Principal, time.Time, error) {
+	if len(raw) > maxTokenBytes {
+		return Principal{}, time.Time{}, ErrInvalidToken
+	}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(t.issuer), jwt.WithAudience(t.audience),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(t.now),
+		jwt.WithLeeway(5*time.Second),
+	)
+	var claims Claims
+	tok, err := parser.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
+		if typ, _ := tok.Header["typ"].(string); typ != AccessTokenType {
+			return nil, ErrInvalidToken
+		}
+		kid, _ := tok.Header["kid"].(string)
+		pub, ok := t.keys.public[kid]
+		if !ok {
+			return nil, ErrInvalidToken
+		}
+		return pub, nil
+	})
+	if err != nil || !tok.Valid || claims.Subject == "" || claims.SessionID == "" || claims.Role == "" || claims.IssuedAt == nil {
+		return Principal{}, time.Time{}, ErrInvalidToken
+	}
+	issued := claims.IssuedAt.Time
+	if id, err := uuid.Parse(claims.ID); err == nil && id.Version() == 7 {
+		sec, nsec := id.Time().UnixTime()
+		issued = time.Unix(sec, nsec) // millisecond precision
+	}
+	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role, CompanyID: claims.CompanyID}, issued, nil
+}
