@@ -42,6 +42,7 @@ type Store struct {
 	unique    jetstream.KeyValue
 	reg       *events.Registry
 	cache     *stateCache
+	locks     keyLocks
 	opts      Options
 }
 
@@ -127,7 +128,7 @@ func (s *Store) Append(ctx context.Context, ref Ref, expected Loaded, evs ...eve
 		err = perr
 	}
 	if err != nil {
-		if isConflict(err) {
+		if isConflict(err) || isBusy(err) {
 			s.opts.Metrics.conflict(ref.Type)
 			s.cache.drop(ref.key())
 			return Appended{}, ErrConflict
@@ -186,6 +187,13 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []e
 		msgs[i] = msg
 	}
 	return envs, msgs, nil
+}
+
+// isBusy is the server refusing an atomic batch for now (too many in
+// flight); deciding again after a pause is the answer, as for a conflict.
+func isBusy(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10210
 }
 
 func isConflict(err error) bool {

@@ -123,18 +123,21 @@ func TestConcurrentAppendsAtOneVersionOnlyOneWins(t *testing.T) {
 	}
 }
 
+// Two stores stand for two processes: they share nothing but the stream,
+// so their racing decisions conflict and are decided again.
 func TestUpdateDecidesAgainAfterAConflict(t *testing.T) {
 	js, _ := newJS(t, "always")
-	s := openStore(t, js)
+	stores := []*eventstore.Store{openStore(t, js), openStore(t, js)}
+	s := stores[0]
 	ctx := context.Background()
 	ref := newRef()
 	var ok, refused atomic.Int32
 	var wg sync.WaitGroup
-	for range 10 {
+	for i := range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := eventstore.Update(ctx, s, ref, func(c *counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil })
+			_, err := eventstore.Update(ctx, stores[i%2], ref, func(c *counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil })
 			var ae *apperr.Error
 			switch {
 			case err == nil:

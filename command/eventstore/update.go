@@ -37,6 +37,8 @@ func UpdateContended[T any, A interface {
 	*T
 	Aggregate
 }](ctx context.Context, s *Store, ref Ref, maxAttempts int, decide Decision[A]) (Appended, error) {
+	unlock := s.locks.lock(ref.key())
+	defer unlock()
 	for attempt := 1; ; attempt++ {
 		agg := A(new(T))
 		loaded, err := s.Load(ctx, ref, agg)

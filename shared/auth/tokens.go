@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto/rand"
 	"errors"
 	"time"
 
@@ -38,7 +39,7 @@ func (t *Tokens) Keys() *KeySet { return t.keys }
 // Issue signs an access token for a principal's session, valid for ttl.
 func (t *Tokens) Issue(p Principal, ttl time.Duration) (string, error) {
 	now := t.now()
-	jti, err := uuid.NewV7()
+	jti, err := uuidV7At(now)
 	if err != nil {
 		return "", err
 	}
@@ -95,4 +96,21 @@ func (t *Tokens) Verify(raw string) (Principal, time.Time, error) {
 		issued = time.Unix(sec, nsec) // millisecond precision
 	}
 	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role, CompanyID: claims.CompanyID}, issued, nil
+}
+
+// uuidV7At makes a UUIDv7 whose timestamp is t, so the token id tells when
+// the token was issued to the millisecond, by the same clock as iat.
+func uuidV7At(t time.Time) (uuid.UUID, error) {
+	var u uuid.UUID
+	if _, err := rand.Read(u[6:]); err != nil {
+		return u, err
+	}
+	ms := uint64(t.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		u[i] = byte(ms)
+		ms >>= 8
+	}
+	u[6] = (u[6] & 0x0f) | 0x70 // version 7
+	u[8] = (u[8] & 0x3f) | 0x80 // RFC 4122 variant
+	return u, nil
 }

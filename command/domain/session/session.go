@@ -96,7 +96,7 @@ func (s *Session) Refresh(now time.Time, presented, next string, grace, idle tim
 		if sp.Hash != presented {
 			continue
 		}
-		if now.Sub(sp.At) <= grace {
+		if now.Sub(sp.At) < grace {
 			return rotate, Rotated
 		}
 		return []events.Event{

@@ -1,0 +1,457 @@
+package app_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/synadia-io/orbit.go/jetstreamext"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/domain/user"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+// clock is a fake clock tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type harness struct {
+	t       *testing.T
+	id      *app.Identity
+	store   *eventstore.Store
+	js      jetstream.JetStream
+	clock   *clock
+	policy  *policy.Holder
+	revoked *auth.Revocations
+	tokens  *auth.Tokens
+}
+
+const password = "correct horse battery staple"
+
+func newHarness(t *testing.T, cost int) *harness {
+	t.Helper()
+	n := testkit.StartNATS(t)
+	js, _ := jetstream.New(n.Conn)
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+	store, err := eventstore.Open(ctx, js, eventstore.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, store: store, js: js, clock: clk, policy: policy.NewHolder(policy.Default())}
+	h.tokens = auth.NewTokens(auth.NewKeySet(testKey()), "chatbotd", "chatbot-api", h.clock.Now)
+	h.revoked = auth.NewRevocations(func() time.Duration { return h.policy.Get().AccessTTL }, h.clock.Now)
+	h.id = h.identity(cost)
+	return h
+}
+
+func (h *harness) identity(cost int) *app.Identity {
+	hasher, err := auth.NewHasher(cost, []byte("pepper"), true)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	id, err := app.NewIdentity(context.Background(), app.IdentityDeps{Store: h.store, JS: h.js, Hasher: hasher,
+		Tokens: h.tokens, Policy: h.policy, Revocations: h.revoked, Now: h.clock.Now})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return id
+}
+
+func (h *harness) signup(email string) app.SignupResult {
+	h.t.Helper()
+	res, err := h.id.Signup(context.Background(), app.SignupInput{CompanyName: "Acme", Name: "Ada", Email: email, Password: password})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return res
+}
+
+var client = auth.Client{IP: "192.0.2.1", UserAgent: "test"}
+
+func (h *harness) login(email, pw string) (app.TokenPair, error) {
+	return h.id.Login(context.Background(), email, pw, client)
+}
+
+// userEvents reads every event of a user from the stream, decoded.
+func (h *harness) userEvents(res app.SignupResult) []events.Envelope {
+	h.t.Helper()
+	msgs, err := jetstreamext.GetBatch(context.Background(), h.js, events.StreamName, 1000,
+		jetstreamext.GetBatchSubject(events.AggregateFilter(res.CompanyID, events.AggregateUser, res.UserID)))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []events.Envelope
+	for m, err := range msgs {
+		if err != nil {
+			break
+		}
+		env, err := events.Unmarshal(m.Data, m.Sequence)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, env)
+	}
+	return out
+}
+
+func count(envs []events.Envelope, typ string, match func(any) bool) int {
+	n := 0
+	for _, e := range envs {
+		if e.Type != typ {
+			continue
+		}
+		data, _ := events.Default.Decode(&e)
+		if match == nil || match(data) {
+			n++
+		}
+	}
+	return n
+}
+
+func counted(d any) bool { return d.(*events.LoginFailedData).Counted }
+
+func isCode(err error, code string) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Code == code
+}
+
+func TestSignup(t *testing.T) {
+	h := newHarness(t, 4)
+	ctx := context.Background()
+	res := h.signup("Ada@Example.com")
+	if res.UserID == "" || res.CompanyID == "" || res.Position == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	t.Run("the same email in another case is taken", func(t *testing.T) {
+		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: " ADA@example.COM ", Password: password})
+		if !isCode(err, "email_taken") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("a short password fails validation", func(t *testing.T) {
+		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "b@example.com", Password: "short"})
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Code != "validation_failed" || ae.Fields[0].Field != "password" {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("a bad email fails validation", func(t *testing.T) {
+		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "not an email", Password: password})
+		if !isCode(err, "validation_failed") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("signup can be switched off", func(t *testing.T) {
+		p := policy.Default()
+		p.SignupEnabled = false
+		h.policy.Set(p)
+		defer h.policy.Set(policy.Default())
+		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "c@example.com", Password: password})
+		if !isCode(err, "forbidden") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("no password hash is in any event", func(t *testing.T) {
+		for _, e := range h.userEvents(res) {
+			if strings.Contains(string(e.Data), "$2a$") || strings.Contains(string(e.Data), password) {
+				t.Fatalf("event %s carries the password or its hash", e.Type)
+			}
+		}
+	})
+}
+
+func TestEveryLoginFailureLooksTheSame(t *testing.T) {
+	h := newHarness(t, 4)
+	res := h.signup("ada@example.com")
+	_, unknown := h.login("nobody@example.com", password)
+	_, wrong := h.login("ada@example.com", "wrong password here")
+	for range 5 {
+		_, _ = h.login("ada@example.com", "wrong password here")
+	}
+	_, locked := h.login("ada@example.com", password) // the right password on a locked account
+
+	other := h.signup("bob@example.com")
+	_, err := eventstore.Update(context.Background(), h.store, eventstore.Ref{Tenant: other.CompanyID, Type: events.AggregateUser, ID: other.UserID},
+		func(*user.User) ([]events.Event, error) { return []events.Event{{Type: events.UserDisabled, Data: events.UserStatusData{}}}, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, disabled := h.login("bob@example.com", password)
+	_ = res
+	for name, err := range map[string]error{"unknown": unknown, "wrong": wrong, "locked": locked, "disabled": disabled} {
+		if err != app.ErrInvalidCredentials {
+			t.Errorf("%s: got %v, want the one invalid_credentials error", name, err)
+		}
+	}
+}
+
+// Two identities on two stores stand for two processes: their attempts
+// race through the stream's concurrency check, not a shared lock.
+func TestLockoutIsExactUnderConcurrentAttempts(t *testing.T) {
+	h := newHarness(t, 4)
+	res := h.signup("ada@example.com")
+	otherStore, err := eventstore.Open(context.Background(), h.js, eventstore.Options{Now: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := *h
+	second.store = otherStore
+	identities := []*app.Identity{h.id, second.identity(4)}
+	var wg sync.WaitGroup
+	var refused atomic.Int32
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := identities[i%2].Login(context.Background(), "ada@example.com", "wrong password here", client); err == app.ErrInvalidCredentials {
+				refused.Add(1)
+			} else {
+				t.Errorf("got %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	envs := h.userEvents(res)
+	max := h.policy.Get().MaxFailures
+	if got := count(envs, events.LoginFailed, counted); got != max {
+		t.Errorf("%d failures evaluated, want exactly %d", got, max)
+	}
+	if got := count(envs, events.AccountLocked, nil); got != 1 {
+		t.Errorf("%d AccountLocked events, want exactly 1", got)
+	}
+	if got := count(envs, events.LoginFailed, nil); got != 200 || refused.Load() != 200 {
+		t.Errorf("%d attempts recorded, %d refused; want 200 and 200", got, refused.Load())
+	}
+}
+
+func TestLockExpiresAndEscalates(t *testing.T) {
+	h := newHarness(t, 4)
+	res := h.signup("ada@example.com")
+	pol := h.policy.Get()
+	lock := func() {
+		t.Helper()
+		for range pol.MaxFailures {
+			_, _ = h.login("ada@example.com", "wrong password here")
+		}
+	}
+	lock()
+	if _, err := h.login("ada@example.com", password); err != app.ErrInvalidCredentials {
+		t.Fatalf("locked account with the right password: %v", err)
+	}
+	h.clock.Add(pol.LockFor)
+	if _, err := h.login("ada@example.com", password); err != nil {
+		t.Fatalf("after the lock time: %v", err)
+	}
+	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
+	if got := count(h.userEvents(res), events.AccountUnlocked, expired); got != 1 {
+		t.Fatalf("%d AccountUnlocked(expired), want 1", got)
+	}
+
+	t.Run("a success resets the count", func(t *testing.T) {
+		for range pol.MaxFailures - 1 {
+			_, _ = h.login("ada@example.com", "wrong password here")
+		}
+		if _, err := h.login("ada@example.com", password); err != nil {
+			t.Fatal(err)
+		}
+		for range pol.MaxFailures - 1 {
+			_, _ = h.login("ada@example.com", "wrong password here")
+		}
+		if _, err := h.login("ada@example.com", password); err != nil {
+			t.Fatalf("locked although no window held %d failures: %v", pol.MaxFailures, err)
+		}
+	})
+
+	t.Run("after the temporary locks the lock is permanent", func(t *testing.T) {
+		for range pol.MaxTemporaryLocks {
+			lock()
+			h.clock.Add(pol.LockFor)
+		}
+		lock()
+		h.clock.Add(100 * pol.LockFor)
+		if _, err := h.login("ada@example.com", password); err != app.ErrInvalidCredentials {
+			t.Fatalf("permanent lock ended by itself: %v", err)
+		}
+		permanent := func(d any) bool { return d.(*events.AccountLockedData).Permanent }
+		if got := count(h.userEvents(res), events.AccountLocked, permanent); got != 1 {
+			t.Fatalf("%d permanent locks", got)
+		}
+	})
+}
+
+func TestPasswordsAreNotTruncated(t *testing.T) {
+	h := newHarness(t, 4)
+	p72 := strings.Repeat("p", 72)
+	if _, err := h.id.Signup(context.Background(), app.SignupInput{CompanyName: "A", Name: "A", Email: "a@example.com", Password: p72}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.login("a@example.com", p72+"x"); err != app.ErrInvalidCredentials {
+		t.Fatalf("72 bytes plus one logged in: %v", err)
+	}
+	if _, err := h.login("a@example.com", p72); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestALowerCostHashIsUpgradedAtLogin(t *testing.T) {
+	h := newHarness(t, 4)
+	res := h.signup("ada@example.com")
+	stronger := h.identity(5)
+	if _, err := stronger.Login(context.Background(), "ada@example.com", password, client); err != nil {
+		t.Fatal(err)
+	}
+	kv, _ := h.js.KeyValue(context.Background(), app.CredentialsBucket)
+	e, err := kv.Get(context.Background(), res.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost, _ := bcrypt.Cost(e.Value()); cost != 5 {
+		t.Fatalf("cost after login %d, want 5", cost)
+	}
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	h := newHarness(t, 4)
+	ctx := context.Background()
+	h.signup("ada@example.com")
+	r0, err := h.login("ada@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err := h.id.Refresh(ctx, r0.RefreshToken, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a spent token within the grace window still rotates", func(t *testing.T) {
+		if _, err := h.id.Refresh(ctx, r0.RefreshToken, client); err != nil {
+			t.Fatalf("racing client within grace: %v", err)
+		}
+	})
+	r2, err := h.id.Refresh(ctx, r1.RefreshToken, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(h.policy.Get().RefreshReuseGrace + time.Second)
+	if _, err := h.id.Refresh(ctx, r0.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+		t.Fatalf("replayed R0: %v", err)
+	}
+	if _, err := h.id.Refresh(ctx, r2.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+		t.Fatalf("R2 after the family was revoked: %v", err)
+	}
+	p, issued, err := h.tokens.Verify(r2.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.revoked.Allowed(p, issued) {
+		t.Fatal("the revoked family's access token is still allowed")
+	}
+	for _, bad := range []string{"", "nonsense", "a.b.c", r0.AccessToken} {
+		if _, err := h.id.Refresh(ctx, bad, client); !isCode(err, "invalid_refresh_token") {
+			t.Errorf("refresh with %.20q: %v", bad, err)
+		}
+	}
+}
+
+func TestConcurrentRefreshesMintOneFamilyMember(t *testing.T) {
+	h := newHarness(t, 4)
+	p := policy.Default()
+	p.RefreshReuseGrace = 0
+	h.policy.Set(p)
+	h.signup("ada@example.com")
+	r0, err := h.login("ada@example.com", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var minted atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.id.Refresh(context.Background(), r0.RefreshToken, client); err == nil {
+				minted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if minted.Load() > 1 {
+		t.Fatalf("%d tokens minted from one", minted.Load())
+	}
+}
+
+func TestRefreshExpires(t *testing.T) {
+	h := newHarness(t, 4)
+	h.signup("ada@example.com")
+	pair, _ := h.login("ada@example.com", password)
+	h.clock.Add(h.policy.Get().RefreshIdleTTL + time.Second)
+	if _, err := h.id.Refresh(context.Background(), pair.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+		t.Fatalf("idle-expired token: %v", err)
+	}
+}
+
+func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
+	h := newHarness(t, 4)
+	ctx := context.Background()
+	h.signup("ada@example.com")
+	a, _ := h.login("ada@example.com", password)
+	b, _ := h.login("ada@example.com", password)
+	pa, issuedA, _ := h.tokens.Verify(a.AccessToken)
+	pb, issuedB, _ := h.tokens.Verify(b.AccessToken)
+
+	t.Run("a wrong current password is refused", func(t *testing.T) {
+		if _, err := h.id.ChangePassword(ctx, pa, "wrong password here", "a brand new password"); !isCode(err, "invalid_credentials") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	h.clock.Add(time.Second)
+	if _, err := h.id.ChangePassword(ctx, pa, password, "a brand new password"); err != nil {
+		t.Fatal(err)
+	}
+	if !h.revoked.Allowed(pa, issuedA) {
+		t.Error("the session that changed the password was revoked")
+	}
+	if h.revoked.Allowed(pb, issuedB) {
+		t.Error("another session's access token still works after a password change")
+	}
+	if _, err := h.id.Refresh(ctx, b.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+		t.Errorf("another session refreshed after a password change: %v", err)
+	}
+	if _, err := h.login("ada@example.com", password); err != app.ErrInvalidCredentials {
+		t.Errorf("the old password still logs in: %v", err)
+	}
+
+	if _, err := h.id.Logout(ctx, pa, false); err != nil {
+		t.Fatal(err)
+	}
+	if h.revoked.Allowed(pa, issuedA) {
+		t.Error("the access token works after logout")
+	}
+	if _, err := h.id.Refresh(ctx, a.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+		t.Errorf("refresh after logout: %v", err)
+	}
+}
+
+func testKey() ed25519.PrivateKey {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	return priv
+}
