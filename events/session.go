@@ -24,9 +24,9 @@ type SessionStartedData struct {
 
 // RefreshTokenRotatedData: a refresh token was spent for a new one.
 type RefreshTokenRotatedData struct {
-	TokenHash     string `json:"token_hash"`
-	PreviousHash  string `json:"previous_hash"`
-	IdleTTLSeconds int64 `json:"idle_ttl_seconds"`
+	TokenHash      string `json:"token_hash"`
+	PreviousHash   string `json:"previous_hash"`
+	IdleTTLSeconds int64  `json:"idle_ttl_seconds"`
 }
 
 // RefreshTokenReuseDetectedData: a spent refresh token came back after the

@@ -31,7 +31,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type harness struct {
@@ -192,7 +192,9 @@ func TestEveryLoginFailureLooksTheSame(t *testing.T) {
 
 	other := h.signup("bob@example.com")
 	_, err := eventstore.Update(context.Background(), h.store, eventstore.Ref{Tenant: other.CompanyID, Type: events.AggregateUser, ID: other.UserID},
-		func(*user.User) ([]events.Event, error) { return []events.Event{{Type: events.UserDisabled, Data: events.UserStatusData{}}}, nil })
+		func(*user.User) ([]events.Event, error) {
+			return []events.Event{{Type: events.UserDisabled, Data: events.UserStatusData{}}}, nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}

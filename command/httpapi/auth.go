@@ -72,11 +72,11 @@ func (a *Auth) Register(api huma.API) {
 	}), a.signup)
 	huma.Register(api, auth.Public(huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
-		Summary:     "Log in; a wrong password, an unknown email, a locked or disabled account all answer the same 401",
+		Summary: "Log in; a wrong password, an unknown email, a locked or disabled account all answer the same 401",
 	}), a.login)
 	huma.Register(api, auth.Public(huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: tags,
-		Summary:     "Spend a refresh token for a new pair; reusing a spent one revokes the session",
+		Summary: "Spend a refresh token for a new pair; reusing a spent one revokes the session",
 	}), a.refresh)
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: tags, DefaultStatus: http.StatusNoContent,
