@@ -1,0 +1,7 @@
+package auth
+
+import "net/netip"
+
+type netipPrefix = netip.Prefix
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
