@@ -16,6 +16,10 @@ type env struct {
 	lookup func(string) (string, bool)
 	stdout io.Writer
 	stderr io.Writer
+
+	// testBcryptCost, set only by tests, lowers the bcrypt cost below the
+	// product's floor of 10 so that suites with many logins stay fast.
+	testBcryptCost int
 }
 
 // subcommand is one verb of the CLI.

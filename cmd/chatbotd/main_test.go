@@ -53,6 +53,7 @@ func (p *process) env() env {
 	return env{
 		lookup: func(k string) (string, bool) { v, ok := p.settings[k]; return v, ok },
 		stdout: &p.stdout, stderr: &p.stderr,
+		testBcryptCost: 4,
 	}
 }
 

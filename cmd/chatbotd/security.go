@@ -42,14 +42,18 @@ func openSecurity(ctx context.Context, rt *runtime, cfg config.Config) (*securit
 	return s, nil
 }
 
-func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security) error {
+func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security, testCost int) error {
 	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
 		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log,
 	})
 	if err != nil {
 		return err
 	}
-	hasher, err := auth.NewHasher(cfg.BcryptCost, []byte(cfg.PasswordPepper), false)
+	cost := cfg.BcryptCost
+	if testCost > 0 {
+		cost = testCost
+	}
+	hasher, err := auth.NewHasher(cost, []byte(cfg.PasswordPepper), testCost > 0)
 	if err != nil {
 		return err
 	}

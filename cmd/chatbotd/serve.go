@@ -66,7 +66,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
-			if err := mountCommand(ctx, rt, cfg, srv, sec); err != nil {
+			if err := mountCommand(ctx, rt, cfg, srv, sec, e.testBcryptCost); err != nil {
 				return err
 			}
 		}

@@ -19,7 +19,7 @@ var ErrInvalidRefreshToken = apperr.New(apperr.KindUnauthenticated, "invalid_ref
 // after the grace window revokes the whole session.
 func (id *Identity) Refresh(ctx context.Context, token string, client auth.Client) (TokenPair, error) {
 	parts := strings.Split(token, ".")
-	if len(parts) != 3 || len(token) > 256 || !events.ValidToken(parts[0]) || !events.ValidToken(parts[1]) {
+	if len(token) > 256 || len(parts) != 3 || !events.ValidToken(parts[0]) || !events.ValidToken(parts[1]) {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
 	tenant, sessionID := parts[0], parts[1]

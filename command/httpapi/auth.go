@@ -49,7 +49,7 @@ type tokenOutput struct {
 
 type refreshInput struct {
 	Body struct {
-		RefreshToken string `json:"refresh_token" maxLength:"256"`
+		RefreshToken string `json:"refresh_token"`
 	}
 }
 
