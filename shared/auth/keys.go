@@ -106,15 +106,24 @@ func generateKey(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// Write aside, then link into place: a process starting beside this one
+	// sees either no key or a whole one, and the first to link wins.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".jwt-key-*")
 	if err != nil {
-		if errors.Is(err, os.ErrExist) { // another process made it first
-			return nil
-		}
 		return err
 	}
-	defer f.Close()
-	return pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	defer os.Remove(tmp.Name())
+	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 func readPrivate(path string) (ed25519.PrivateKey, error) {
