@@ -15,6 +15,11 @@ const StreamName = "EVENTS"
 // retried publishes.
 const DuplicateWindow = 2 * time.Minute
 
+// TimerPrefix starts the subjects of durable timers kept in the stream:
+// timers.<kind>.<key> holds a scheduled message, which the server delivers
+// at its time to timers.due.<kind>.<key>. They are not events.
+const TimerPrefix = "timers"
+
 // StreamConfig is the definition of EVENTS: file storage, kept forever
 // (limits retention, no age or size limit), deduplicated by event id,
 // accepting atomic batches and scheduled messages (durable timers).
@@ -25,7 +30,7 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:               StreamName,
 		Description:        "Domain events of the chatbot platform; subjects events.<tenant>.<aggregate_type>.<aggregate_id>.<EventType>",
-		Subjects:           []string{AllFilter},
+		Subjects:           []string{AllFilter, TimerPrefix + ".>"},
 		Storage:            jetstream.FileStorage,
 		Retention:          jetstream.LimitsPolicy,
 		Discard:            jetstream.DiscardOld,

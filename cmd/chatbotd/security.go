@@ -64,6 +64,9 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err != nil {
 		return err
 	}
+	if err := identity.RunUnlockTimers(ctx, rt.log); err != nil {
+		return err
+	}
 	side := command.New(command.Deps{Store: store, Identity: identity, Policy: sec.policy,
 		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)

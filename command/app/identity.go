@@ -26,6 +26,7 @@ const CredentialsBucket = "CREDENTIALS"
 // Identity runs the identity commands: signup, login, refresh, logout,
 // profile and password changes.
 type Identity struct {
+	js      jetstream.JetStream
 	store   *eventstore.Store
 	creds   jetstream.KeyValue
 	hasher  *auth.Hasher
@@ -59,7 +60,7 @@ func NewIdentity(ctx context.Context, d IdentityDeps) (*Identity, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Identity{store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, now: d.Now}, nil
+	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, now: d.Now}, nil
 }
 
 // TokenPair is what a login or a refresh answers.

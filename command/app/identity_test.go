@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -456,4 +458,49 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 func testKey() ed25519.PrivateKey {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	return priv
+}
+
+// A temporary lock ends at its time by itself, with no login attempt: the
+// timer scheduled in the stream fires and the unlock is appended.
+func TestLockEndsByItselfAtItsTime(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js, _ := jetstream.New(n.Conn)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store, err := eventstore.Open(ctx, js, eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := policy.Default()
+	p.LockFor = time.Second
+	holder := policy.NewHolder(p)
+	hasher, _ := auth.NewHasher(4, nil, true)
+	revoked := auth.NewRevocations(func() time.Duration { return p.AccessTTL }, time.Now)
+	id, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
+		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := id.RunUnlockTimers(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, id: id, js: js, store: store}
+	res := h.signup("ada@example.com")
+	for range p.MaxFailures {
+		_, _ = id.Login(ctx, "ada@example.com", "wrong password here", client)
+	}
+	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
+	deadline := time.Now().Add(10 * time.Second)
+	for count(h.userEvents(res), events.AccountUnlocked, expired) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no AccountUnlocked(expired) 10s after a 1s lock")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := id.Login(ctx, "ada@example.com", password, client); err != nil {
+		t.Fatalf("login after the timer: %v", err)
+	}
+	if got := count(h.userEvents(res), events.AccountUnlocked, nil); got != 1 {
+		t.Fatalf("%d unlocks, want 1", got)
+	}
 }

@@ -48,7 +48,7 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 	sessionID := newID()
 	var account user.User
 	var succeeded bool
-	_, err = eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) ([]events.Event, error) {
+	res, err := eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) ([]events.Event, error) {
 		if !u.Exists() {
 			succeeded = false
 			return nil, nil
@@ -60,6 +60,7 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 	if err != nil {
 		return TokenPair{}, err
 	}
+	id.scheduleUnlocks(ctx, res)
 	if !succeeded {
 		return TokenPair{}, ErrInvalidCredentials
 	}

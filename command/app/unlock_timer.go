@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/command/domain/user"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// A temporary lock ends by itself: when it is taken, a message scheduled in
+// the stream for its end is due at timers.due.unlock.<tenant>.<user>, and
+// the unlock timer consumer then appends AccountUnlocked (reason expired).
+// A login after the end does the same first, so whichever comes first wins
+// and the other finds nothing to do.
+const (
+	unlockTimerSubject = events.TimerPrefix + ".unlock"
+	unlockDueSubject   = events.TimerPrefix + ".due.unlock"
+	unlockConsumer     = "unlock_timers"
+)
+
+// scheduleUnlocks sets a timer for each temporary lock in res.
+func (id *Identity) scheduleUnlocks(ctx context.Context, res eventstore.Appended) {
+	for _, env := range res.Envelopes {
+		if env.Type != events.AccountLocked {
+			continue
+		}
+		data, err := id.store.Registry().Decode(&env)
+		lock, ok := data.(*events.AccountLockedData)
+		if err != nil || !ok || lock.Permanent || lock.Until == nil {
+			continue
+		}
+		key := env.TenantID + "." + env.AggregateID
+		_, err = id.js.Publish(context.WithoutCancel(ctx), fmt.Sprintf("%s.%s.%d", unlockTimerSubject, key, env.Position), nil,
+			jetstream.WithScheduleAt(lock.Until.Add(time.Second)), // @at has whole seconds: never before the end
+			jetstream.WithScheduleTarget(unlockDueSubject+"."+key))
+		if err != nil {
+			// The next login attempt still ends the lock.
+			slog.WarnContext(ctx, "unlock timer not scheduled", "user", env.AggregateID, "err", err)
+		}
+	}
+}
+
+// ExpireLock ends the user's temporary lock if its time has come.
+func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error {
+	_, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+		return u.ExpireLock(id.now()), nil
+	})
+	return err
+}
+
+// RunUnlockTimers consumes due unlock timers until ctx ends. Every command
+// process may run it: the durable consumer hands each timer to one of them.
+func (id *Identity) RunUnlockTimers(ctx context.Context, log *slog.Logger) error {
+	cons, err := id.js.CreateOrUpdateConsumer(ctx, events.StreamName, jetstream.ConsumerConfig{
+		Durable: unlockConsumer, Description: "ends temporary account locks at their time",
+		FilterSubject: unlockDueSubject + ".>", AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: 30 * time.Second, MaxDeliver: 20,
+		BackOff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute},
+	})
+	if err != nil {
+		return fmt.Errorf("unlock timer consumer: %w", err)
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		parts := strings.Split(strings.TrimPrefix(m.Subject(), unlockDueSubject+"."), ".")
+		if len(parts) != 2 {
+			_ = m.Term()
+			return
+		}
+		if err := id.ExpireLock(ctx, parts[0], parts[1]); err != nil && !errors.Is(err, context.Canceled) {
+			log.Warn("unlock timer failed; it will be retried", "user", parts[1], "err", err)
+			_ = m.Nak()
+			return
+		}
+		_ = m.Ack()
+	})
+	if err != nil {
+		return err
+	}
+	go func() {
+		<-ctx.Done()
+		cc.Stop()
+	}()
+	return nil
+}
