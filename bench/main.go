@@ -56,6 +56,7 @@ var scenarios = []scenario{
 	{"http_edge", benchHTTPEdge},
 	{"append", benchAppend},
 	{"catch_up", benchCatchUp},
+	{"login", benchLogin},
 }
 
 func main() {
