@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
@@ -80,7 +83,7 @@ func startIdentity(t *testing.T) (client, map[string]string) {
 }
 
 func TestAuthContract(t *testing.T) {
-	c, _ := startIdentity(t)
+	c, settings := startIdentity(t)
 	su := c.signup("Ada@Example.com")
 	if su.header.Get("X-Event-Position") == "" || su.str("user_id") == "" || su.str("company_id") == "" {
 		t.Fatalf("signup answer %v %s", su.header, su.raw)
@@ -211,6 +214,39 @@ func TestAuthContract(t *testing.T) {
 		}
 		if r := c.login("ada@example.com", "a brand new password"); r.status != 200 {
 			t.Errorf("new password: %d", r.status)
+		}
+	})
+	t.Run("logout of all sessions", func(t *testing.T) {
+		a := c.login("ada@example.com", "a brand new password").str("access_token")
+		b := c.login("ada@example.com", "a brand new password").str("access_token")
+		if r := c.do("POST", "/v1/auth/logout", map[string]bool{"all_sessions": true}, bearer(a)...); r.status != 204 {
+			t.Fatalf("logout all: %d %s", r.status, r.raw)
+		}
+		for _, tok := range []string{a, b} {
+			if r := c.do("GET", "/v1/me", nil, bearer(tok)...); r.status != 401 {
+				t.Errorf("a session survived logout of all: %d", r.status)
+			}
+		}
+	})
+	t.Run("attempts and sessions reach their read models", func(t *testing.T) {
+		conn, err := pgx.Connect(context.Background(), settings["DATABASE_URL"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			var failed, succeeded, revoked int
+			_ = conn.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE NOT succeeded AND reason = 'wrong_password'),
+				count(*) FILTER (WHERE succeeded) FROM rm_login_attempts_v1 WHERE user_id = $1`, su.str("user_id")).Scan(&failed, &succeeded)
+			_ = conn.QueryRow(context.Background(), `SELECT count(*) FROM rm_sessions_v1 WHERE user_id = $1 AND revoked_at IS NOT NULL`, su.str("user_id")).Scan(&revoked)
+			if failed >= 1 && succeeded >= 5 && revoked >= 4 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("read models: %d failed, %d succeeded attempts, %d revoked sessions", failed, succeeded, revoked)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
 }

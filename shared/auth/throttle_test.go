@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+func TestThrottle(t *testing.T) {
+	opts, _ := redis.ParseURL(testkit.RedisURL(t))
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	now := time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC)
+	clock := func() time.Time { return now }
+	key := "test:" + time.Now().Format(time.RFC3339Nano)
+
+	for name, th := range map[string]*Throttle{
+		"in Redis":               NewThrottle(rdb, clock),
+		"in process":             NewThrottle(nil, clock),
+		"with Redis unreachable": NewThrottle(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), clock),
+	} {
+		t.Run(name, func(t *testing.T) {
+			now = now.Add(time.Minute) // a fresh window
+			for i := range 3 {
+				if ok, _ := th.Allow(context.Background(), key+name, 3); !ok {
+					t.Fatalf("request %d refused", i+1)
+				}
+			}
+			ok, retry := th.Allow(context.Background(), key+name, 3)
+			if ok || retry != 30 {
+				t.Fatalf("4th: ok %v retry %d, want refused with 30 s to the next window", ok, retry)
+			}
+			if ok, _ := th.Allow(context.Background(), key+name+"-other", 3); !ok {
+				t.Fatal("another key was refused")
+			}
+		})
+	}
+	t.Run("Redis counts across processes", func(t *testing.T) {
+		now = now.Add(time.Minute)
+		a, b := NewThrottle(rdb, clock), NewThrottle(rdb, clock)
+		_, _ = a.Allow(context.Background(), key+"shared", 2)
+		_, _ = b.Allow(context.Background(), key+"shared", 2)
+		if ok, _ := a.Allow(context.Background(), key+"shared", 2); ok {
+			t.Fatal("the third request across two throttles was allowed")
+		}
+	})
+}
+
+func TestRevocationsFollowUserEvents(t *testing.T) {
+	now := time.Now()
+	r := NewRevocations(func() time.Duration { return 15 * time.Minute }, func() time.Time { return now })
+	issued := now.Add(-time.Minute)
+	for _, typ := range []string{events.UserDisabled, events.UserDeleted, events.UserRoleChanged} {
+		t.Run(typ, func(t *testing.T) {
+			p := Principal{UserID: "u-" + typ, SessionID: "s", Role: RoleUser}
+			r.Apply(events.Envelope{Type: typ, AggregateID: p.UserID, OccurredAt: now})
+			if r.Allowed(p, issued) {
+				t.Fatal("a token issued before the event is still allowed")
+			}
+			if !r.Allowed(p, now.Add(time.Millisecond)) {
+				t.Fatal("a token issued after the event is refused")
+			}
+		})
+	}
+	r.Apply(events.Envelope{Type: events.SessionRevoked, AggregateID: "s9", OccurredAt: now})
+	if r.Allowed(Principal{UserID: "x", SessionID: "s9"}, now.Add(time.Minute)) {
+		t.Fatal("a revoked session's later token is allowed")
+	}
+}
