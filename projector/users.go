@@ -16,6 +16,14 @@ func Users() Projection {
 			return nil
 		}
 	}
+	// set updates one column to a value taken from the event's data.
+	set := func(column string, value func(any) any) Reducer {
+		return func(b *Batch, e events.Envelope, data any) error {
+			b.Queue(`UPDATE `+UsersTable+` SET `+column+` = $5, updated_at = $3, position = $4
+				WHERE tenant_id = $1 AND id = $2 AND position < $4`, e.TenantID, e.AggregateID, e.OccurredAt, int64(e.Position), value(data))
+			return nil
+		}
+	}
 	return Projection{
 		Name:   "users",
 		Tables: []string{UsersTable},
@@ -31,20 +39,12 @@ func Users() Projection {
 					e.TenantID, e.AggregateID, company, d.Email, d.Name, d.Role, e.OccurredAt, int64(e.Position))
 				return nil
 			},
-			events.UserProfileUpdated: func(b *Batch, e events.Envelope, data any) error {
-				b.Queue(`UPDATE `+UsersTable+` SET name = $5, updated_at = $3, position = $4
-					WHERE tenant_id = $1 AND id = $2 AND position < $4`, e.TenantID, e.AggregateID, e.OccurredAt, int64(e.Position), data.(*events.UserProfileUpdatedData).Name)
-				return nil
-			},
-			events.UserRoleChanged: func(b *Batch, e events.Envelope, data any) error {
-				b.Queue(`UPDATE `+UsersTable+` SET role = $5, updated_at = $3, position = $4
-					WHERE tenant_id = $1 AND id = $2 AND position < $4`, e.TenantID, e.AggregateID, e.OccurredAt, int64(e.Position), data.(*events.UserRoleChangedData).Role)
-				return nil
-			},
-			events.UserDisabled:   upd(`status = 'disabled'`),
-			events.UserEnabled:    upd(`status = 'active'`),
-			events.UserDeleted:    upd(`status = 'deleted', email = '', name = ''`),
-			events.LoginSucceeded: upd(`last_login_at = $3, failed_login_count = 0`),
+			events.UserProfileUpdated: set("name", func(d any) any { return d.(*events.UserProfileUpdatedData).Name }),
+			events.UserRoleChanged:    set("role", func(d any) any { return d.(*events.UserRoleChangedData).Role }),
+			events.UserDisabled:       upd(`status = 'disabled'`),
+			events.UserEnabled:        upd(`status = 'active'`),
+			events.UserDeleted:        upd(`status = 'deleted', email = '', name = ''`),
+			events.LoginSucceeded:     upd(`last_login_at = $3, failed_login_count = 0`),
 			events.LoginFailed: func(b *Batch, e events.Envelope, data any) error {
 				if !data.(*events.LoginFailedData).Counted {
 					return nil
