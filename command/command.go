@@ -14,11 +14,12 @@ import (
 
 // Deps are what the write side runs on.
 type Deps struct {
-	Store    *eventstore.Store
-	Identity *app.Identity
-	Throttle *auth.Throttle
-	Policy   *policy.Holder
-	Logger   *slog.Logger
+	Store        *eventstore.Store
+	Identity     *app.Identity
+	Configurator *app.Configurator
+	Throttle     *auth.Throttle
+	Policy       *policy.Holder
+	Logger       *slog.Logger
 }
 
 // Side is the write side of one process.
@@ -31,6 +32,7 @@ func New(d Deps) *Side { return &Side{deps: d} }
 func (s *Side) Register(api huma.API) {
 	(&httpapi.Auth{Identity: s.deps.Identity, Throttle: s.deps.Throttle, Policy: s.deps.Policy}).Register(api)
 	(&httpapi.Me{Identity: s.deps.Identity}).Register(api)
+	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
 }
 
 // Close stops what the side started.

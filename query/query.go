@@ -11,6 +11,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
 // Deps are what the read side runs on. Redis may be nil.
@@ -19,7 +20,8 @@ type Deps struct {
 	Redis    *redis.Client
 	Progress *projector.Progress
 	ReadWait time.Duration // bound of X-Min-Position waits
-	Keys     *auth.KeySet  // published at /.well-known/jwks.json
+	Keys     *auth.KeySet   // published at /.well-known/jwks.json
+	Policy   *policy.Holder // the configuration in force
 	Logger   *slog.Logger
 }
 
@@ -33,6 +35,7 @@ func New(d Deps) *Side { return &Side{deps: d} }
 func (s *Side) Register(api huma.API) {
 	s.registerMe(api)
 	s.registerJWKS(api)
+	s.registerAdminConfig(api)
 }
 
 // Close stops what the side started.

@@ -14,6 +14,7 @@ import (
 // command in-process.
 type env struct {
 	lookup func(string) (string, bool)
+	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 
@@ -36,6 +37,7 @@ var (
 	httpSettings  = []string{"HTTP_ADDR", "HTTP_READ_TIMEOUT", "HTTP_WRITE_TIMEOUT", "HTTP_IDLE_TIMEOUT", "REQUEST_TIMEOUT", "SHUTDOWN_TIMEOUT", "BODY_LIMIT", "CORS_ALLOWED_ORIGINS"}
 	storeSettings = []string{"DATABASE_URL", "DATABASE_MAX_CONNS", "AUTO_MIGRATE", "NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "NATS_REPLICAS", "DATA_DIR"}
 	obsSettings   = []string{"LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
+	adminSettings = []string{"ADMIN_EMAIL", "ADMIN_PASSWORD"}
 	jwtSettings   = []string{"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_ISSUER", "JWT_AUDIENCE", "BCRYPT_COST", "PASSWORD_PEPPER", "TRUSTED_PROXIES"}
 )
 
@@ -54,14 +56,14 @@ func subcommands() []subcommand {
 			detail: "Starts an embedded NATS server with JetStream under DATA_DIR (unless NATS_URL is set),\n" +
 				"applies migrations (AUTO_MIGRATE), and serves the command and query APIs on HTTP_ADDR\n" +
 				"while the projectors run. SIGINT or SIGTERM stops it gracefully.",
-			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL", "READ_WAIT_TIMEOUT"}, obsSettings, jwtSettings),
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL", "READ_WAIT_TIMEOUT"}, obsSettings, jwtSettings, adminSettings),
 			run:      runServe,
 		},
 		{
 			name: "command", usage: "command", summary: "run the write API alone",
 			detail: "Serves the command (write) API on HTTP_ADDR. Without NATS_URL it uses the embedded server\n" +
 				"a running `chatbotd serve` announced under DATA_DIR, or starts one itself.",
-			settings: concat(httpSettings, storeSettings, obsSettings, jwtSettings),
+			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL"}, obsSettings, jwtSettings, adminSettings),
 			run:      runSplit(partCommand),
 		},
 		{
@@ -86,6 +88,14 @@ func subcommands() []subcommand {
 				"force V records version V without running anything (to clear a failed, dirty migration).",
 			settings: []string{"DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT"},
 			run:      runMigrate,
+		},
+		{
+			name: "admin", usage: "admin create --email EMAIL [--name NAME] --password-stdin",
+			summary: "create an administrator account",
+			detail: "Reads the password from standard input (one line), so it never shows in the process list\n" +
+				"or the shell history: printf '%s\\n' \"$PASSWORD\" | chatbotd admin create --email ops@example.com --password-stdin",
+			settings: concat(storeSettings, obsSettings, jwtSettings),
+			run:      runAdmin,
 		},
 		{
 			name: "version", usage: "version", summary: "print the version and build information",

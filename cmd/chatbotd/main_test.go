@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ func (s *syncBuffer) String() string {
 // process is chatbotd run in-process with its own settings.
 type process struct {
 	settings map[string]string
+	stdin    string
 	stdout   syncBuffer
 	stderr   syncBuffer
 	cancel   context.CancelFunc
@@ -52,6 +54,7 @@ type process struct {
 func (p *process) env() env {
 	return env{
 		lookup: func(k string) (string, bool) { v, ok := p.settings[k]; return v, ok },
+		stdin:  strings.NewReader(p.stdin),
 		stdout: &p.stdout, stderr: &p.stderr,
 		testBcryptCost: 4,
 	}
@@ -84,7 +87,12 @@ func (p *process) stop(t *testing.T) int {
 
 // runOnce runs a command that ends by itself.
 func runOnce(settings map[string]string, args ...string) (code int, stdout, stderr string) {
-	p := &process{settings: settings}
+	return runWithInput(settings, "", args...)
+}
+
+// runWithInput runs a command that ends by itself, with stdin as its input.
+func runWithInput(settings map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	p := &process{settings: settings, stdin: stdin}
 	code = run(context.Background(), args, p.env())
 	return code, p.stdout.String(), p.stderr.String()
 }

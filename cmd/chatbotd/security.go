@@ -23,8 +23,10 @@ type security struct {
 	guard   *auth.Guard
 }
 
-func openSecurity(ctx context.Context, rt *runtime, cfg config.Config) (*security, error) {
-	s := &security{policy: policy.NewHolder(policy.Default())}
+func openSecurity(ctx context.Context, rt *runtime, cfg config.Config, origins *httpx.Origins) (*security, error) {
+	initial := policy.Default()
+	initial.CORSAllowedOrigins = cfg.CORSAllowedOrigins
+	s := &security{policy: policy.NewHolder(initial)}
 	var err error
 	if s.keys, err = auth.LoadKeys(cfg.JWTPrivateKeyFile, cfg.JWTPublicKeyFiles, cfg.DataDir, rt.log); err != nil {
 		return nil, err
@@ -36,6 +38,11 @@ func openSecurity(ctx context.Context, rt *runtime, cfg config.Config) (*securit
 		return nil, err
 	}
 	if err := s.revoked.Follow(context.WithoutCancel(ctx), rt.js, rt.log); err != nil {
+		return nil, err
+	}
+	// A configuration recorded in the stream overrides the settings' defaults.
+	applyOrigins := func(p policy.Policy) { origins.Set(p.CORSAllowedOrigins) }
+	if err := policy.Follow(context.WithoutCancel(ctx), rt.js, s.policy, applyOrigins, rt.log); err != nil {
 		return nil, err
 	}
 	s.guard = auth.NewGuard(s.tokens, s.revoked, cfg.TrustedProxies)
@@ -67,8 +74,12 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err := identity.RunUnlockTimers(ctx, rt.log); err != nil {
 		return err
 	}
+	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {
+		return err
+	}
 	side := command.New(command.Deps{Store: store, Identity: identity, Policy: sec.policy,
-		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
+		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
+		Throttle:     auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)
 	return nil
 }

@@ -52,14 +52,15 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 	}
 	defer rt.close()
 
+	origins := httpx.NewOrigins(cfg.CORSAllowedOrigins)
 	srv := httpx.New(httpx.Options{
 		Title: "Chatbot Platform API", Version: versionString(),
 		BodyLimit: cfg.BodyLimit, ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout,
 		IdleTimeout: cfg.HTTPIdleTimeout, RequestTimeout: cfg.RequestTimeout,
-		Origins: httpx.NewOrigins(cfg.CORSAllowedOrigins), Metrics: rt.metrics, Logger: rt.log,
+		Origins: origins, Metrics: rt.metrics, Logger: rt.log,
 	})
 	if parts&(partCommand|partQuery) != 0 {
-		sec, err := openSecurity(ctx, rt, cfg)
+		sec, err := openSecurity(ctx, rt, cfg, origins)
 		if err != nil {
 			return err
 		}
@@ -72,7 +73,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		}
 		if parts&partQuery != 0 {
 			side := query.New(query.Deps{
-				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys,
+				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
 				Progress: projector.NewProgress(rt.pool, rt.js, projector.All()),
 			})
 			side.Register(srv.API)

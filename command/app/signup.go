@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"errors"
 
-	"github.com/chatbotsaas/chatbot/command/domain/user"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
@@ -34,50 +32,29 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 	if !id.policy.Get().SignupEnabled {
 		return SignupResult{}, apperr.New(apperr.KindForbidden, "forbidden", "signup is disabled")
 	}
+	companyID := newID()
+	account := CreateUserInput{Email: in.Email, Name: in.Name, Password: in.Password, Role: auth.RoleCompany, CompanyID: companyID}
 	var errs []apperr.FieldError
 	companyName := checkName("company_name", in.CompanyName, &errs)
-	name := checkName("name", in.Name, &errs)
-	email := NormalizeEmail(in.Email)
-	if !validEmail(email) {
-		errs = append(errs, apperr.FieldError{Field: "email", Message: "must be an email address"})
-	}
-	id.checkPassword("password", in.Password, &errs)
+	email, name := id.checkAccount(account, &errs)
 	if len(errs) > 0 {
 		return SignupResult{}, apperr.Validation(errs...)
 	}
-
-	companyID, userID := newID(), newID()
-	res := SignupResult{UserID: userID, CompanyID: companyID}
-	owner := reservation(companyID, userID)
-	if err := id.store.Reserve(ctx, "email", email, owner); err != nil {
-		if errors.Is(err, eventstore.ErrTaken) {
-			return SignupResult{}, ErrEmailTaken
-		}
+	// Refuse a taken email before the company exists; createUser's
+	// reservation still settles a race between two signups.
+	if owner, err := id.store.Owner(ctx, "email", email); err != nil {
 		return SignupResult{}, err
-	}
-	release := func() { _ = id.store.Release(context.WithoutCancel(ctx), "email", email, owner) }
-
-	hash, err := id.hasher.Hash(in.Password)
-	if err == nil {
-		err = id.storeHash(ctx, userID, hash)
-	}
-	if err != nil {
-		release()
-		return SignupResult{}, err
+	} else if owner != "" {
+		return SignupResult{}, ErrEmailTaken
 	}
 	company := eventstore.Ref{Tenant: companyID, Type: events.AggregateCompany, ID: companyID}
 	if _, err := id.store.Append(ctx, company, eventstore.Loaded{},
 		events.Event{Type: events.CompanyRegistered, Data: events.CompanyRegisteredData{Name: companyName}}); err != nil {
-		release()
 		return SignupResult{}, err
 	}
-	appended, err := eventstore.Update(ctx, id.store, userRef(companyID, userID), func(u *user.User) ([]events.Event, error) {
-		return u.Register(companyID, email, name, auth.RoleCompany)
-	})
+	created, err := id.createUser(ctx, email, name, account)
 	if err != nil {
-		release()
 		return SignupResult{}, err
 	}
-	res.Position = appended.Position
-	return res, nil
+	return SignupResult{UserID: created.UserID, CompanyID: companyID, Position: created.Position}, nil
 }

@@ -7,20 +7,39 @@ type Permission string
 const (
 	PermProfileRead  Permission = "profile:read"  // read one's own profile
 	PermProfileWrite Permission = "profile:write" // change one's own profile and password, log out
+	PermRolesRead    Permission = "roles:read"    // list roles and their permissions
+	PermConfigRead   Permission = "config:read"   // read the platform configuration
+	PermConfigWrite  Permission = "config:write"  // change the platform configuration
 )
 
-// rolePermissions is the permission matrix.
-var rolePermissions = map[string][]Permission{
-	RoleAdmin:   {PermProfileRead, PermProfileWrite},
-	RoleCompany: {PermProfileRead, PermProfileWrite},
-	RoleUser:    {PermProfileRead, PermProfileWrite},
+// Role is one role with what it may do.
+type Role struct {
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	Permissions []Permission `json:"permissions"`
+}
+
+// Roles is the permission matrix: every role, what it is for, and what it
+// may do. It is the one place permissions are granted.
+var Roles = []Role{
+	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
+		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite}},
+	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
+		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
+	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",
+		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 }
 
 // Can reports whether the principal's role grants perm.
 func (p Principal) Can(perm Permission) bool {
-	for _, have := range rolePermissions[p.Role] {
-		if have == perm {
-			return true
+	for _, r := range Roles {
+		if r.Name != p.Role {
+			continue
+		}
+		for _, have := range r.Permissions {
+			if have == perm {
+				return true
+			}
 		}
 	}
 	return false
@@ -28,6 +47,10 @@ func (p Principal) Can(perm Permission) bool {
 
 // ValidRole reports whether role exists.
 func ValidRole(role string) bool {
-	_, ok := rolePermissions[role]
-	return ok
+	for _, r := range Roles {
+		if r.Name == role {
+			return true
+		}
+	}
+	return false
 }

@@ -50,6 +50,8 @@ type Config struct {
 	JWTAudience       string
 
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
+	AdminEmail     string
+	AdminPassword  string
 	BcryptCost     int
 	PasswordPepper string
 }
@@ -92,6 +94,8 @@ var Settings = []Setting{
 	{"JWT_AUDIENCE", "chatbot-api", "aud claim of access tokens"},
 	{"BCRYPT_COST", "11", "bcrypt cost of new password hashes (10 to 16); older hashes are upgraded at login"},
 	{"PASSWORD_PEPPER", "", "secret mixed into every password hash (HMAC-SHA-384 before bcrypt); set it in production and never change it"},
+	{"ADMIN_EMAIL", "", "on start, create this administrator if no account has the email (with ADMIN_PASSWORD)"},
+	{"ADMIN_PASSWORD", "", "password of ADMIN_EMAIL's account; only read when that account is created"},
 	{"TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
 }
 
@@ -140,6 +144,11 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		TrustedProxies:     r.prefixes("TRUSTED_PROXIES"),
 		BcryptCost:         r.intRange("BCRYPT_COST", 10, 16),
 		PasswordPepper:     r.get("PASSWORD_PEPPER"),
+		AdminEmail:         r.get("ADMIN_EMAIL"),
+		AdminPassword:      r.get("ADMIN_PASSWORD"),
+	}
+	if c.AdminEmail != "" && c.AdminPassword == "" {
+		r.fail("ADMIN_PASSWORD", "must be set when ADMIN_EMAIL is")
 	}
 	if r.err != nil {
 		return Config{}, r.err

@@ -6,6 +6,8 @@ package policy
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
 )
 
 // Policy is the policy in force. Defaults are those of the API contract.
@@ -21,6 +23,8 @@ type Policy struct {
 	PasswordMinLength  int
 	LoginPerIPPerMin   int
 	SignupEnabled      bool
+	CORSAllowedOrigins []string
+	DefaultLimits      events.Limits
 }
 
 // Default is the policy of a new platform.
@@ -29,6 +33,7 @@ func Default() Policy {
 		MaxFailures: 5, FailureWindow: 900 * time.Second, LockFor: 900 * time.Second, MaxTemporaryLocks: 3,
 		AccessTTL: 900 * time.Second, RefreshIdleTTL: 30 * 24 * time.Hour, RefreshAbsoluteTTL: 90 * 24 * time.Hour,
 		RefreshReuseGrace: 10 * time.Second, PasswordMinLength: 12, LoginPerIPPerMin: 60, SignupEnabled: true,
+		DefaultLimits: events.Limits{RequestsPerMinute: intp(60), DailyRequests: intp(10_000), MonthlyRequests: intp(100_000)},
 	}
 }
 

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+)
+
+// runAdmin handles `chatbotd admin create --email E [--name N] --password-stdin`.
+func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError("the only action is create")
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	email := fs.String("email", "", "")
+	name := fs.String("name", "Administrator", "")
+	fromStdin := fs.Bool("password-stdin", false, "")
+	if err := fs.Parse(args[1:]); err != nil || *email == "" || !*fromStdin || fs.NArg() > 0 {
+		return usageError("admin create needs --email and --password-stdin")
+	}
+	password, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password from standard input: %v", err)
+	}
+	password = strings.TrimRight(password, "\r\n")
+
+	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, false)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	identity, err := openIdentity(ctx, rt, cfg, e.testBcryptCost)
+	if err != nil {
+		return err
+	}
+	created, err := identity.CreateUser(ctx, app.CreateUserInput{Email: *email, Name: *name, Password: password, Role: auth.RoleAdmin})
+	if err != nil {
+		return describeAppError(err)
+	}
+	fmt.Fprintf(e.stdout, "admin %s created\n", created.UserID)
+	return nil
+}
+
+// openIdentity builds the identity commands outside an HTTP process.
+func openIdentity(ctx context.Context, rt *runtime, cfg config.Config, testCost int) (*app.Identity, error) {
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log})
+	if err != nil {
+		return nil, err
+	}
+	cost := cfg.BcryptCost
+	if testCost > 0 {
+		cost = testCost
+	}
+	hasher, err := auth.NewHasher(cost, []byte(cfg.PasswordPepper), testCost > 0)
+	if err != nil {
+		return nil, err
+	}
+	pol := policy.NewHolder(policy.Default())
+	if err := policy.Follow(ctx, rt.js, pol, nil, rt.log); err != nil {
+		return nil, err
+	}
+	keys, err := auth.LoadKeys(cfg.JWTPrivateKeyFile, cfg.JWTPublicKeyFiles, cfg.DataDir, rt.log)
+	if err != nil {
+		return nil, err
+	}
+	return app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher,
+		Tokens: auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, time.Now), Policy: pol,
+		Revocations: auth.NewRevocations(func() time.Duration { return pol.Get().AccessTTL }, time.Now), Now: time.Now})
+}
+
+// bootstrapAdmin creates ADMIN_EMAIL's account on a first start; an
+// existing account with that email is left as it is.
+func bootstrapAdmin(ctx context.Context, rt *runtime, cfg config.Config, identity *app.Identity) error {
+	if cfg.AdminEmail == "" {
+		return nil
+	}
+	created, err := identity.CreateUser(ctx, app.CreateUserInput{Email: cfg.AdminEmail, Name: "Administrator", Password: cfg.AdminPassword, Role: auth.RoleAdmin})
+	if errors.Is(err, app.ErrEmailTaken) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ADMIN_EMAIL: %v", describeAppError(err))
+	}
+	rt.log.Info("administrator created from ADMIN_EMAIL", "user_id", created.UserID)
+	return nil
+}
+
+// describeAppError turns a validation error into one line with its fields.
+func describeAppError(err error) error {
+	var parts []string
+	if ae := asValidation(err); ae != nil {
+		for _, f := range ae {
+			parts = append(parts, f.Field+" "+f.Message)
+		}
+		return errors.New(strings.Join(parts, "; "))
+	}
+	return err
+}
+
+func asValidation(err error) []apperr.FieldError {
+	var ae *apperr.Error
+	if errors.As(err, &ae) && len(ae.Fields) > 0 {
+		return ae.Fields
+	}
+	return nil
+}

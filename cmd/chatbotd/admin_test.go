@@ -1,0 +1,116 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+// adminToken creates an administrator with the CLI and logs it in.
+func adminToken(t *testing.T, c client, settings map[string]string) string {
+	t.Helper()
+	code, out, stderr := runWithInput(settings, "an admin password 123\n", "admin", "create", "--email", "ops@example.com", "--password-stdin")
+	if code != 0 || !strings.Contains(out, "created") {
+		t.Fatalf("admin create: %d %q %q", code, out, stderr)
+	}
+	r := c.login("ops@example.com", "an admin password 123")
+	if r.status != 200 {
+		t.Fatalf("admin login: %d %s", r.status, r.raw)
+	}
+	return r.str("access_token")
+}
+
+func TestAdminBootstrapAndConfiguration(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	c.signup("ada@example.com")
+	company := c.login("ada@example.com", "correct horse battery").str("access_token")
+
+	if code, _, stderr := runWithInput(settings, "an admin password 123\n", "admin", "create", "--email", "ops@example.com", "--password-stdin"); code == 0 || !strings.Contains(stderr, "email") {
+		t.Errorf("a second admin with the same email: %d %q", code, stderr)
+	}
+	if code, _, _ := runWithInput(settings, "short\n", "admin", "create", "--email", "x@example.com", "--password-stdin"); code == 0 {
+		t.Error("an admin with a short password was created")
+	}
+
+	t.Run("roles and configuration are for admins only", func(t *testing.T) {
+		for _, path := range []string{"/v1/admin/config", "/v1/admin/roles"} {
+			if r := c.do("GET", path, nil, bearer(admin)...); r.status != 200 {
+				t.Errorf("admin GET %s: %d %s", path, r.status, r.raw)
+			}
+			if r := c.do("GET", path, nil, bearer(company)...); r.status != 403 || r.str("code") != "forbidden" {
+				t.Errorf("company GET %s: %d", path, r.status)
+			}
+		}
+		if r := c.do("PATCH", "/v1/admin/config", map[string]any{"signup_enabled": false}, bearer(company)...); r.status != 403 {
+			t.Errorf("company PATCH config: %d", r.status)
+		}
+	})
+	t.Run("bad values answer 422 with the field", func(t *testing.T) {
+		for _, body := range []map[string]any{
+			{"lockout": map[string]any{"max_failures": 0}},
+			{"tokens": map[string]any{"refresh_absolute_ttl_seconds": 600, "refresh_idle_ttl_seconds": 3600}},
+			{"cors_allowed_origins": []string{"*"}},
+		} {
+			r := c.do("PATCH", "/v1/admin/config", body, bearer(admin)...)
+			if r.status != 422 || !strings.Contains(r.raw, `"field"`) {
+				t.Errorf("PATCH %v: %d %s", body, r.status, r.raw)
+			}
+		}
+		if r := c.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]any{"max_fail": 3}}, bearer(admin)...); r.status != 400 {
+			t.Errorf("unknown key: %d", r.status)
+		}
+	})
+	t.Run("a change applies at once, CORS included", func(t *testing.T) {
+		r := c.do("PATCH", "/v1/admin/config", map[string]any{"password": map[string]any{"min_length": 20},
+			"cors_allowed_origins": []string{"https://app.example.com"}}, bearer(admin)...)
+		if r.status != 200 || r.header.Get("X-Event-Position") == "" {
+			t.Fatalf("PATCH: %d %s", r.status, r.raw)
+		}
+		deadline := time.Now().Add(time.Second)
+		for {
+			got := c.do("GET", "/v1/admin/config", nil, append(bearer(admin), "Origin", "https://app.example.com")...)
+			if strings.Contains(got.raw, `"min_length":20`) && got.header.Get("Access-Control-Allow-Origin") == "https://app.example.com" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not applied within 1s: %s %v", got.raw, got.header)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if r := c.do("POST", "/v1/auth/signup", map[string]string{"company_name": "B", "name": "B", "email": "b@example.com", "password": "sixteen chars ok"}); r.status != 422 {
+			t.Errorf("a password under the new minimum: %d", r.status)
+		}
+	})
+}
+
+// A configuration change made through one process rules logins in another
+// within a second.
+func TestConfigurationReachesAnotherProcess(t *testing.T) {
+	db := testkit.NewEmptyDatabase(t)
+	a := settingsFor(t, db.URL)
+	start(t, a, "command")
+	waitReady(t, "http://"+a["HTTP_ADDR"], 200, 15*time.Second)
+	b := settingsFor(t, db.URL)
+	b["DATA_DIR"] = a["DATA_DIR"]
+	start(t, b, "command")
+	waitReady(t, "http://"+b["HTTP_ADDR"], 200, 15*time.Second)
+	ca, cb := client{t: t, base: "http://" + a["HTTP_ADDR"]}, client{t: t, base: "http://" + b["HTTP_ADDR"]}
+
+	admin := adminToken(t, ca, a)
+	ca.signup("ada@example.com")
+	if r := ca.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]any{"max_failures": 3}}, bearer(admin)...); r.status != 200 {
+		t.Fatalf("PATCH: %d %s", r.status, r.raw)
+	}
+	time.Sleep(time.Second)
+	for range 3 {
+		if r := cb.login("ada@example.com", "wrong password here"); r.status != 401 {
+			t.Fatalf("wrong login: %d", r.status)
+		}
+	}
+	if r := cb.login("ada@example.com", "correct horse battery"); r.status != 401 {
+		t.Fatalf("the fourth login, with the right password, got %d: the account is not locked after 3 failures", r.status)
+	}
+}

@@ -1,0 +1,65 @@
+package events
+
+// Platform configuration events. The configuration is one aggregate,
+// config/platform in tenant platform.
+const (
+	AggregateConfig      = "config"
+	ConfigID             = "platform"
+	ConfigurationChanged = "ConfigurationChanged"
+)
+
+// ConfigurationChangedData carries the whole configuration after the
+// change, and the keys the change touched.
+type ConfigurationChangedData struct {
+	Changed []string       `json:"changed"`
+	Config  PlatformConfig `json:"config"`
+}
+
+// PlatformConfig is the platform configuration, as GET /v1/admin/config
+// answers it.
+type PlatformConfig struct {
+	Lockout            LockoutConfig  `json:"lockout"`
+	Tokens             TokensConfig   `json:"tokens"`
+	Password           PasswordConfig `json:"password"`
+	LoginRate          LoginRate      `json:"login_rate"`
+	SignupEnabled      bool           `json:"signup_enabled"`
+	CORSAllowedOrigins []string       `json:"cors_allowed_origins"`
+	DefaultLimits      Limits         `json:"default_limits"`
+}
+
+// LockoutConfig is the lockout policy.
+type LockoutConfig struct {
+	MaxFailures       int `json:"max_failures"`
+	WindowSeconds     int `json:"window_seconds"`
+	LockSeconds       int `json:"lock_seconds"`
+	MaxTemporaryLocks int `json:"max_temporary_locks"`
+}
+
+// TokensConfig holds the token lifetimes.
+type TokensConfig struct {
+	AccessTTLSeconds          int `json:"access_ttl_seconds"`
+	RefreshIdleTTLSeconds     int `json:"refresh_idle_ttl_seconds"`
+	RefreshAbsoluteTTLSeconds int `json:"refresh_absolute_ttl_seconds"`
+	RefreshReuseGraceSeconds  int `json:"refresh_reuse_grace_seconds"`
+}
+
+// PasswordConfig is the password policy.
+type PasswordConfig struct {
+	MinLength int `json:"min_length"`
+}
+
+// LoginRate is the per-address throttle of login and signup.
+type LoginRate struct {
+	PerIPPerMinute int `json:"per_ip_per_minute"`
+}
+
+// Limits are usage limits; nil means no limit.
+type Limits struct {
+	RequestsPerMinute *int `json:"requests_per_minute"`
+	DailyRequests     *int `json:"daily_requests"`
+	MonthlyRequests   *int `json:"monthly_requests"`
+}
+
+func init() {
+	Register[ConfigurationChangedData](Default, ConfigurationChanged, 1, "the platform configuration changed; every process applies it within a second")
+}
