@@ -19,7 +19,7 @@ type Deps struct {
 	Pool     *pgxpool.Pool
 	Redis    *redis.Client
 	Progress *projector.Progress
-	ReadWait time.Duration // bound of X-Min-Position waits
+	ReadWait time.Duration  // bound of X-Min-Position waits
 	Keys     *auth.KeySet   // published at /.well-known/jwks.json
 	Policy   *policy.Holder // the configuration in force
 	Logger   *slog.Logger
