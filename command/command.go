@@ -33,6 +33,7 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.Auth{Identity: s.deps.Identity, Throttle: s.deps.Throttle, Policy: s.deps.Policy}).Register(api)
 	(&httpapi.Me{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
+	(&httpapi.AdminCompanies{Identity: s.deps.Identity}).Register(api)
 }
 
 // Close stops what the side started.

@@ -64,6 +64,7 @@ const (
 	ReasonWrongPassword = "wrong_password"
 	ReasonLocked        = "locked"
 	ReasonDisabled      = "disabled"
+	ReasonSuspended     = "company_suspended"
 )
 
 // LoginFailedData: a login was refused. Counted failures move toward a lock;

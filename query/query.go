@@ -36,6 +36,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerMe(api)
 	s.registerJWKS(api)
 	s.registerAdminConfig(api)
+	s.registerAdminCompanies(api)
 }
 
 // Close stops what the side started.

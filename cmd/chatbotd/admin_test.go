@@ -114,3 +114,61 @@ func TestConfigurationReachesAnotherProcess(t *testing.T) {
 		t.Fatalf("the fourth login, with the right password, got %d: the account is not locked after 3 failures", r.status)
 	}
 }
+
+func TestSuspendingACompanyStopsItsUsers(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	su := c.signup("ada@example.com")
+	cid := su.str("company_id")
+	other := c.signup("bob@example.com")
+	pair := c.login("ada@example.com", "correct horse battery")
+	at := pair.str("access_token")
+	bob := c.login("bob@example.com", "correct horse battery").str("access_token")
+
+	list := c.do("GET", "/v1/admin/companies?limit=1", nil, append(bearer(admin), "X-Min-Position", other.header.Get("X-Event-Position"))...)
+	if list.status != 200 || list.body["next_cursor"] == nil {
+		t.Fatalf("list: %d %s", list.status, list.raw)
+	}
+	page2 := c.do("GET", "/v1/admin/companies?limit=1&cursor="+list.body["next_cursor"].(string), nil, bearer(admin)...)
+	if page2.status != 200 || !strings.Contains(page2.raw, other.str("company_id")) {
+		t.Fatalf("second page: %d %s", page2.status, page2.raw)
+	}
+	if r := c.do("GET", "/v1/admin/companies/"+cid, nil, bearer(at)...); r.status != 403 {
+		t.Errorf("a company manager reading the admin view: %d", r.status)
+	}
+	if r := c.do("PATCH", "/v1/admin/companies/00000000-0000-7000-8000-000000000000", map[string]string{"status": "suspended"}, bearer(admin)...); r.status != 404 {
+		t.Errorf("suspending no company: %d %s", r.status, r.raw)
+	}
+
+	r := c.do("PATCH", "/v1/admin/companies/"+cid, map[string]string{"status": "suspended"}, bearer(admin)...)
+	if r.status != 200 || r.str("status") != "suspended" {
+		t.Fatalf("suspend: %d %s", r.status, r.raw)
+	}
+	deadline := time.Now().Add(time.Second)
+	for c.do("GET", "/v1/me", nil, bearer(at)...).status != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the suspended company's token still works after 1s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r := c.login("ada@example.com", "correct horse battery"); r.status != 401 || r.str("code") != "invalid_credentials" {
+		t.Errorf("login into a suspended company: %d %s", r.status, r.raw)
+	}
+	if r := c.do("POST", "/v1/auth/refresh", map[string]string{"refresh_token": pair.str("refresh_token")}); r.status != 401 {
+		t.Errorf("refresh in a suspended company: %d", r.status)
+	}
+	if r := c.do("GET", "/v1/me", nil, bearer(bob)...); r.status != 200 {
+		t.Errorf("another company's user lost access: %d", r.status)
+	}
+	got := c.do("GET", "/v1/admin/companies/"+cid, nil, append(bearer(admin), "X-Min-Position", r.header.Get("X-Event-Position"))...)
+	if got.str("status") != "suspended" {
+		t.Errorf("admin view: %s", got.raw)
+	}
+
+	if r := c.do("PATCH", "/v1/admin/companies/"+cid, map[string]string{"status": "active"}, bearer(admin)...); r.status != 200 {
+		t.Fatalf("reactivate: %d %s", r.status, r.raw)
+	}
+	if r := c.login("ada@example.com", "correct horse battery"); r.status != 200 {
+		t.Errorf("login after reactivation: %d %s", r.status, r.raw)
+	}
+}

@@ -43,6 +43,10 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 		return TokenPair{}, ErrInvalidCredentials
 	}
 
+	suspended, err := id.companySuspended(ctx, tenant)
+	if err != nil {
+		return TokenPair{}, err
+	}
 	pol := id.policy.Get()
 	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
 	sessionID := newID()
@@ -53,7 +57,7 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 			succeeded = false
 			return nil, nil
 		}
-		evs, success := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
+		evs, success := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, Suspended: suspended, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
 		account, succeeded = *u, success
 		return evs, nil
 	})

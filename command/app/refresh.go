@@ -35,6 +35,9 @@ func (id *Identity) Refresh(ctx context.Context, token string, client auth.Clien
 	if u.Status != user.StatusActive || !u.SessionValid(sessionID, s.StartedAt) {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
+	if suspended, err := id.companySuspended(ctx, tenant); err != nil || suspended {
+		return TokenPair{}, ErrInvalidRefreshToken
+	}
 
 	pol := id.policy.Get()
 	next, nextHash, err := newRefreshToken(tenant, sessionID)

@@ -5,11 +5,13 @@ type Permission string
 
 // Permissions. Every route declares the one it needs, or that it is public.
 const (
-	PermProfileRead  Permission = "profile:read"  // read one's own profile
-	PermProfileWrite Permission = "profile:write" // change one's own profile and password, log out
-	PermRolesRead    Permission = "roles:read"    // list roles and their permissions
-	PermConfigRead   Permission = "config:read"   // read the platform configuration
-	PermConfigWrite  Permission = "config:write"  // change the platform configuration
+	PermProfileRead    Permission = "profile:read"    // read one's own profile
+	PermProfileWrite   Permission = "profile:write"   // change one's own profile and password, log out
+	PermRolesRead      Permission = "roles:read"      // list roles and their permissions
+	PermConfigRead     Permission = "config:read"     // read the platform configuration
+	PermConfigWrite    Permission = "config:write"    // change the platform configuration
+	PermCompaniesRead  Permission = "companies:read"  // list and read every company
+	PermCompaniesWrite Permission = "companies:write" // suspend and reactivate companies
 )
 
 // Role is one role with what it may do.
@@ -23,7 +25,8 @@ type Role struct {
 // may do. It is the one place permissions are granted.
 var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
-		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite}},
+		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
+			PermCompaniesRead, PermCompaniesWrite}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

@@ -14,13 +14,16 @@ import (
 
 // Revocations is a process's view of revoked sessions and users, fed by the
 // event stream, so an access token stops working everywhere within moments
-// of a logout, a disable, a deletion or a role change, long before it expires.
+// of a logout, a disable, a deletion, a role change or a company's
+// suspension, long before it expires.
 type Revocations struct {
 	mu       sync.RWMutex
 	sessions map[string]time.Time      // session id → when the record may be forgotten
 	users    map[string]userRevocation // user id → tokens issued before are refused
-	horizon  func() time.Duration      // the access-token lifetime in force
-	now      func() time.Time
+	// company id → its users' tokens issued before are refused
+	companies map[string]time.Time
+	horizon   func() time.Duration // the access-token lifetime in force
+	now       func() time.Time
 }
 
 type userRevocation struct {
@@ -31,7 +34,8 @@ type userRevocation struct {
 // NewRevocations makes an empty view; records are kept as long as an
 // access token issued before them could live.
 func NewRevocations(accessTTL func() time.Duration, now func() time.Time) *Revocations {
-	return &Revocations{sessions: map[string]time.Time{}, users: map[string]userRevocation{}, horizon: accessTTL, now: now}
+	return &Revocations{sessions: map[string]time.Time{}, users: map[string]userRevocation{}, companies: map[string]time.Time{},
+		horizon: accessTTL, now: now}
 }
 
 // Allowed reports whether a token of p issued at issued is still good.
@@ -44,13 +48,16 @@ func (r *Revocations) Allowed(p Principal, issued time.Time) bool {
 	if u, ok := r.users[p.UserID]; ok && issued.Before(u.before) && p.SessionID != u.except {
 		return false
 	}
+	if at, ok := r.companies[p.CompanyID]; ok && p.CompanyID != "" && issued.Before(at) {
+		return false
+	}
 	return true
 }
 
 // revocationTypes are the events the view follows.
 var revocationTypes = []string{
 	events.SessionRevoked, events.RefreshTokenReuseDetected, events.UserSessionsRevoked,
-	events.UserDisabled, events.UserDeleted, events.UserRoleChanged,
+	events.UserDisabled, events.UserDeleted, events.UserRoleChanged, events.CompanySuspended,
 }
 
 // Apply records what env revokes, if anything.
@@ -68,6 +75,10 @@ func (r *Revocations) Apply(env events.Envelope) {
 		}
 	case events.UserDisabled, events.UserDeleted, events.UserRoleChanged:
 		r.revokeUser(env.AggregateID, userRevocation{before: env.OccurredAt})
+	case events.CompanySuspended:
+		if at, ok := r.companies[env.AggregateID]; !ok || env.OccurredAt.After(at) {
+			r.companies[env.AggregateID] = env.OccurredAt
+		}
 	}
 }
 
@@ -91,6 +102,11 @@ func (r *Revocations) forget() {
 	for id, u := range r.users {
 		if now.After(u.before.Add(r.horizon() + time.Minute)) {
 			delete(r.users, id)
+		}
+	}
+	for id, at := range r.companies {
+		if now.After(at.Add(r.horizon() + time.Minute)) {
+			delete(r.companies, id)
 		}
 	}
 }

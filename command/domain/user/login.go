@@ -17,6 +17,7 @@ type Lockout struct {
 // Attempt describes one login attempt.
 type Attempt struct {
 	PasswordOK bool
+	Suspended  bool   // the user's company is suspended
 	SessionID  string // the session a success opens
 	IP         string
 	UserAgent  string
@@ -42,6 +43,8 @@ func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Eve
 	switch {
 	case state.Status != StatusActive:
 		return append(evs, failed(events.ReasonDisabled, false)), false
+	case a.Suspended:
+		return append(evs, failed(events.ReasonSuspended, false)), false
 	case state.Locked(now):
 		return append(evs, failed(events.ReasonLocked, false)), false
 	case !a.PasswordOK:

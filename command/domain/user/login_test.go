@@ -41,27 +41,29 @@ func TestLoginDecisions(t *testing.T) {
 	active := func() *User { return &User{ID: "u", Status: StatusActive} }
 	until := t0.Add(5 * time.Minute)
 	cases := []struct {
-		name  string
-		state *User
-		ok    bool
-		want  []string
-		login bool
+		name      string
+		state     *User
+		ok        bool
+		want      []string
+		login     bool
+		suspended bool
 	}{
-		{"right password on an open account", active(), true, []string{events.LoginSucceeded}, true},
-		{"wrong password counts", active(), false, []string{events.LoginFailed}, false},
+		{"a suspended company refuses its users", active(), true, []string{events.LoginFailed}, false, true},
+		{"right password on an open account", active(), true, []string{events.LoginSucceeded}, true, false},
+		{"wrong password counts", active(), false, []string{events.LoginFailed}, false, false},
 		{"the failure that reaches the limit locks", &User{Status: StatusActive, Failures: []time.Time{t0.Add(-time.Minute), t0.Add(-time.Second)}}, false,
-			[]string{events.LoginFailed, events.AccountLocked}, false},
+			[]string{events.LoginFailed, events.AccountLocked}, false, false},
 		{"failures outside the window do not count", &User{Status: StatusActive, Failures: []time.Time{t0.Add(-time.Hour), t0.Add(-time.Hour)}}, false,
-			[]string{events.LoginFailed}, false},
-		{"a locked account refuses the right password", &User{Status: StatusActive, LockedUntil: &until}, true, []string{events.LoginFailed}, false},
-		{"a disabled account refuses", &User{Status: StatusDisabled}, true, []string{events.LoginFailed}, false},
+			[]string{events.LoginFailed}, false, false},
+		{"a locked account refuses the right password", &User{Status: StatusActive, LockedUntil: &until}, true, []string{events.LoginFailed}, false, false},
+		{"a disabled account refuses", &User{Status: StatusDisabled}, true, []string{events.LoginFailed}, false, false},
 		{"an expired lock ends first", &User{Status: StatusActive, LockedUntil: ptr(t0.Add(-time.Second))}, true,
-			[]string{events.AccountUnlocked, events.LoginSucceeded}, true},
-		{"a permanent lock never ends by itself", &User{Status: StatusActive, PermanentLock: true}, true, []string{events.LoginFailed}, false},
+			[]string{events.AccountUnlocked, events.LoginSucceeded}, true, false},
+		{"a permanent lock never ends by itself", &User{Status: StatusActive, PermanentLock: true}, true, []string{events.LoginFailed}, false, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			evs, ok := tc.state.Login(t0, policy, Attempt{PasswordOK: tc.ok, SessionID: "s"})
+			evs, ok := tc.state.Login(t0, policy, Attempt{PasswordOK: tc.ok, SessionID: "s", Suspended: tc.suspended})
 			if ok != tc.login || len(evs) != len(tc.want) {
 				t.Fatalf("got %v %v, want %v %v", types(evs), ok, tc.want, tc.login)
 			}

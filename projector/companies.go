@@ -1,0 +1,31 @@
+package projector
+
+import "github.com/chatbotsaas/chatbot/events"
+
+// CompaniesTable is the companies read model.
+const CompaniesTable = "rm_companies_v1"
+
+// Companies keeps one row per company.
+func Companies() Projection {
+	status := func(s string) Reducer {
+		return func(b *Batch, e events.Envelope, _ any) error {
+			b.Queue(`UPDATE `+CompaniesTable+` SET status = $3, updated_at = $4, position = $5
+				WHERE tenant_id = $1 AND id = $2 AND position < $5`, e.TenantID, e.AggregateID, s, e.OccurredAt, int64(e.Position))
+			return nil
+		}
+	}
+	return Projection{
+		Name:   "companies",
+		Tables: []string{CompaniesTable},
+		Reducers: map[string]Reducer{
+			events.CompanyRegistered: func(b *Batch, e events.Envelope, data any) error {
+				b.Queue(`INSERT INTO `+CompaniesTable+` (tenant_id, id, name, status, created_at, updated_at, position)
+					VALUES ($1, $2, $3, 'active', $4, $4, $5) ON CONFLICT DO NOTHING`,
+					e.TenantID, e.AggregateID, data.(*events.CompanyRegisteredData).Name, e.OccurredAt, int64(e.Position))
+				return nil
+			},
+			events.CompanySuspended:   status("suspended"),
+			events.CompanyReactivated: status("active"),
+		},
+	}
+}

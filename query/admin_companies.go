@@ -1,0 +1,107 @@
+package query
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+)
+
+// Company is a company as the admin API shows it.
+type Company struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Status    string    `json:"status" enum:"active,suspended"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type listCompaniesInput struct {
+	MinPosition
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Cursor string `query:"cursor" maxLength:"64"`
+	Status string `query:"status" enum:"active,suspended,"`
+}
+
+type listCompaniesOutput struct {
+	Body struct {
+		Items      []Company `json:"items"`
+		NextCursor *string   `json:"next_cursor"`
+	}
+}
+
+type getCompanyInput struct {
+	MinPosition
+	ID string `path:"id" format:"uuid"`
+}
+
+type companyOutput struct {
+	Body Company
+}
+
+func (s *Side) registerAdminCompanies(api huma.API) {
+	tags := []string{"Admin"}
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "list-companies", Method: http.MethodGet, Path: "/v1/admin/companies", Tags: tags,
+		Summary: "Every company, oldest first",
+	}, auth.PermCompaniesRead), s.listCompanies)
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "get-company-admin", Method: http.MethodGet, Path: "/v1/admin/companies/{id}", Tags: tags,
+		Summary: "One company",
+	}, auth.PermCompaniesRead), s.getCompany)
+}
+
+func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*listCompaniesOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "companies"); err != nil {
+		return nil, err
+	}
+	after := uuid.Nil.String()
+	if in.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
+		if _, perr := uuid.Parse(string(b)); err != nil || perr != nil {
+			return nil, apperr.Invalid("the cursor is not one this API gave")
+		}
+		after = string(b)
+	}
+	rows, err := s.deps.Pool.Query(ctx, `SELECT id::text, name, status, created_at FROM `+projector.CompaniesTable+`
+		WHERE id > $1 AND ($2 = '' OR status = $2) ORDER BY id LIMIT $3`, after, in.Status, in.Limit+1)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Company, error) {
+		var c Company
+		return c, r.Scan(&c.ID, &c.Name, &c.Status, &c.CreatedAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &listCompaniesOutput{}
+	if len(items) > in.Limit {
+		items = items[:in.Limit]
+		next := base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].ID))
+		out.Body.NextCursor = &next
+	}
+	out.Body.Items = append([]Company{}, items...)
+	return out, nil
+}
+
+func (s *Side) getCompany(ctx context.Context, in *getCompanyInput) (*companyOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "companies"); err != nil {
+		return nil, err
+	}
+	var out companyOutput
+	err := s.deps.Pool.QueryRow(ctx, `SELECT id::text, name, status, created_at FROM `+projector.CompaniesTable+` WHERE id = $1`, in.ID).
+		Scan(&out.Body.ID, &out.Body.Name, &out.Body.Status, &out.Body.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFound("company")
+	}
+	return &out, err
+}
