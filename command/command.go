@@ -34,6 +34,7 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.Me{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
 	(&httpapi.AdminCompanies{Identity: s.deps.Identity}).Register(api)
+	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)
 }
 
 // Close stops what the side started.

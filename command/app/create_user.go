@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/command/domain/user"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
@@ -84,4 +85,19 @@ func (id *Identity) createUser(ctx context.Context, email, name string, in Creat
 		return CreatedUser{}, err
 	}
 	return CreatedUser{UserID: userID, Position: res.Position}, nil
+}
+
+// CreateUserInCompany is CreateUser for an administrator's request: the
+// company named must exist.
+func (id *Identity) CreateUserInCompany(ctx context.Context, in CreateUserInput) (CreatedUser, error) {
+	if in.CompanyID != "" && events.ValidToken(in.CompanyID) {
+		var c company.Company
+		if _, err := id.store.Load(ctx, companyRef(in.CompanyID), &c); err != nil {
+			return CreatedUser{}, err
+		}
+		if !c.Exists() {
+			return CreatedUser{}, apperr.Validation(apperr.FieldError{Field: "company_id", Message: "no such company"})
+		}
+	}
+	return id.CreateUser(ctx, in)
 }

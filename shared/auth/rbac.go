@@ -12,6 +12,7 @@ const (
 	PermConfigWrite    Permission = "config:write"    // change the platform configuration
 	PermCompaniesRead  Permission = "companies:read"  // list and read every company
 	PermCompaniesWrite Permission = "companies:write" // suspend and reactivate companies
+	PermUsersWrite     Permission = "users:write"     // create and change any user
 )
 
 // Role is one role with what it may do.
@@ -26,7 +27,7 @@ type Role struct {
 var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
-			PermCompaniesRead, PermCompaniesWrite}},
+			PermCompaniesRead, PermCompaniesWrite, PermUsersWrite}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

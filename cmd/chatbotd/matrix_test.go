@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// cell is what one role gets from one route, on its own company's object
+// and on another company's.
+type cell struct{ own, other int }
+
+// row is one route's expectations by caller, and a body that is valid for
+// it (so a refusal is about who asks, not what is asked).
+type row struct {
+	body                         func(env matrixEnv) any
+	anonymous, user, comp, admin cell
+}
+
+type matrixEnv struct {
+	ownCompany, otherCompany string
+	uniq                     func() string
+}
+
+func same(status int) cell { return cell{status, status} }
+
+// routes lists every operation of the API. A route missing here fails the
+// test: no route goes unchecked, none is public by accident.
+var routes = map[string]row{
+	"GET /healthz":               {anonymous: same(200), user: same(200), comp: same(200), admin: same(200)},
+	"GET /readyz":                {anonymous: same(200), user: same(200), comp: same(200), admin: same(200)},
+	"GET /.well-known/jwks.json": {anonymous: same(200), user: same(200), comp: same(200), admin: same(200)},
+	"POST /v1/auth/login": {body: func(matrixEnv) any {
+		return map[string]string{"email": "nobody@example.com", "password": "wrong password"}
+	}, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
+	"POST /v1/auth/refresh": {body: func(matrixEnv) any { return map[string]string{"refresh_token": "x.y.z"} }, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
+	"POST /v1/auth/signup":  {body: func(e matrixEnv) any { return signupBody(e.uniq()) }, anonymous: same(201), user: same(201), comp: same(201), admin: same(201)},
+	"POST /v1/auth/logout":  {anonymous: same(401), user: same(204), comp: same(204), admin: same(204)},
+	"GET /v1/me":            {anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
+	"PATCH /v1/me":          {body: func(matrixEnv) any { return map[string]string{"name": "Renamed"} }, anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
+	"POST /v1/me/password": {body: func(matrixEnv) any {
+		return map[string]string{"current_password": "not the password", "new_password": "a long new password"}
+	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(403)},
+	"GET /v1/admin/roles":            {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/config":           {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"PATCH /v1/admin/config":         {body: func(matrixEnv) any { return map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 10000}} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/companies":        {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/companies/{id}":   {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"PATCH /v1/admin/companies/{id}": {body: func(matrixEnv) any { return map[string]string{"status": "active"} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"POST /v1/admin/users": {body: func(e matrixEnv) any {
+		return map[string]string{"email": e.uniq() + "@example.com", "name": "New", "password": "a long password 1", "role": "user", "company_id": e.ownCompany}
+	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(201)},
+}
+
+func signupBody(u string) map[string]string {
+	return map[string]string{"company_name": "C" + u, "name": "N", "email": u + "@example.com", "password": "correct horse battery"}
+}
+
+// TestEveryRouteForEveryRole walks the OpenAPI spec: each operation, each
+// role (and no token), on its own company's and on another company's object.
+func TestEveryRouteForEveryRole(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	// The walk logs in before every call; lift the per-address throttle.
+	if r := c.do("PATCH", "/v1/admin/config", map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 100000}}, bearer(admin)...); r.status != 200 {
+		t.Fatalf("raise the login rate: %d %s", r.status, r.raw)
+	}
+	n := 0
+	uniq := func() string { n++; return fmt.Sprintf("m%d", n) }
+	own := c.signup("owner@example.com")
+	other := c.signup("other@example.com")
+	env := matrixEnv{ownCompany: own.str("company_id"), otherCompany: other.str("company_id"), uniq: uniq}
+	member := c.do("POST", "/v1/admin/users", map[string]string{"email": "member@example.com", "name": "Member",
+		"password": "correct horse battery", "role": "user", "company_id": env.ownCompany}, bearer(admin)...)
+	if member.status != 201 {
+		t.Fatalf("create member: %d %s", member.status, member.raw)
+	}
+	tokens := map[string]func() string{
+		"anonymous": func() string { return "" },
+		"user":      func() string { return c.login("member@example.com", "correct horse battery").str("access_token") },
+		"company":   func() string { return c.login("owner@example.com", "correct horse battery").str("access_token") },
+		"admin":     func() string { return c.login("ops@example.com", "an admin password 123").str("access_token") },
+	}
+
+	spec := c.do("GET", "/openapi.json", nil)
+	paths, _ := spec.body["paths"].(map[string]any)
+	var ops []string
+	for path, item := range paths {
+		for method := range item.(map[string]any) {
+			ops = append(ops, strings.ToUpper(method)+" "+path)
+		}
+	}
+	sort.Strings(ops)
+	if len(ops) < len(routes) {
+		t.Errorf("the spec lists %d operations, the table %d", len(ops), len(routes))
+	}
+	for _, op := range ops {
+		r, ok := routes[op]
+		if !ok {
+			t.Errorf("%s is not in the route table: add its expected status for every role", op)
+			continue
+		}
+		method, path, _ := strings.Cut(op, " ")
+		for _, role := range []string{"anonymous", "user", "company", "admin"} {
+			want := map[string]cell{"anonymous": r.anonymous, "user": r.user, "company": r.comp, "admin": r.admin}[role]
+			for _, side := range []string{"own", "other"} {
+				id, status := env.ownCompany, want.own
+				if side == "other" {
+					id, status = env.otherCompany, want.other
+				}
+				if !strings.Contains(path, "{id}") && side == "other" {
+					continue
+				}
+				var body any
+				if r.body != nil {
+					body = r.body(env)
+				}
+				var headers []string
+				if tok := tokens[role](); tok != "" {
+					headers = bearer(tok)
+				}
+				got := c.do(method, strings.ReplaceAll(path, "{id}", id), body, headers...)
+				if got.status != status {
+					t.Errorf("%s as %s on the %s company's object: %d, want %d (%.200s)", op, role, side, got.status, status, got.raw)
+				}
+				if got.status >= 200 && got.status < 300 && side == "other" && role != "admin" {
+					t.Errorf("%s as %s succeeded on another company's object", op, role)
+				}
+			}
+		}
+	}
+}
