@@ -37,6 +37,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerJWKS(api)
 	s.registerAdminConfig(api)
 	s.registerAdminCompanies(api)
+	s.registerAdminEvents(api)
 }
 
 // Close stops what the side started.

@@ -172,3 +172,62 @@ func TestSuspendingACompanyStopsItsUsers(t *testing.T) {
 		t.Errorf("login after reactivation: %d %s", r.status, r.raw)
 	}
 }
+
+func TestAuditLog(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	su := c.signup("ada@example.com")
+	pair := c.login("ada@example.com", "correct horse battery")
+	rot := c.do("POST", "/v1/auth/refresh", map[string]string{"refresh_token": pair.str("refresh_token")})
+	if rot.status != 200 {
+		t.Fatalf("refresh: %d", rot.status)
+	}
+	last := c.do("POST", "/v1/auth/logout", nil, bearer(rot.str("access_token"))...)
+
+	all := c.do("GET", "/v1/admin/events?company_id="+su.str("company_id"), nil, append(bearer(admin), "X-Min-Position", last.header.Get("X-Event-Position"))...)
+	if all.status != 200 {
+		t.Fatalf("audit log: %d %s", all.status, all.raw)
+	}
+	items, _ := all.body["items"].([]any)
+	var types []string
+	prev := 0.0
+	for _, it := range items {
+		m := it.(map[string]any)
+		types = append(types, m["type"].(string))
+		if pos := m["position"].(float64); pos <= prev {
+			t.Errorf("not oldest first: %v after %v", pos, prev)
+		} else {
+			prev = pos
+		}
+		if m["tenant_id"] != su.str("company_id") || m["id"] == "" || m["actor"] == nil {
+			t.Errorf("envelope %v", m)
+		}
+	}
+	for _, want := range []string{"CompanyRegistered", "UserRegistered", "LoginSucceeded", "SessionStarted", "RefreshTokenRotated", "SessionRevoked"} {
+		if !strings.Contains(strings.Join(types, " "), want) {
+			t.Errorf("the log of the company has no %s: %v", want, types)
+		}
+	}
+	if !strings.Contains(all.raw, `"token_hash":"[redacted]"`) || strings.Contains(all.raw, pair.str("refresh_token")) {
+		t.Errorf("a token hash or token is visible: %.400s", all.raw)
+	}
+	for _, tok := range strings.FieldsFunc(all.raw, func(r rune) bool { return r == '"' }) {
+		if len(tok) == 64 && strings.Trim(tok, "0123456789abcdef") == "" {
+			t.Errorf("a hex digest is in the audit log: %s", tok)
+		}
+	}
+
+	page := c.do("GET", "/v1/admin/events?limit=2&type=SessionStarted", nil, bearer(admin)...)
+	if page.status != 200 || len(page.body["items"].([]any)) == 0 {
+		t.Fatalf("filter by type: %d %s", page.status, page.raw)
+	}
+	first := c.do("GET", "/v1/admin/events?limit=1", nil, bearer(admin)...)
+	next, _ := first.body["next_cursor"].(string)
+	second := c.do("GET", "/v1/admin/events?limit=1&cursor="+next, nil, bearer(admin)...)
+	if next == "" || second.status != 200 || second.raw == first.raw {
+		t.Errorf("cursor paging: %q %d", next, second.status)
+	}
+	if r := c.do("GET", "/v1/admin/events?cursor=abc", nil, bearer(admin)...); r.status != 400 {
+		t.Errorf("a bad cursor: %d", r.status)
+	}
+}

@@ -45,6 +45,7 @@ var routes = map[string]row{
 	"GET /v1/admin/roles":            {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"GET /v1/admin/config":           {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"PATCH /v1/admin/config":         {body: func(matrixEnv) any { return map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 10000}} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/events":           {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"GET /v1/admin/companies":        {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"GET /v1/admin/companies/{id}":   {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"PATCH /v1/admin/companies/{id}": {body: func(matrixEnv) any { return map[string]string{"status": "active"} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},

@@ -13,6 +13,7 @@ const (
 	PermCompaniesRead  Permission = "companies:read"  // list and read every company
 	PermCompaniesWrite Permission = "companies:write" // suspend and reactivate companies
 	PermUsersWrite     Permission = "users:write"     // create and change any user
+	PermAuditRead      Permission = "audit:read"      // read the audit log of every event
 )
 
 // Role is one role with what it may do.
@@ -27,7 +28,7 @@ type Role struct {
 var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
-			PermCompaniesRead, PermCompaniesWrite, PermUsersWrite}},
+			PermCompaniesRead, PermCompaniesWrite, PermUsersWrite, PermAuditRead}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

@@ -1,0 +1,147 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+)
+
+// AuditEvent is one stored event with its position.
+type AuditEvent struct {
+	Position uint64 `json:"position"`
+	events.Envelope
+}
+
+type listEventsInput struct {
+	MinPosition
+	Limit         int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Cursor        string    `query:"cursor" maxLength:"20" doc:"next_cursor of the previous page"`
+	AfterPosition uint64    `query:"after_position" doc:"only events after this stream position"`
+	Type          string    `query:"type" maxLength:"100"`
+	AggregateType string    `query:"aggregate_type" maxLength:"100"`
+	AggregateID   string    `query:"aggregate_id" maxLength:"100"`
+	CompanyID     string    `query:"company_id" maxLength:"100"`
+	ActorID       string    `query:"actor_id" maxLength:"100"`
+	From          time.Time `query:"from" doc:"occurred at or after (RFC 3339)"`
+	To            time.Time `query:"to" doc:"occurred before (RFC 3339)"`
+}
+
+type listEventsOutput struct {
+	Body struct {
+		Items      []AuditEvent `json:"items"`
+		NextCursor *string      `json:"next_cursor"`
+	}
+}
+
+func (s *Side) registerAdminEvents(api huma.API) {
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "list-events", Method: http.MethodGet, Path: "/v1/admin/events", Tags: []string{"Admin"},
+		Summary:     "The audit log: every event as stored, oldest first; token hashes and other secrets are redacted",
+	}, auth.PermAuditRead), s.listEvents)
+}
+
+func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEventsOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "event_log"); err != nil {
+		return nil, err
+	}
+	after := in.AfterPosition
+	if in.Cursor != "" {
+		c, err := strconv.ParseUint(in.Cursor, 10, 64)
+		if err != nil {
+			return nil, apperr.Invalid("the cursor is not one this API gave")
+		}
+		after = max(after, c)
+	}
+	where := []string{"position > $1"}
+	args := []any{int64(after)}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	for cond, v := range map[string]string{"type = ?": in.Type, "aggregate_type = ?": in.AggregateType,
+		"aggregate_id = ?": in.AggregateID, "tenant_id = ?": in.CompanyID, "actor_id = ?": in.ActorID} {
+		if v != "" {
+			add(cond, v)
+		}
+	}
+	if !in.From.IsZero() {
+		add("occurred_at >= ?", in.From)
+	}
+	if !in.To.IsZero() {
+		add("occurred_at < ?", in.To)
+	}
+	args = append(args, in.Limit+1)
+	rows, err := s.deps.Pool.Query(ctx, `SELECT position, event_id::text, type, version, occurred_at, tenant_id, aggregate_type,
+		aggregate_id, aggregate_version, actor_type, coalesce(actor_id, ''), coalesce(correlation_id, ''), coalesce(causation_id, ''), data
+		FROM `+projector.EventLogTable+` WHERE `+strings.Join(where, " AND ")+` ORDER BY position LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
+		var e AuditEvent
+		var pos int64
+		var data []byte
+		err := r.Scan(&pos, &e.ID, &e.Type, &e.Version, &e.OccurredAt, &e.TenantID, &e.AggregateType, &e.AggregateID,
+			&e.AggregateVersion, &e.Actor.Type, &e.Actor.ID, &e.CorrelationID, &e.CausationID, &data)
+		e.Position, e.Data = uint64(pos), redact(data)
+		e.OccurredAt = e.OccurredAt.UTC()
+		return e, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &listEventsOutput{}
+	if len(items) > in.Limit {
+		items = items[:in.Limit]
+		next := strconv.FormatUint(items[len(items)-1].Position, 10)
+		out.Body.NextCursor = &next
+	}
+	out.Body.Items = append([]AuditEvent{}, items...)
+	return out, nil
+}
+
+// redact hides secrets in event data: hashes, passwords, tokens and keys,
+// whatever the event.
+func redact(data []byte) json.RawMessage {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
+		return json.RawMessage(`{}`)
+	}
+	b, _ := json.Marshal(redactValue(v))
+	return b
+}
+
+func redactValue(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, val := range t {
+			if secretKey(k) {
+				t[k] = "[redacted]"
+			} else {
+				t[k] = redactValue(val)
+			}
+		}
+	case []any:
+		for i := range t {
+			t[i] = redactValue(t[i])
+		}
+	}
+	return v
+}
+
+func secretKey(k string) bool {
+	k = strings.ToLower(k)
+	return strings.HasSuffix(k, "hash") || strings.Contains(k, "password") || strings.Contains(k, "secret") ||
+		strings.Contains(k, "token") || k == "key" || strings.HasSuffix(k, "_key")
+}
