@@ -79,6 +79,10 @@ func LoginAttempts() Projection {
 					e.TenantID, int64(e.Position), e.AggregateID, e.OccurredAt, d.IP, d.UserAgent)
 				return nil
 			},
+			events.UserDeleted: func(b *Batch, e events.Envelope, _ any) error {
+				b.Queue(`DELETE FROM `+LoginAttemptsTable+` WHERE tenant_id = $1 AND user_id = $2`, e.TenantID, e.AggregateID)
+				return nil
+			},
 			events.LoginFailed: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.LoginFailedData)
 				b.Queue(`INSERT INTO `+LoginAttemptsTable+` (tenant_id, position, user_id, at, succeeded, ip, user_agent, reason)
@@ -114,6 +118,11 @@ func Sessions() Projection {
 			events.SessionRevoked: func(b *Batch, e events.Envelope, data any) error {
 				b.Queue(`UPDATE `+SessionsTable+` SET revoked_at = coalesce(revoked_at, $3), revoke_reason = coalesce(revoke_reason, $4)
 					WHERE tenant_id = $1 AND id = $2`, e.TenantID, e.AggregateID, e.OccurredAt, data.(*events.SessionRevokedData).Reason)
+				return nil
+			},
+			events.UserDeleted: func(b *Batch, e events.Envelope, _ any) error {
+				b.Queue(`UPDATE `+SessionsTable+` SET ip = '', user_agent = '', revoked_at = coalesce(revoked_at, $3),
+					revoke_reason = coalesce(revoke_reason, 'user_deleted') WHERE tenant_id = $1 AND user_id = $2`, e.TenantID, e.AggregateID, e.OccurredAt)
 				return nil
 			},
 			events.UserSessionsRevoked: func(b *Batch, e events.Envelope, data any) error {

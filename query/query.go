@@ -38,6 +38,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerAdminConfig(api)
 	s.registerAdminCompanies(api)
 	s.registerAdminEvents(api)
+	s.registerAdminUsers(api)
 }
 
 // Close stops what the side started.

@@ -231,3 +231,82 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("a bad cursor: %d", r.status)
 	}
 }
+
+func TestAdminManagesUsers(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	su := c.signup("ada@example.com")
+	uid := su.str("user_id")
+	at := c.login("ada@example.com", "correct horse battery").str("access_token")
+	for range 5 {
+		c.login("ada@example.com", "wrong password here")
+	}
+
+	// The list finds her by prefix; her record shows the lock.
+	deadline := time.Now().Add(5 * time.Second)
+	var got reply
+	for {
+		got = c.do("GET", "/v1/admin/users/"+uid, nil, bearer(admin)...)
+		if got.body["locked_until"] != nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got.status != 200 || got.body["locked_until"] == nil || got.body["lock_count"] != float64(1) || got.str("email") != "ada@example.com" {
+		t.Fatalf("GET user: %d %s", got.status, got.raw)
+	}
+	if r := c.do("GET", "/v1/admin/users?q=AD&status=locked", nil, bearer(admin)...); !strings.Contains(r.raw, uid) {
+		t.Errorf("search by prefix and locked status: %s", r.raw)
+	}
+	if r := c.do("GET", "/v1/admin/users?role=admin", nil, bearer(admin)...); strings.Contains(r.raw, uid) {
+		t.Errorf("role filter: %s", r.raw)
+	}
+	attempts := c.do("GET", "/v1/admin/users/"+uid+"/login-attempts", nil, bearer(admin)...)
+	if items, _ := attempts.body["items"].([]any); len(items) != 6 || items[0].(map[string]any)["succeeded"] != false {
+		t.Errorf("login attempts, newest first: %s", attempts.raw)
+	}
+
+	if r := c.do("POST", "/v1/admin/users/"+uid+"/unlock", nil, bearer(admin)...); r.status != 204 {
+		t.Fatalf("unlock: %d %s", r.status, r.raw)
+	}
+	if r := c.login("ada@example.com", "correct horse battery"); r.status != 200 {
+		t.Fatalf("login after unlock: %d", r.status)
+	}
+
+	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"role": "user"}, bearer(admin)...); r.status != 200 || r.str("role") != "user" {
+		t.Fatalf("role change: %d %s", r.status, r.raw)
+	}
+	if r := c.do("GET", "/v1/me", nil, bearer(at)...); r.status != 401 {
+		t.Errorf("a token from before the role change: %d", r.status)
+	}
+	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"role": "admin"}, bearer(admin)...); r.status != 422 {
+		t.Errorf("making a company member an admin: %d", r.status)
+	}
+	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"company_id": su.str("company_id")}, bearer(admin)...); r.status != 422 {
+		t.Errorf("moving a user: %d", r.status)
+	}
+	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"status": "disabled"}, bearer(admin)...); r.status != 200 {
+		t.Fatalf("disable: %d %s", r.status, r.raw)
+	}
+	if r := c.login("ada@example.com", "correct horse battery"); r.status != 401 {
+		t.Errorf("a disabled user logged in: %d", r.status)
+	}
+
+	del := c.do("DELETE", "/v1/admin/users/"+uid, nil, bearer(admin)...)
+	if del.status != 204 {
+		t.Fatalf("delete: %d %s", del.status, del.raw)
+	}
+	if r := c.do("GET", "/v1/admin/users/"+uid, nil, append(bearer(admin), "X-Min-Position", del.header.Get("X-Event-Position"))...); r.status != 404 {
+		t.Errorf("a deleted user: %d %s", r.status, r.raw)
+	}
+	if r := c.do("GET", "/v1/admin/users/"+uid+"/login-attempts", nil, bearer(admin)...); r.status != 404 {
+		t.Errorf("a deleted user's attempts: %d", r.status)
+	}
+	if r := c.do("POST", "/v1/admin/users", map[string]string{"email": "ada@example.com", "name": "Ada again", "password": "correct horse battery",
+		"role": "company", "company_id": su.str("company_id")}, bearer(admin)...); r.status != 201 {
+		t.Errorf("the email is free again after deletion: %d %s", r.status, r.raw)
+	}
+	if r := c.do("DELETE", "/v1/admin/users/00000000-0000-7000-8000-000000000000", nil, bearer(admin)...); r.status != 404 {
+		t.Errorf("deleting nobody: %d", r.status)
+	}
+}

@@ -14,14 +14,20 @@ type cell struct{ own, other int }
 // row is one route's expectations by caller, and a body that is valid for
 // it (so a refusal is about who asks, not what is asked).
 type row struct {
-	body                         func(env matrixEnv) any
+	body func(env matrixEnv) any
+	// ids gives the own and other object ids when they are not companies.
+	ids                          func(env matrixEnv) (own, other string)
 	anonymous, user, comp, admin cell
 }
 
 type matrixEnv struct {
 	ownCompany, otherCompany string
 	uniq                     func() string
+	newUser                  func(company string) string // a fresh user-role account
 }
+
+// users are fresh accounts in each company, so destructive calls harm no one else.
+func users(e matrixEnv) (string, string) { return e.newUser(e.ownCompany), e.newUser(e.otherCompany) }
 
 func same(status int) cell { return cell{status, status} }
 
@@ -42,13 +48,19 @@ var routes = map[string]row{
 	"POST /v1/me/password": {body: func(matrixEnv) any {
 		return map[string]string{"current_password": "not the password", "new_password": "a long new password"}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(403)},
-	"GET /v1/admin/roles":            {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"GET /v1/admin/config":           {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"PATCH /v1/admin/config":         {body: func(matrixEnv) any { return map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 10000}} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"GET /v1/admin/events":           {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"GET /v1/admin/companies":        {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"GET /v1/admin/companies/{id}":   {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
-	"PATCH /v1/admin/companies/{id}": {body: func(matrixEnv) any { return map[string]string{"status": "active"} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/roles":                     {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/config":                    {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"PATCH /v1/admin/config":                  {body: func(matrixEnv) any { return map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 10000}} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/users":                     {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/users/{id}":                {ids: users, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/users/{id}/login-attempts": {ids: users, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"PATCH /v1/admin/users/{id}":              {ids: users, body: func(matrixEnv) any { return map[string]string{"name": "Renamed"} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"DELETE /v1/admin/users/{id}":             {ids: users, anonymous: same(401), user: same(403), comp: same(403), admin: same(204)},
+	"POST /v1/admin/users/{id}/unlock":        {ids: users, anonymous: same(401), user: same(403), comp: same(403), admin: same(204)},
+	"GET /v1/admin/events":                    {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/companies":                 {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/companies/{id}":            {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"PATCH /v1/admin/companies/{id}":          {body: func(matrixEnv) any { return map[string]string{"status": "active"} }, anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
 	"POST /v1/admin/users": {body: func(e matrixEnv) any {
 		return map[string]string{"email": e.uniq() + "@example.com", "name": "New", "password": "a long password 1", "role": "user", "company_id": e.ownCompany}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(201)},
@@ -72,6 +84,14 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 	own := c.signup("owner@example.com")
 	other := c.signup("other@example.com")
 	env := matrixEnv{ownCompany: own.str("company_id"), otherCompany: other.str("company_id"), uniq: uniq}
+	env.newUser = func(company string) string {
+		r := c.do("POST", "/v1/admin/users", map[string]string{"email": uniq() + "@example.com", "name": "Victim",
+			"password": "correct horse battery", "role": "user", "company_id": company}, bearer(admin)...)
+		if r.status != 201 {
+			t.Fatalf("create a user: %d %s", r.status, r.raw)
+		}
+		return r.str("id")
+	}
 	member := c.do("POST", "/v1/admin/users", map[string]string{"email": "member@example.com", "name": "Member",
 		"password": "correct horse battery", "role": "user", "company_id": env.ownCompany}, bearer(admin)...)
 	if member.status != 201 {
@@ -106,12 +126,16 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		for _, role := range []string{"anonymous", "user", "company", "admin"} {
 			want := map[string]cell{"anonymous": r.anonymous, "user": r.user, "company": r.comp, "admin": r.admin}[role]
 			for _, side := range []string{"own", "other"} {
-				id, status := env.ownCompany, want.own
-				if side == "other" {
-					id, status = env.otherCompany, want.other
-				}
 				if !strings.Contains(path, "{id}") && side == "other" {
 					continue
+				}
+				ownID, otherID := env.ownCompany, env.otherCompany
+				if r.ids != nil && strings.Contains(path, "{id}") {
+					ownID, otherID = r.ids(env)
+				}
+				id, status := ownID, want.own
+				if side == "other" {
+					id, status = otherID, want.other
 				}
 				var body any
 				if r.body != nil {

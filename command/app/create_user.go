@@ -77,6 +77,10 @@ func (id *Identity) createUser(ctx context.Context, email, name string, in Creat
 		release()
 		return CreatedUser{}, err
 	}
+	if err := id.store.Reserve(ctx, "user", userID, owner); err != nil { // finds the user's tenant by id
+		release()
+		return CreatedUser{}, err
+	}
 	res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
 		return u.Register(in.CompanyID, email, name, in.Role)
 	})

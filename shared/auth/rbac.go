@@ -12,7 +12,8 @@ const (
 	PermConfigWrite    Permission = "config:write"    // change the platform configuration
 	PermCompaniesRead  Permission = "companies:read"  // list and read every company
 	PermCompaniesWrite Permission = "companies:write" // suspend and reactivate companies
-	PermUsersWrite     Permission = "users:write"     // create and change any user
+	PermUsersRead      Permission = "users:read"      // list and read any user, its login attempts
+	PermUsersWrite     Permission = "users:write"     // create, change, delete and unlock any user
 	PermAuditRead      Permission = "audit:read"      // read the audit log of every event
 )
 
@@ -28,7 +29,7 @@ type Role struct {
 var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
-			PermCompaniesRead, PermCompaniesWrite, PermUsersWrite, PermAuditRead}},
+			PermCompaniesRead, PermCompaniesWrite, PermUsersRead, PermUsersWrite, PermAuditRead}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

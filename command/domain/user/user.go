@@ -75,7 +75,7 @@ func (u *User) Apply(e events.Envelope, data any) {
 		case events.UserEnabled:
 			u.Status = StatusActive
 		case events.UserDeleted:
-			u.Status = StatusDeleted
+			u.Status, u.Email, u.Name = StatusDeleted, "", "" // no personal data in later snapshots
 		}
 	}
 }

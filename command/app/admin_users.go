@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+
+	"github.com/chatbotsaas/chatbot/command/domain/user"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+)
+
+// UserPatch is an administrator's change to a user; nil fields stay.
+type UserPatch struct {
+	Name   *string
+	Role   *string
+	Status *string
+}
+
+// locate finds the aggregate of a user by id.
+func (id *Identity) locate(ctx context.Context, userID string) (eventstore.Ref, error) {
+	owner, err := id.store.Owner(ctx, "user", userID)
+	if err != nil {
+		return eventstore.Ref{}, err
+	}
+	tenant, uid, ok := parseReservation(owner)
+	if !ok || uid != userID {
+		return eventstore.Ref{}, apperr.NotFound("user")
+	}
+	return userRef(tenant, userID), nil
+}
+
+// PatchUser changes a user's name, role or status as one decision.
+func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (user.User, uint64, error) {
+	ref, err := id.locate(ctx, userID)
+	if err != nil {
+		return user.User{}, 0, err
+	}
+	var errs []apperr.FieldError
+	if p.Name != nil {
+		name := checkName("name", *p.Name, &errs)
+		p.Name = &name
+	}
+	if len(errs) > 0 {
+		return user.User{}, 0, apperr.Validation(errs...)
+	}
+	var after user.User
+	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+		var evs []events.Event
+		steps := []func() ([]events.Event, error){}
+		if p.Name != nil {
+			steps = append(steps, func() ([]events.Event, error) { return u.Rename(*p.Name) })
+		}
+		if p.Role != nil {
+			steps = append(steps, func() ([]events.Event, error) { return u.ChangeRole(*p.Role) })
+		}
+		if p.Status != nil {
+			steps = append(steps, func() ([]events.Event, error) { return u.SetStatus(*p.Status) })
+		}
+		for _, step := range steps {
+			more, err := step()
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, more...)
+		}
+		after = *u
+		return evs, nil
+	})
+	if err != nil {
+		return user.User{}, 0, err
+	}
+	id.remember(res)
+	for _, env := range res.Envelopes {
+		if data, err := id.store.Registry().Decode(&env); err == nil {
+			after.Apply(env, data)
+		}
+	}
+	return after, res.Position, nil
+}
+
+// DeleteUser deletes a user: its sessions die, its email is free again,
+// its password hash is destroyed.
+func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, error) {
+	ref, err := id.locate(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	var email string
+	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+		email = u.Email
+		return u.Delete()
+	})
+	if err != nil {
+		return 0, err
+	}
+	id.remember(res)
+	_ = id.store.Release(ctx, "email", email, reservation(ref.Tenant, userID))
+	_ = id.creds.Delete(ctx, userID)
+	return res.Position, nil
+}
+
+// UnlockUser lifts any lock, temporary or permanent, by an administrator.
+func (id *Identity) UnlockUser(ctx context.Context, userID string) (uint64, error) {
+	ref, err := id.locate(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+		if !u.Exists() {
+			return nil, apperr.NotFound("user")
+		}
+		return u.Unlock(id.now(), events.UnlockAdmin), nil
+	})
+	return res.Position, err
+}

@@ -1,0 +1,199 @@
+package query
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+)
+
+// AdminUser is a user as the admin API shows it.
+type AdminUser struct {
+	ID               string     `json:"id"`
+	Email            string     `json:"email"`
+	Name             string     `json:"name"`
+	Role             string     `json:"role"`
+	CompanyID        *string    `json:"company_id"`
+	Status           string     `json:"status" enum:"active,disabled"`
+	CreatedAt        time.Time  `json:"created_at"`
+	LockedUntil      *time.Time `json:"locked_until" doc:"end of a temporary lock"`
+	PermanentLock    bool       `json:"permanent_lock"`
+	LockCount        int        `json:"lock_count"`
+	FailedLoginCount int        `json:"failed_login_count"`
+	LastLoginAt      *time.Time `json:"last_login_at"`
+}
+
+type listUsersInput struct {
+	MinPosition
+	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+	Cursor    string `query:"cursor" maxLength:"64"`
+	Q         string `query:"q" maxLength:"320" doc:"email or name prefix"`
+	Role      string `query:"role" enum:"admin,company,user,"`
+	Status    string `query:"status" enum:"active,disabled,locked,"`
+	CompanyID string `query:"company_id" maxLength:"64"`
+}
+
+type listUsersOutput struct {
+	Body struct {
+		Items      []AdminUser `json:"items"`
+		NextCursor *string     `json:"next_cursor"`
+	}
+}
+
+type userInput struct {
+	MinPosition
+	ID string `path:"id" format:"uuid"`
+}
+
+type userOutput struct {
+	Body AdminUser
+}
+
+// LoginAttempt is one login attempt on an account.
+type LoginAttempt struct {
+	At        time.Time `json:"at"`
+	Succeeded bool      `json:"succeeded"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+	Reason    *string   `json:"reason"`
+}
+
+type attemptsInput struct {
+	MinPosition
+	ID    string `path:"id" format:"uuid"`
+	Limit int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type attemptsOutput struct {
+	Body struct {
+		Items []LoginAttempt `json:"items"`
+	}
+}
+
+const adminUserColumns = `id::text, email, name, role, company_id::text, status, created_at, locked_until, permanent_lock,
+	lock_count, failed_login_count, last_login_at`
+
+func scanAdminUser(r pgx.Row) (AdminUser, error) {
+	var u AdminUser
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.CompanyID, &u.Status, &u.CreatedAt, &u.LockedUntil, &u.PermanentLock,
+		&u.LockCount, &u.FailedLoginCount, &u.LastLoginAt)
+	return u, err
+}
+
+func (s *Side) registerAdminUsers(api huma.API) {
+	tags := []string{"Admin"}
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "list-users", Method: http.MethodGet, Path: "/v1/admin/users", Tags: tags,
+		Summary: "Users, oldest first, filtered by email or name prefix, role, status (locked included) and company",
+	}, auth.PermUsersRead), s.listUsers)
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "get-user-admin", Method: http.MethodGet, Path: "/v1/admin/users/{id}", Tags: tags,
+		Summary: "A user with its lock state and counters",
+	}, auth.PermUsersRead), s.getUser)
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "list-login-attempts", Method: http.MethodGet, Path: "/v1/admin/users/{id}/login-attempts", Tags: tags,
+		Summary: "A user's login attempts, newest first",
+	}, auth.PermUsersRead), s.loginAttempts)
+}
+
+func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
+		return nil, err
+	}
+	after := uuid.Nil.String()
+	if in.Cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
+		if _, perr := uuid.Parse(string(b)); err != nil || perr != nil {
+			return nil, apperr.Invalid("the cursor is not one this API gave")
+		}
+		after = string(b)
+	}
+	where := []string{"id > $1", "status <> 'deleted'"}
+	args := []any{after}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if in.Q != "" {
+		prefix := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(in.Q)) + "%"
+		add("(email LIKE ? OR lower(name) LIKE ?)", prefix)
+	}
+	if in.Role != "" {
+		add("role = ?", in.Role)
+	}
+	switch in.Status {
+	case "locked":
+		add("(permanent_lock OR locked_until > ?)", time.Now())
+	case "active", "disabled":
+		add("status = ?", in.Status)
+	}
+	if in.CompanyID != "" {
+		add("company_id::text = ?", in.CompanyID)
+	}
+	args = append(args, in.Limit+1)
+	rows, err := s.deps.Pool.Query(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AdminUser, error) { return scanAdminUser(r) })
+	if err != nil {
+		return nil, err
+	}
+	out := &listUsersOutput{}
+	if len(items) > in.Limit {
+		items = items[:in.Limit]
+		next := base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].ID))
+		out.Body.NextCursor = &next
+	}
+	out.Body.Items = append([]AdminUser{}, items...)
+	return out, nil
+}
+
+func (s *Side) getUser(ctx context.Context, in *userInput) (*userOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
+		return nil, err
+	}
+	u, err := scanAdminUser(s.deps.Pool.QueryRow(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+
+		` WHERE id = $1 AND status <> 'deleted'`, in.ID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apperr.NotFound("user")
+	}
+	return &userOutput{Body: u}, err
+}
+
+func (s *Side) loginAttempts(ctx context.Context, in *attemptsInput) (*attemptsOutput, error) {
+	if err := s.Await(ctx, in.MinPosition, "users", "login_attempts"); err != nil {
+		return nil, err
+	}
+	var exists bool
+	if err := s.deps.Pool.QueryRow(ctx, `SELECT exists(SELECT 1 FROM `+projector.UsersTable+` WHERE id = $1 AND status <> 'deleted')`, in.ID).Scan(&exists); err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, apperr.NotFound("user")
+	}
+	rows, err := s.deps.Pool.Query(ctx, `SELECT at, succeeded, ip, user_agent, reason FROM `+projector.LoginAttemptsTable+`
+		WHERE user_id = $1 ORDER BY position DESC LIMIT $2`, in.ID, in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LoginAttempt, error) {
+		var a LoginAttempt
+		return a, r.Scan(&a.At, &a.Succeeded, &a.IP, &a.UserAgent, &a.Reason)
+	})
+	out := &attemptsOutput{}
+	out.Body.Items = append([]LoginAttempt{}, items...)
+	return out, err
+}
