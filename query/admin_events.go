@@ -47,7 +47,7 @@ type listEventsOutput struct {
 func (s *Side) registerAdminEvents(api huma.API) {
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "list-events", Method: http.MethodGet, Path: "/v1/admin/events", Tags: []string{"Admin"},
-		Summary:     "The audit log: every event as stored, oldest first; token hashes and other secrets are redacted",
+		Summary: "The audit log: every event as stored, oldest first; token hashes and other secrets are redacted",
 	}, auth.PermAuditRead), s.listEvents)
 }
 

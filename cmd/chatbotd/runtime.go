@@ -122,14 +122,19 @@ func (rt *runtime) openNATS(mode natsMode, name string) error {
 	return nil
 }
 
-// reachable tells whether a NATS server answers at url right now.
+// reachable tells whether a NATS server answers at url. A server that
+// announced itself is given a few tries: starting a second server on the
+// same store while the first is only slow would be far worse than waiting.
 func reachable(url string) bool {
-	nc, err := nats.Connect(url, nats.Timeout(time.Second), nats.MaxReconnects(0))
-	if err != nil {
-		return false
+	for attempt := 0; attempt < 3; attempt++ {
+		nc, err := nats.Connect(url, nats.Timeout(2*time.Second), nats.MaxReconnects(0))
+		if err == nil {
+			nc.Close()
+			return true
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	nc.Close()
-	return true
+	return false
 }
 
 // checks are the readiness probes of this runtime.
