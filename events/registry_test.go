@@ -1,11 +1,15 @@
 package events_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 type renamedV3 struct {
@@ -88,5 +92,32 @@ func TestEnvelopeRoundTripAndSubject(t *testing.T) {
 	}
 	if events.ValidToken("a.b") || events.ValidToken("") || events.ValidToken("a*") || !events.ValidToken("0192-abc") {
 		t.Error("ValidToken is wrong")
+	}
+}
+
+func TestEnsureStreamIsIdempotent(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js, _ := jetstream.New(n.Conn)
+	ctx := context.Background()
+	first, err := events.EnsureStream(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := first.CachedInfo().Created
+	again, err := events.EnsureStream(ctx, js, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.CachedInfo().Created.Equal(created) || again.CachedInfo().Config.Duplicates != events.DuplicateWindow {
+		t.Fatalf("second call: %+v", again.CachedInfo().Config)
+	}
+	// An older definition is brought up to date.
+	old := events.StreamConfig(1)
+	old.Subjects = []string{events.AllFilter}
+	old.AllowMsgSchedules = false
+	if _, err := js.UpdateStream(ctx, old); err == nil {
+		if s, err := events.EnsureStream(ctx, js, 1); err != nil || len(s.CachedInfo().Config.Subjects) != 2 {
+			t.Fatalf("update: %v %v", err, s.CachedInfo().Config.Subjects)
+		}
 	}
 }

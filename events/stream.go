@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -49,11 +51,29 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 }
 
 // EnsureStream creates EVENTS or brings an existing one to the current
-// definition; calling it again changes nothing.
+// definition; calling it again changes nothing. An existing stream that
+// already matches is not updated at all: every process calls this at start,
+// and an update is a write the server serialises with consumer creation.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(replicas))
+	want := StreamConfig(replicas)
+	s, err := js.Stream(ctx, StreamName)
+	switch {
+	case errors.Is(err, jetstream.ErrStreamNotFound):
+		s, err = js.CreateStream(ctx, want)
+	case err == nil && !matches(s.CachedInfo().Config, want):
+		s, err = js.UpdateStream(ctx, want)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)
 	}
 	return s, nil
+}
+
+// matches compares the settings this package decides.
+func matches(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage && have.Retention == want.Retention &&
+		have.MaxAge == want.MaxAge && have.MaxMsgSize == want.MaxMsgSize && have.Duplicates == want.Duplicates &&
+		have.Replicas == want.Replicas && have.AllowDirect == want.AllowDirect && have.AllowAtomicPublish == want.AllowAtomicPublish &&
+		have.AllowMsgSchedules == want.AllowMsgSchedules && have.DenyDelete == want.DenyDelete && have.DenyPurge == want.DenyPurge &&
+		have.Description == want.Description
 }
