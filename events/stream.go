@@ -45,8 +45,9 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 		AllowDirect:        true,
 		AllowAtomicPublish: true,
 		AllowMsgSchedules:  true,
-		DenyDelete:         true,
-		DenyPurge:          true,
+		// Message schedules need purge and rollup, so the server keeps
+		// DenyPurge off; only chatbotd may publish to this stream.
+		DenyDelete: true,
 	}
 }
 
@@ -74,6 +75,6 @@ func matches(have, want jetstream.StreamConfig) bool {
 	return slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage && have.Retention == want.Retention &&
 		have.MaxAge == want.MaxAge && have.MaxMsgSize == want.MaxMsgSize && have.Duplicates == want.Duplicates &&
 		have.Replicas == want.Replicas && have.AllowDirect == want.AllowDirect && have.AllowAtomicPublish == want.AllowAtomicPublish &&
-		have.AllowMsgSchedules == want.AllowMsgSchedules && have.DenyDelete == want.DenyDelete && have.DenyPurge == want.DenyPurge &&
+		have.AllowMsgSchedules == want.AllowMsgSchedules && have.DenyDelete == want.DenyDelete &&
 		have.Description == want.Description
 }
