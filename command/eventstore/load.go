@@ -48,7 +48,11 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 			return Loaded{}, err
 		}
 		if n == 0 {
-			return Loaded{}, fmt.Errorf("load %s: history ends at %d, before its last event %d", ref, loaded.Seq, lastSeq)
+			// A batch get can come back empty when the server is busy with
+			// others; one plain direct get is always answered.
+			if n, err = s.replayOne(ctx, ref, agg, &loaded, lastSeq); err != nil {
+				return Loaded{}, err
+			}
 		}
 		replayed += n
 	}
@@ -104,6 +108,25 @@ func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Load
 		n++
 	}
 	return n, nil
+}
+
+// replayOne applies the aggregate's next event after loaded.Seq.
+func (s *Store) replayOne(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64) (int, error) {
+	msg, err := s.stream.GetMsg(ctx, loaded.Seq+1, jetstream.WithGetMsgSubject(ref.Filter()))
+	if err != nil || msg.Sequence > lastSeq {
+		return 0, fmt.Errorf("load %s: history ends at %d, before its last event %d: %v", ref, loaded.Seq, lastSeq, err)
+	}
+	env, err := events.Unmarshal(msg.Data, msg.Sequence)
+	if err != nil {
+		return 0, err
+	}
+	data, err := s.reg.Decode(&env)
+	if err != nil {
+		return 0, fmt.Errorf("load %s: %w", ref, err)
+	}
+	agg.Apply(env, data)
+	loaded.Seq, loaded.Version = msg.Sequence, env.AggregateVersion
+	return 1, nil
 }
 
 func snapshotVersion(agg Aggregate) int {
