@@ -2,13 +2,11 @@ package query
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/projector"
@@ -63,13 +61,9 @@ func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*list
 	if err := s.Await(ctx, in.MinPosition, "companies"); err != nil {
 		return nil, err
 	}
-	after := uuid.Nil.String()
-	if in.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
-		if _, perr := uuid.Parse(string(b)); err != nil || perr != nil {
-			return nil, apperr.Invalid("the cursor is not one this API gave")
-		}
-		after = string(b)
+	after, err := afterID(in.Cursor)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.deps.Pool.Query(ctx, `SELECT id::text, name, status, created_at FROM `+projector.CompaniesTable+`
 		WHERE id > $1 AND ($2 = '' OR status = $2) ORDER BY id LIMIT $3`, after, in.Status, in.Limit+1)
@@ -84,12 +78,7 @@ func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*list
 		return nil, err
 	}
 	out := &listCompaniesOutput{}
-	if len(items) > in.Limit {
-		items = items[:in.Limit]
-		next := base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].ID))
-		out.Body.NextCursor = &next
-	}
-	out.Body.Items = append([]Company{}, items...)
+	out.Body.Items, out.Body.NextCursor = page(items, in.Limit, func(c Company) string { return idCursor(c.ID) })
 	return out, nil
 }
 

@@ -13,7 +13,6 @@ import (
 
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
@@ -59,16 +58,13 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEvents
 	if in.Cursor != "" {
 		c, err := strconv.ParseUint(in.Cursor, 10, 64)
 		if err != nil {
-			return nil, apperr.Invalid("the cursor is not one this API gave")
+			return nil, errBadCursor
 		}
 		after = max(after, c)
 	}
-	where := []string{"position > $1"}
-	args := []any{int64(after)}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	f := &filters{}
+	add := f.add
+	add("position > ?", int64(after))
 	for cond, v := range map[string]string{"type = ?": in.Type, "aggregate_type = ?": in.AggregateType,
 		"aggregate_id = ?": in.AggregateID, "tenant_id = ?": in.CompanyID, "actor_id = ?": in.ActorID} {
 		if v != "" {
@@ -81,10 +77,10 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEvents
 	if !in.To.IsZero() {
 		add("occurred_at < ?", in.To)
 	}
-	args = append(args, in.Limit+1)
+	where, args := f.sql("position", in.Limit+1)
 	rows, err := s.deps.Pool.Query(ctx, `SELECT position, event_id::text, type, version, occurred_at, tenant_id, aggregate_type,
 		aggregate_id, aggregate_version, actor_type, coalesce(actor_id, ''), coalesce(correlation_id, ''), coalesce(causation_id, ''), data
-		FROM `+projector.EventLogTable+` WHERE `+strings.Join(where, " AND ")+` ORDER BY position LIMIT $`+strconv.Itoa(len(args)), args...)
+		FROM `+projector.EventLogTable+` WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,12 +98,7 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEvents
 		return nil, err
 	}
 	out := &listEventsOutput{}
-	if len(items) > in.Limit {
-		items = items[:in.Limit]
-		next := strconv.FormatUint(items[len(items)-1].Position, 10)
-		out.Body.NextCursor = &next
-	}
-	out.Body.Items = append([]AuditEvent{}, items...)
+	out.Body.Items, out.Body.NextCursor = page(items, in.Limit, func(e AuditEvent) string { return strconv.FormatUint(e.Position, 10) })
 	return out, nil
 }
 

@@ -2,15 +2,12 @@ package query
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/projector"
@@ -111,20 +108,13 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOut
 	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
 		return nil, err
 	}
-	after := uuid.Nil.String()
-	if in.Cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(in.Cursor)
-		if _, perr := uuid.Parse(string(b)); err != nil || perr != nil {
-			return nil, apperr.Invalid("the cursor is not one this API gave")
-		}
-		after = string(b)
+	after, err := afterID(in.Cursor)
+	if err != nil {
+		return nil, err
 	}
-	where := []string{"id > $1", "status <> 'deleted'"}
-	args := []any{after}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
+	f := &filters{where: []string{"status <> 'deleted'"}}
+	add := f.add
+	add("id > ?", after)
 	if in.Q != "" {
 		prefix := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(in.Q)) + "%"
 		add("(email LIKE ? OR lower(name) LIKE ?)", prefix)
@@ -141,9 +131,8 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOut
 	if in.CompanyID != "" {
 		add("company_id::text = ?", in.CompanyID)
 	}
-	args = append(args, in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id LIMIT $`+strconv.Itoa(len(args)), args...)
+	where, args := f.sql("id", in.Limit+1)
+	rows, err := s.deps.Pool.Query(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+` WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -152,12 +141,7 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOut
 		return nil, err
 	}
 	out := &listUsersOutput{}
-	if len(items) > in.Limit {
-		items = items[:in.Limit]
-		next := base64.RawURLEncoding.EncodeToString([]byte(items[len(items)-1].ID))
-		out.Body.NextCursor = &next
-	}
-	out.Body.Items = append([]AdminUser{}, items...)
+	out.Body.Items, out.Body.NextCursor = page(items, in.Limit, func(u AdminUser) string { return idCursor(u.ID) })
 	return out, nil
 }
 
