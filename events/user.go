@@ -105,6 +105,14 @@ type UserSessionsRevokedData struct {
 	Reason          string    `json:"reason"`
 }
 
+// Personal fields: the event store seals them under the user's own data
+// key, so that erasing the user destroys them in the stream too.
+
+func (d *UserRegisteredData) PersonalFields() []*string     { return []*string{&d.Email, &d.Name} }
+func (d *UserProfileUpdatedData) PersonalFields() []*string { return []*string{&d.Name} }
+func (d *LoginSucceededData) PersonalFields() []*string     { return []*string{&d.IP, &d.UserAgent} }
+func (d *LoginFailedData) PersonalFields() []*string        { return []*string{&d.IP, &d.UserAgent} }
+
 func init() {
 	Register[UserRegisteredData](Default, UserRegistered, 1, "a user account was created")
 	Register[UserProfileUpdatedData](Default, UserProfileUpdated, 1, "the user's name changed")

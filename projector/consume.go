@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 )
 
 // consumer applies one projection's batches while its process leads.
@@ -142,7 +143,11 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 			queueDeadLetter(b, c.p.Name, m, seq, reason, c.attempts[seq])
 			continue
 		}
-		if err := c.reduce(b, m, seq); err != nil {
+		if err := c.reduce(ctx, b, m, seq); err != nil {
+			var o *outage
+			if errors.As(err, &o) {
+				return 0, 0, o.err
+			}
 			return 0, 0, &poison{index: i, err: err}
 		}
 		applied++
@@ -172,7 +177,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 }
 
 // reduce decodes one message and runs the projection's reducer on it.
-func (c *consumer) reduce(b *Batch, m jetstream.Msg, seq uint64) error {
+func (c *consumer) reduce(ctx context.Context, b *Batch, m jetstream.Msg, seq uint64) error {
 	env, err := events.Unmarshal(m.Data(), seq)
 	if err != nil {
 		return err
@@ -188,8 +193,20 @@ func (c *consumer) reduce(b *Batch, m jetstream.Msg, seq uint64) error {
 	if err != nil {
 		return err
 	}
+	if err := c.r.deps.Vault.OpenData(ctx, env.AggregateID, data); err != nil {
+		if errors.Is(err, pii.ErrUnreadable) {
+			return err
+		}
+		return &outage{err: err} // the key bucket did not answer: not the event's fault
+	}
 	return reducer(b, env, data)
 }
+
+// outage is a failure of something the projection depends on, retried
+// until it passes rather than held against the event.
+type outage struct{ err error }
+
+func (o *outage) Error() string { return o.err.Error() }
 
 // isEventFault tells a statement that failed because of its data (bad
 // value, constraint) from a database that is unavailable.

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 )
 
 // Options tunes a runner; zero values take the defaults.
@@ -33,6 +34,7 @@ type Deps struct {
 	Registry *events.Registry
 	Logger   *slog.Logger
 	Metrics  *Metrics
+	Vault    *pii.Vault // opens personal fields for reducers; nil leaves them sealed
 }
 
 // Runner runs projections, each as the one active consumer of its name

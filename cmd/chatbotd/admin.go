@@ -56,7 +56,11 @@ func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) erro
 
 // openIdentity builds the identity commands outside an HTTP process.
 func openIdentity(ctx context.Context, rt *runtime, cfg config.Config, testCost int) (*app.Identity, error) {
-	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log})
+	vault, err := rt.personalData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log, Vault: vault})
 	if err != nil {
 		return nil, err
 	}

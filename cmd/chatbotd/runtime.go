@@ -18,6 +18,7 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 	"github.com/chatbotsaas/chatbot/shared/postgres"
 	"github.com/chatbotsaas/chatbot/shared/redisx"
 )
@@ -34,6 +35,22 @@ type runtime struct {
 	js       jetstream.JetStream
 	redis    *redis.Client
 	flush    func()
+	vault    *pii.Vault
+}
+
+// personalData opens the vault of personal data keys once per process.
+func (rt *runtime) personalData(ctx context.Context) (*pii.Vault, error) {
+	if rt.vault != nil {
+		return rt.vault, nil
+	}
+	kek, err := pii.LoadKEK(rt.cfg.PersonalDataKeyFile, rt.cfg.DataDir, rt.log)
+	if err != nil {
+		return nil, err
+	}
+	if rt.vault, err = pii.Open(context.WithoutCancel(ctx), rt.js, kek, rt.cfg.NATSReplicas); err != nil {
+		return nil, err
+	}
+	return rt.vault, nil
 }
 
 // natsMode says how a process reaches NATS when NATS_URL is empty.

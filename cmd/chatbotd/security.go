@@ -50,8 +50,12 @@ func openSecurity(ctx context.Context, rt *runtime, cfg config.Config, origins *
 }
 
 func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security, testCost int) error {
+	vault, err := rt.personalData(ctx)
+	if err != nil {
+		return err
+	}
 	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
-		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log,
+		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log, Vault: vault,
 	})
 	if err != nil {
 		return err
@@ -72,6 +76,9 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 		return err
 	}
 	if err := identity.RunUnlockTimers(ctx, rt.log); err != nil {
+		return err
+	}
+	if err := identity.RunErasures(ctx, rt.log); err != nil {
 		return err
 	}
 	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {

@@ -82,9 +82,13 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 	}
 	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
 	if parts&partProjector != 0 {
+		vault, err := rt.personalData(ctx)
+		if err != nil {
+			return err
+		}
 		runner := projector.New(projector.Deps{
 			Pool: rt.pool, JS: rt.js, Registry: events.Default, Logger: rt.log,
-			Metrics: projector.NewMetrics(rt.metrics.Registry),
+			Metrics: projector.NewMetrics(rt.metrics.Registry), Vault: vault,
 		}, projector.All(), projector.Options{Replicas: cfg.NATSReplicas})
 		if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 			return err

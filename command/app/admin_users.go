@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/chatbotsaas/chatbot/command/domain/user"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
@@ -79,7 +80,8 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 }
 
 // DeleteUser deletes a user: its sessions die, its email is free again,
-// its password hash is destroyed.
+// its password hash is destroyed and so is its data key, which leaves the
+// personal fields of its events in the stream unreadable for good.
 func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, error) {
 	ref, err := id.locate(ctx, userID)
 	if err != nil {
@@ -95,7 +97,10 @@ func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, erro
 	}
 	id.remember(res)
 	_ = id.store.Release(ctx, "email", email, reservation(ref.Tenant, userID))
-	_ = id.creds.Delete(ctx, userID)
+	if err := id.erase(ctx, ref.Tenant, userID); err != nil {
+		// Deleted all the same; the erasure consumer retries.
+		slog.WarnContext(ctx, "erasure deferred", "user", userID, "err", err)
+	}
 	return res.Position, nil
 }
 

@@ -99,7 +99,7 @@ func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Load
 		if err != nil {
 			return n, err
 		}
-		data, err := s.reg.Decode(&env)
+		data, err := s.decode(ctx, &env)
 		if err != nil {
 			return n, fmt.Errorf("load %s: %w", ref, err)
 		}
@@ -120,7 +120,7 @@ func (s *Store) replayOne(ctx context.Context, ref Ref, agg Aggregate, loaded *L
 	if err != nil {
 		return 0, err
 	}
-	data, err := s.reg.Decode(&env)
+	data, err := s.decode(ctx, &env)
 	if err != nil {
 		return 0, fmt.Errorf("load %s: %w", ref, err)
 	}
@@ -134,4 +134,16 @@ func snapshotVersion(agg Aggregate) int {
 		return v.SnapshotVersion()
 	}
 	return 1
+}
+
+// decode reads a stored event's data, its personal fields opened.
+func (s *Store) decode(ctx context.Context, env *events.Envelope) (any, error) {
+	data, err := s.reg.Decode(env)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.opts.Vault.OpenData(ctx, env.AggregateID, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }

@@ -4,8 +4,12 @@ import (
 	"container/list"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // snapshot is an aggregate's state as of stream sequence Seq.
@@ -104,4 +108,18 @@ func (c *stateCache) drop(key string) {
 		c.order.Remove(el)
 		delete(c.items, key)
 	}
+}
+
+// Erase makes the aggregate's personal data unreadable: its data key is
+// destroyed, so the sealed fields of its events stay noise, and its
+// snapshot and cached state (which hold them opened) are dropped.
+func (s *Store) Erase(ctx context.Context, ref Ref) error {
+	s.cache.drop(ref.key())
+	if err := s.snapshots.Purge(ctx, ref.key()); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("drop the snapshot of %s: %w", ref, err)
+	}
+	if s.opts.Vault == nil {
+		return nil
+	}
+	return s.opts.Vault.Erase(ctx, ref.ID)
 }

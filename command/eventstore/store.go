@@ -16,6 +16,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 )
 
 // ErrConflict means another writer appended to the aggregate since it was
@@ -32,6 +33,10 @@ type Options struct {
 	Now           func() time.Time // the clock stamped on events
 	Metrics       *Metrics         // optional
 	Logger        *slog.Logger
+	// Vault seals the personal fields of events under the key of their
+	// aggregate (the data subject) and opens them when loading. Without it
+	// they are stored as they are.
+	Vault *pii.Vault
 }
 
 // Store reads and appends events of aggregates.
@@ -163,6 +168,14 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []e
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode %s: %w", ev.Type, err)
 		}
+		stored := data
+		if sealed, ok, err := s.opts.Vault.SealCopy(ctx, ref.ID, ev.Data); err != nil {
+			return nil, nil, fmt.Errorf("seal %s: %w", ev.Type, err)
+		} else if ok {
+			if stored, err = json.Marshal(sealed); err != nil {
+				return nil, nil, fmt.Errorf("encode %s: %w", ev.Type, err)
+			}
+		}
 		id, err := uuid.NewV7()
 		if err != nil {
 			return nil, nil, err
@@ -173,7 +186,11 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []e
 			AggregateVersion: expected.Version + int64(i) + 1,
 			Actor:            actor, CorrelationID: correlation, CausationID: causation, Data: data,
 		}
-		body, err := envs[i].Marshal()
+		// The message carries the sealed data; the envelope handed back to
+		// the caller keeps it readable.
+		wire := envs[i]
+		wire.Data = stored
+		body, err := wire.Marshal()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -44,10 +44,11 @@ type Config struct {
 	SentryDSN         string
 	SentryEnvironment string
 
-	JWTPrivateKeyFile string
-	JWTPublicKeyFiles []string
-	JWTIssuer         string
-	JWTAudience       string
+	JWTPrivateKeyFile   string
+	JWTPublicKeyFiles   []string
+	PersonalDataKeyFile string
+	JWTIssuer           string
+	JWTAudience         string
 
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 	AdminEmail     string
@@ -92,6 +93,7 @@ var Settings = []Setting{
 	{"JWT_PUBLIC_KEY_FILES", "", "comma-separated PEM public keys also accepted (key rotation)"},
 	{"JWT_ISSUER", "chatbotd", "iss claim of access tokens"},
 	{"JWT_AUDIENCE", "chatbot-api", "aud claim of access tokens"},
+	{"PERSONAL_DATA_KEY_FILE", "", "32 random bytes in base64 wrapping every user's data key (personal fields of events are sealed under it); empty generates a dev key under DATA_DIR; losing it loses that data"},
 	{"BCRYPT_COST", "11", "bcrypt cost of new password hashes (10 to 16); older hashes are upgraded at login"},
 	{"PASSWORD_PEPPER", "", "secret mixed into every password hash (HMAC-SHA-384 before bcrypt); set it in production and never change it"},
 	{"ADMIN_EMAIL", "", "on start, create this administrator if no account has the email (with ADMIN_PASSWORD)"},
@@ -115,37 +117,38 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		HTTPAddr:           r.addr("HTTP_ADDR"),
-		HTTPReadTimeout:    r.duration("HTTP_READ_TIMEOUT"),
-		HTTPWriteTimeout:   r.duration("HTTP_WRITE_TIMEOUT"),
-		HTTPIdleTimeout:    r.duration("HTTP_IDLE_TIMEOUT"),
-		RequestTimeout:     r.duration("REQUEST_TIMEOUT"),
-		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT"),
-		BodyLimit:          r.size("BODY_LIMIT"),
-		CORSAllowedOrigins: r.origins("CORS_ALLOWED_ORIGINS"),
-		DatabaseURL:        r.databaseURL("DATABASE_URL"),
-		DatabaseMaxConns:   int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
-		AutoMigrate:        r.boolean("AUTO_MIGRATE"),
-		NATSURL:            r.natsURL("NATS_URL"),
-		NATSListen:         r.addr("NATS_LISTEN"),
-		NATSSyncInterval:   r.syncInterval("NATS_SYNC_INTERVAL"),
-		NATSReplicas:       r.intRange("NATS_REPLICAS", 1, 5),
-		DataDir:            r.nonEmpty("DATA_DIR"),
-		RedisURL:           r.redisURL("REDIS_URL"),
-		ReadWaitTimeout:    r.duration("READ_WAIT_TIMEOUT"),
-		LogLevel:           r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
-		LogFormat:          r.oneOf("LOG_FORMAT", "text", "json"),
-		SentryDSN:          r.sentryDSN("SENTRY_DSN"),
-		SentryEnvironment:  r.get("SENTRY_ENVIRONMENT"),
-		JWTPrivateKeyFile:  r.file("JWT_PRIVATE_KEY_FILE"),
-		JWTPublicKeyFiles:  r.files("JWT_PUBLIC_KEY_FILES"),
-		JWTIssuer:          r.nonEmpty("JWT_ISSUER"),
-		JWTAudience:        r.nonEmpty("JWT_AUDIENCE"),
-		TrustedProxies:     r.prefixes("TRUSTED_PROXIES"),
-		BcryptCost:         r.intRange("BCRYPT_COST", 10, 16),
-		PasswordPepper:     r.get("PASSWORD_PEPPER"),
-		AdminEmail:         r.get("ADMIN_EMAIL"),
-		AdminPassword:      r.get("ADMIN_PASSWORD"),
+		HTTPAddr:            r.addr("HTTP_ADDR"),
+		HTTPReadTimeout:     r.duration("HTTP_READ_TIMEOUT"),
+		HTTPWriteTimeout:    r.duration("HTTP_WRITE_TIMEOUT"),
+		HTTPIdleTimeout:     r.duration("HTTP_IDLE_TIMEOUT"),
+		RequestTimeout:      r.duration("REQUEST_TIMEOUT"),
+		ShutdownTimeout:     r.duration("SHUTDOWN_TIMEOUT"),
+		BodyLimit:           r.size("BODY_LIMIT"),
+		CORSAllowedOrigins:  r.origins("CORS_ALLOWED_ORIGINS"),
+		DatabaseURL:         r.databaseURL("DATABASE_URL"),
+		DatabaseMaxConns:    int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
+		AutoMigrate:         r.boolean("AUTO_MIGRATE"),
+		NATSURL:             r.natsURL("NATS_URL"),
+		NATSListen:          r.addr("NATS_LISTEN"),
+		NATSSyncInterval:    r.syncInterval("NATS_SYNC_INTERVAL"),
+		NATSReplicas:        r.intRange("NATS_REPLICAS", 1, 5),
+		DataDir:             r.nonEmpty("DATA_DIR"),
+		RedisURL:            r.redisURL("REDIS_URL"),
+		ReadWaitTimeout:     r.duration("READ_WAIT_TIMEOUT"),
+		LogLevel:            r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
+		LogFormat:           r.oneOf("LOG_FORMAT", "text", "json"),
+		SentryDSN:           r.sentryDSN("SENTRY_DSN"),
+		SentryEnvironment:   r.get("SENTRY_ENVIRONMENT"),
+		JWTPrivateKeyFile:   r.file("JWT_PRIVATE_KEY_FILE"),
+		JWTPublicKeyFiles:   r.files("JWT_PUBLIC_KEY_FILES"),
+		PersonalDataKeyFile: r.file("PERSONAL_DATA_KEY_FILE"),
+		JWTIssuer:           r.nonEmpty("JWT_ISSUER"),
+		JWTAudience:         r.nonEmpty("JWT_AUDIENCE"),
+		TrustedProxies:      r.prefixes("TRUSTED_PROXIES"),
+		BcryptCost:          r.intRange("BCRYPT_COST", 10, 16),
+		PasswordPepper:      r.get("PASSWORD_PEPPER"),
+		AdminEmail:          r.get("ADMIN_EMAIL"),
+		AdminPassword:       r.get("ADMIN_PASSWORD"),
 	}
 	if c.AdminEmail != "" && c.AdminPassword == "" {
 		r.fail("ADMIN_PASSWORD", "must be set when ADMIN_EMAIL is")

@@ -1,0 +1,305 @@
+// Package pii keeps personal data in the event stream erasable: each data
+// subject (a user) has its own data key, personal fields of its events are
+// stored encrypted under that key, and erasing the subject destroys the key
+// (crypto-shredding). The stream is append-only and never rewritten; once the
+// key is gone its ciphertext is noise, in the stream, in backups and in any
+// copy an audit consumer made.
+//
+// Data keys live in the PII_KEYS bucket, each wrapped (AES-256-GCM) under the
+// key-encryption key from PERSONAL_DATA_KEY_FILE, so neither a copy of the
+// stream nor one of the bucket alone reveals anything.
+package pii
+
+import (
+	"container/list"
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket keeps one wrapped data key per subject.
+const Bucket = "PII_KEYS"
+
+// prefix marks a sealed value: "pii1:" + base64url(nonce || ciphertext).
+const prefix = "pii1:"
+
+// Erased is what a personal field reads as once its subject's key is gone.
+const Erased = ""
+
+// Fields is implemented (on the pointer) by event data holding personal
+// data: it returns the fields to seal.
+type Fields interface {
+	PersonalFields() []*string
+}
+
+// Sealed reports whether s is a sealed value.
+func Sealed(s string) bool { return strings.HasPrefix(s, prefix) }
+
+// Vault seals and opens personal fields.
+type Vault struct {
+	kv    jetstream.KeyValue
+	kek   cipher.AEAD
+	cache *keyCache
+	mu    sync.Mutex // serialises key creation within a process
+}
+
+// Open makes sure the bucket exists. kek is the 32-byte key-encryption key.
+// Until ctx ends the vault follows the bucket, so that an erasure made by any
+// process is honoured by this one's cache too.
+func Open(ctx context.Context, js jetstream.JetStream, kek []byte, replicas int) (*Vault, error) {
+	aead, err := newAEAD(kek)
+	if err != nil {
+		return nil, fmt.Errorf("personal data key: %w", err)
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: Bucket, Description: "per-user data keys (wrapped) of the personal fields of events",
+		History: 1, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", Bucket, err)
+	}
+	v := &Vault{kv: kv, kek: aead, cache: newKeyCache(10_000)}
+	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
+	if err != nil {
+		return nil, fmt.Errorf("follow bucket %s: %w", Bucket, err)
+	}
+	go func() {
+		for e := range w.Updates() {
+			if e != nil && e.Operation() != jetstream.KeyValuePut {
+				v.cache.put(e.Key(), nil)
+			}
+		}
+	}()
+	return v, nil
+}
+
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("want 32 bytes, have %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// Seal encrypts every non-empty field in place under subject's key, creating
+// the key on first use. Already sealed values are left alone.
+func (v *Vault) Seal(ctx context.Context, subject string, fields []*string) error {
+	key, err := v.key(ctx, subject, true)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if *f == "" || Sealed(*f) {
+			continue
+		}
+		nonce := make([]byte, key.NonceSize(), key.NonceSize()+len(*f)+key.Overhead())
+		if _, err := rand.Read(nonce); err != nil {
+			return err
+		}
+		ct := key.Seal(nonce, nonce, []byte(*f), []byte(subject))
+		*f = prefix + base64.RawURLEncoding.EncodeToString(ct)
+	}
+	return nil
+}
+
+// Open decrypts sealed fields in place. Once the subject was erased they
+// read as Erased; values that were never sealed are left as they are.
+func (v *Vault) Open(ctx context.Context, subject string, fields []*string) error {
+	var key cipher.AEAD
+	for _, f := range fields {
+		if !Sealed(*f) {
+			continue
+		}
+		if key == nil {
+			k, err := v.key(ctx, subject, false)
+			if errors.Is(err, errErased) {
+				for _, g := range fields {
+					if Sealed(*g) {
+						*g = Erased
+					}
+				}
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			key = k
+		}
+		raw, err := base64.RawURLEncoding.DecodeString((*f)[len(prefix):])
+		if err != nil || len(raw) < key.NonceSize() {
+			return fmt.Errorf("personal data of %s: %w", subject, ErrUnreadable)
+		}
+		pt, err := key.Open(nil, raw[:key.NonceSize()], raw[key.NonceSize():], []byte(subject))
+		if err != nil {
+			return fmt.Errorf("personal data of %s: %w", subject, ErrUnreadable)
+		}
+		*f = string(pt)
+	}
+	return nil
+}
+
+// Erase destroys subject's key: its sealed fields can never be read again.
+func (v *Vault) Erase(ctx context.Context, subject string) error {
+	v.cache.put(subject, nil)
+	if err := v.kv.Purge(ctx, subject); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("erase the data key of %s: %w", subject, err)
+	}
+	return nil
+}
+
+var errErased = errors.New("data key erased")
+
+// ErrUnreadable is a sealed value that no key opens: damaged, or sealed under
+// another subject. Other errors of Open are the bucket being unreachable.
+var ErrUnreadable = errors.New("sealed personal data is unreadable")
+
+// key returns subject's data key. A cached erasure is trusted only for
+// opening; sealing always asks the bucket.
+func (v *Vault) key(ctx context.Context, subject string, create bool) (cipher.AEAD, error) {
+	if k, ok := v.cache.get(subject); ok && k != nil {
+		return k, nil
+	}
+	if create {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+	}
+	entry, err := v.kv.Get(ctx, subject)
+	switch {
+	case err == nil:
+		return v.unwrap(subject, entry.Value())
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return nil, fmt.Errorf("read the data key of %s: %w", subject, err)
+	case !create:
+		return nil, errErased
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, v.kek.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	wrapped := v.kek.Seal(nonce, nonce, raw, []byte(subject))
+	if _, err := v.kv.Create(ctx, subject, wrapped); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return nil, fmt.Errorf("store the data key of %s: %w", subject, err)
+		}
+		// Another process created it first: use theirs.
+		entry, err := v.kv.Get(ctx, subject)
+		if err != nil {
+			return nil, fmt.Errorf("read the data key of %s: %w", subject, err)
+		}
+		return v.unwrap(subject, entry.Value())
+	}
+	return v.remember(subject, raw)
+}
+
+func (v *Vault) unwrap(subject string, wrapped []byte) (cipher.AEAD, error) {
+	n := v.kek.NonceSize()
+	if len(wrapped) < n {
+		return nil, fmt.Errorf("data key of %s: %w", subject, ErrUnreadable)
+	}
+	raw, err := v.kek.Open(nil, wrapped[:n], wrapped[n:], []byte(subject))
+	if err != nil {
+		return nil, fmt.Errorf("data key of %s does not open under PERSONAL_DATA_KEY_FILE: %w", subject, ErrUnreadable)
+	}
+	return v.remember(subject, raw)
+}
+
+func (v *Vault) remember(subject string, raw []byte) (cipher.AEAD, error) {
+	k, err := newAEAD(raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(subject, k)
+	return k, nil
+}
+
+// keyCache is a small LRU of opened data keys; a nil entry is an erasure
+// seen by this process.
+type keyCache struct {
+	mu    sync.Mutex
+	size  int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type cached struct {
+	subject string
+	key     cipher.AEAD
+}
+
+func newKeyCache(size int) *keyCache {
+	return &keyCache{size: size, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *keyCache) get(subject string) (cipher.AEAD, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[subject]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*cached).key, true
+}
+
+func (c *keyCache) put(subject string, key cipher.AEAD) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[subject]; ok {
+		el.Value.(*cached).key = key
+		c.order.MoveToFront(el)
+		return
+	}
+	c.items[subject] = c.order.PushFront(&cached{subject: subject, key: key})
+	for c.order.Len() > c.size {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*cached).subject)
+	}
+}
+
+// SealCopy reports false when data holds no personal fields; else it
+// returns a copy of data with those fields sealed under subject's key. data
+// itself is not modified.
+func (v *Vault) SealCopy(ctx context.Context, subject string, data any) (any, bool, error) {
+	if v == nil || data == nil {
+		return nil, false, nil
+	}
+	rv := reflect.ValueOf(data)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	cp := reflect.New(rv.Type())
+	f, ok := cp.Interface().(Fields)
+	if !ok {
+		return nil, false, nil
+	}
+	cp.Elem().Set(rv)
+	if err := v.Seal(ctx, subject, f.PersonalFields()); err != nil {
+		return nil, false, err
+	}
+	return cp.Interface(), true, nil
+}
+
+// OpenData opens the personal fields of decoded event data in place.
+func (v *Vault) OpenData(ctx context.Context, subject string, data any) error {
+	if f, ok := data.(Fields); ok && v != nil {
+		return v.Open(ctx, subject, f.PersonalFields())
+	}
+	return nil
+}
