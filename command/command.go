@@ -1,6 +1,8 @@
 package command
 
 import (
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"log/slog"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -15,6 +17,7 @@ import (
 // Deps are what the write side runs on.
 type Deps struct {
 	Store        *eventstore.Store
+	Pool         *pgxpool.Pool // the read models' database, for operations on projections
 	Identity     *app.Identity
 	Configurator *app.Configurator
 	Throttle     *auth.Throttle
@@ -35,6 +38,7 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
 	(&httpapi.AdminCompanies{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)
+	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool, Projections: projector.All()}).Register(api)
 }
 
 // Close stops what the side started.

@@ -58,8 +58,16 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
 	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{}}
+	// A rebuild runs beside the live consumer and ends with the leadership.
+	rb := &rebuilder{r: r, p: p, log: log}
+	lctx, cancel := context.WithCancel(ctx)
+	defer rb.wait()
+	defer cancel()
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
+		if err := rb.poll(lctx); err != nil {
+			return err
+		}
 		if time.Since(lastCheck) > lockCheckEvery {
 			if err := conn.Ping(ctx); err != nil {
 				return fmt.Errorf("lost the projection lock: %w", err)

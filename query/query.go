@@ -39,6 +39,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerAdminCompanies(api)
 	s.registerAdminEvents(api)
 	s.registerAdminUsers(api)
+	s.registerAdminProjections(api)
 }
 
 // Close stops what the side started.

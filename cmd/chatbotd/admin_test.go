@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,54 @@ func TestAdminManagesUsers(t *testing.T) {
 	}
 	if r := c.do("DELETE", "/v1/admin/users/00000000-0000-7000-8000-000000000000", nil, bearer(admin)...); r.status != 404 {
 		t.Errorf("deleting nobody: %d", r.status)
+	}
+}
+
+func TestProjectionsListAndRebuild(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	su := c.signup("ada@example.com")
+
+	list := c.do("GET", "/v1/admin/projections", nil, bearer(admin)...)
+	var names []string
+	for _, p := range list.items() {
+		names = append(names, p["name"].(string))
+		if p["state"] == nil || p["stream_position"] == nil || p["lag"] == nil || p["position"] == nil {
+			t.Errorf("a projection's status lacks a field: %v", p)
+		}
+	}
+	if list.status != 200 || !slices.Contains(names, "users") || !slices.Contains(names, "event_log") {
+		t.Fatalf("projections: %d %s", list.status, list.raw)
+	}
+	if r := c.do("POST", "/v1/admin/projections/nothing/rebuild", nil, bearer(admin)...); r.status != 404 || r.str("code") != "not_found" {
+		t.Errorf("an unknown projection: %d %s", r.status, r.raw)
+	}
+
+	r := c.do("POST", "/v1/admin/projections/users/rebuild", nil, bearer(admin)...)
+	if r.status != 202 || r.header.Get("X-Event-Position") == "" {
+		t.Fatalf("rebuild: %d %s", r.status, r.raw)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var users map[string]any
+		for _, p := range c.do("GET", "/v1/admin/projections", nil, bearer(admin)...).items() {
+			if p["name"] == "users" {
+				users = p
+			}
+		}
+		if users["rebuilt_at"] != nil && users["state"] == "running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the users projection did not rebuild: %v", users)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := c.do("GET", "/v1/admin/users/"+su.str("user_id"), nil, bearer(admin)...); got.status != 200 || got.str("email") != "ada@example.com" {
+		t.Errorf("a user after the rebuild: %d %s", got.status, got.raw)
+	}
+	audit := c.do("GET", "/v1/admin/events?type=ProjectionRebuildRequested", nil, bearer(admin)...)
+	if !strings.Contains(audit.raw, `"projection":"users"`) {
+		t.Errorf("the request is not in the audit log: %s", audit.raw)
 	}
 }

@@ -305,3 +305,18 @@ func TestRevocationReachesAnotherProcess(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// items reads a JSON array answer, or the items of a list answer.
+func (r reply) items() []map[string]any {
+	var arr []map[string]any
+	if json.Unmarshal([]byte(r.raw), &arr) == nil {
+		return arr
+	}
+	raw, _ := r.body["items"].([]any)
+	for _, it := range raw {
+		if m, ok := it.(map[string]any); ok {
+			arr = append(arr, m)
+		}
+	}
+	return arr
+}

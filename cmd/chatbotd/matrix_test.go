@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -64,7 +65,13 @@ var routes = map[string]row{
 	"POST /v1/admin/users": {body: func(e matrixEnv) any {
 		return map[string]string{"email": e.uniq() + "@example.com", "name": "New", "password": "a long password 1", "role": "user", "company_id": e.ownCompany}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(201)},
+	"GET /v1/admin/projections": {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"POST /v1/admin/projections/{name}/rebuild": {ids: func(matrixEnv) (string, string) { return "companies", "companies" },
+		anonymous: same(401), user: same(403), comp: same(403), admin: same(202)},
 }
+
+// pathParam is a path parameter of the spec, such as {id}.
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
 func signupBody(u string) map[string]string {
 	return map[string]string{"company_name": "C" + u, "name": "N", "email": u + "@example.com", "password": "correct horse battery"}
@@ -84,12 +91,15 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 	own := c.signup("owner@example.com")
 	other := c.signup("other@example.com")
 	env := matrixEnv{ownCompany: own.str("company_id"), otherCompany: other.str("company_id"), uniq: uniq}
+	// Reads wait for the objects made for them to be projected.
+	minPosition := "0"
 	env.newUser = func(company string) string {
 		r := c.do("POST", "/v1/admin/users", map[string]string{"email": uniq() + "@example.com", "name": "Victim",
 			"password": "correct horse battery", "role": "user", "company_id": company}, bearer(admin)...)
 		if r.status != 201 {
 			t.Fatalf("create a user: %d %s", r.status, r.raw)
 		}
+		minPosition = r.header.Get("X-Event-Position")
 		return r.str("id")
 	}
 	member := c.do("POST", "/v1/admin/users", map[string]string{"email": "member@example.com", "name": "Member",
@@ -126,11 +136,11 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		for _, role := range []string{"anonymous", "user", "company", "admin"} {
 			want := map[string]cell{"anonymous": r.anonymous, "user": r.user, "company": r.comp, "admin": r.admin}[role]
 			for _, side := range []string{"own", "other"} {
-				if !strings.Contains(path, "{id}") && side == "other" {
+				if !strings.Contains(path, "{") && side == "other" {
 					continue
 				}
 				ownID, otherID := env.ownCompany, env.otherCompany
-				if r.ids != nil && strings.Contains(path, "{id}") {
+				if r.ids != nil && strings.Contains(path, "{") {
 					ownID, otherID = r.ids(env)
 				}
 				id, status := ownID, want.own
@@ -141,11 +151,11 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 				if r.body != nil {
 					body = r.body(env)
 				}
-				var headers []string
+				headers := []string{"X-Min-Position", minPosition}
 				if tok := tokens[role](); tok != "" {
-					headers = bearer(tok)
+					headers = append(headers, bearer(tok)...)
 				}
-				got := c.do(method, strings.ReplaceAll(path, "{id}", id), body, headers...)
+				got := c.do(method, pathParam.ReplaceAllLiteralString(path, id), body, headers...)
 				if got.status != status {
 					t.Errorf("%s as %s on the %s company's object: %d, want %d (%.200s)", op, role, side, got.status, status, got.raw)
 				}

@@ -84,7 +84,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {
 		return err
 	}
-	side := command.New(command.Deps{Store: store, Identity: identity, Policy: sec.policy,
+	side := command.New(command.Deps{Store: store, Pool: rt.pool, Identity: identity, Policy: sec.policy,
 		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
 		Throttle:     auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)

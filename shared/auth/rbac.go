@@ -15,6 +15,9 @@ const (
 	PermUsersRead      Permission = "users:read"      // list and read any user, its login attempts
 	PermUsersWrite     Permission = "users:write"     // create, change, delete and unlock any user
 	PermAuditRead      Permission = "audit:read"      // read the audit log of every event
+
+	PermProjectionsRead    Permission = "projections:read"    // see every read model's progress
+	PermProjectionsRebuild Permission = "projections:rebuild" // rebuild a read model from the stream
 )
 
 // Role is one role with what it may do.
@@ -29,7 +32,8 @@ type Role struct {
 var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
-			PermCompaniesRead, PermCompaniesWrite, PermUsersRead, PermUsersWrite, PermAuditRead}},
+			PermCompaniesRead, PermCompaniesWrite, PermUsersRead, PermUsersWrite, PermAuditRead,
+			PermProjectionsRead, PermProjectionsRebuild}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

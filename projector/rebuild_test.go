@@ -1,0 +1,157 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+func TestRebuildReplaysBesideTheLiveReadModelAndSwaps(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// What the copy must keep: an index under its own name, row security
+	// with its policy.
+	for _, s := range []string{
+		`CREATE INDEX notes_by_count ON notes (n)`,
+		`ALTER TABLE notes ENABLE ROW LEVEL SECURITY`,
+		`CREATE POLICY notes_visible ON notes FOR SELECT USING (n >= 0)`,
+	} {
+		if _, err := e.db.Pool.Exec(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.runner(e.js, Options{BatchSize: 50, MaxAttempts: 2}, notesProjection())
+
+	var mu sync.Mutex
+	want := map[string]int{}
+	note := func(text string) uint64 {
+		pos := e.note(text)
+		mu.Lock()
+		want[text]++
+		mu.Unlock()
+		return pos
+	}
+	var last uint64
+	for i := range 300 {
+		last = note(fmt.Sprintf("t%d", i%30))
+	}
+	ref := eventstore.Ref{Tenant: "t1", Type: "note", ID: uuid.NewString()}
+	if _, err := e.store.Append(ctx, ref, eventstore.Loaded{}, events.Event{Type: poisonedType, Data: poisoned{}}); err != nil {
+		t.Fatal(err)
+	}
+	last = note("t0")
+	e.waitCheckpoint("notes", last, 10*time.Second)
+
+	// The read model is damaged; the stream is not.
+	if _, err := e.db.Pool.Exec(ctx, `UPDATE notes SET n = 0; DELETE FROM notes WHERE text = 't1'`); err != nil {
+		t.Fatal(err)
+	}
+
+	// Writers and readers carry on during the rebuild.
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var reads, readErrors atomic.Int64
+	var lastWrite atomic.Uint64
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			lastWrite.Store(note(fmt.Sprintf("t%d", i%30)))
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			var n int
+			if err := e.db.Pool.QueryRow(ctx, "SELECT count(*) FROM notes").Scan(&n); err != nil {
+				readErrors.Add(1)
+				t.Errorf("a read during the rebuild failed: %v", err)
+			}
+			reads.Add(1)
+		}
+	}()
+
+	if err := RequestRebuild(ctx, e.db.Pool, "nothing", []Projection{notesProjection()}); !errors.Is(err, ErrUnknownProjection) {
+		t.Errorf("unknown projection: %v", err)
+	}
+	if err := RequestRebuild(ctx, e.db.Pool, "notes", []Projection{notesProjection()}); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var done bool
+		var failure *string
+		if err := e.db.Pool.QueryRow(ctx, `SELECT rebuilt_at IS NOT NULL AND rebuild_requested_at IS NULL, rebuild_error
+			FROM projection_checkpoints WHERE name = 'notes'`).Scan(&done, &failure); err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			t.Logf("rebuilt in %v", time.Since(began))
+			break
+		}
+		if failure != nil || time.Now().After(deadline) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("the rebuild did not finish: %v", failure)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond) // a few writes after the swap
+	close(stop)
+	wg.Wait()
+	e.waitCheckpoint("notes", lastWrite.Load(), 10*time.Second)
+
+	// Every note counted exactly once: none lost across the swap, none twice.
+	mu.Lock()
+	defer mu.Unlock()
+	for text, n := range want {
+		if got := e.count(text); got != n {
+			t.Errorf("%s: %d notes counted, %d taken", text, got, n)
+		}
+	}
+	if reads.Load() == 0 || readErrors.Load() > 0 {
+		t.Errorf("reads during the rebuild: %d, failed %d", reads.Load(), readErrors.Load())
+	}
+	var index, policy, rls bool
+	_ = e.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'notes_by_count'),
+		EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = 'notes' AND policyname = 'notes_visible'),
+		(SELECT relrowsecurity FROM pg_class WHERE oid = 'notes'::regclass)`).Scan(&index, &policy, &rls)
+	if !index || !policy || !rls {
+		t.Errorf("the rebuilt table lost its index %v, policy %v or row security %v", index, policy, rls)
+	}
+	var leftovers int
+	_ = e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname IN ('rebuild_notes', 'retired_notes')`).Scan(&leftovers)
+	if leftovers != 0 {
+		t.Errorf("%d work schemas left behind", leftovers)
+	}
+	var parked int
+	_ = e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = 'notes'`).Scan(&parked)
+	if parked != 1 {
+		t.Errorf("the poisoned event: %d dead letters", parked)
+	}
+	statuses, err := NewProgress(e.db.Pool, e.js, []Projection{notesProjection()}).Statuses(ctx)
+	if err != nil || len(statuses) != 1 || statuses[0].State != StateRunning || statuses[0].RebuiltAt == nil || statuses[0].DeadLetters != 1 {
+		t.Errorf("status after the rebuild: %+v %v", statuses, err)
+	}
+}
