@@ -5,7 +5,12 @@ const (
 	CompanyRegistered  = "CompanyRegistered"
 	CompanySuspended   = "CompanySuspended"
 	CompanyReactivated = "CompanyReactivated"
+	CompanyPlanChanged = "CompanyPlanChanged"
 )
+
+// DefaultPlan is the plan of a new company: every limit from the platform
+// configuration's default_limits.
+const DefaultPlan = "default"
 
 // CompanyRegisteredData: a company signed up.
 type CompanyRegisteredData struct {
@@ -17,8 +22,16 @@ type CompanyStatusData struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// CompanyPlanChangedData: the company's plan and its limits. A nil limit
+// takes the platform configuration's default_limits.
+type CompanyPlanChangedData struct {
+	Plan   string `json:"plan"`
+	Limits Limits `json:"limits"`
+}
+
 func init() {
 	Register[CompanyRegisteredData](Default, CompanyRegistered, 1, "a company signed up")
 	Register[CompanyStatusData](Default, CompanySuspended, 1, "the company was suspended: its users cannot log in, their tokens and its API keys stop working")
 	Register[CompanyStatusData](Default, CompanyReactivated, 1, "a suspended company may work again; its users log in anew")
+	Register[CompanyPlanChangedData](Default, CompanyPlanChanged, 1, "the company's plan and its default limits changed (null: the platform default)")
 }

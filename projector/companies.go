@@ -26,6 +26,14 @@ func Companies() Projection {
 			},
 			events.CompanySuspended:   status("suspended"),
 			events.CompanyReactivated: status("active"),
+			events.CompanyPlanChanged: func(b *Batch, e events.Envelope, data any) error {
+				d := data.(*events.CompanyPlanChangedData)
+				b.Queue(`UPDATE `+CompaniesTable+` SET plan = $3, requests_per_minute = $4, daily_requests = $5,
+					monthly_requests = $6, updated_at = $7, position = $8 WHERE tenant_id = $1 AND id = $2 AND position < $8`,
+					e.TenantID, e.AggregateID, d.Plan, d.Limits.RequestsPerMinute, d.Limits.DailyRequests, d.Limits.MonthlyRequests,
+					e.OccurredAt, int64(e.Position))
+				return nil
+			},
 		},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
@@ -19,7 +20,42 @@ type Company struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	Status    string    `json:"status" enum:"active,suspended"`
+	Plan      Plan      `json:"plan"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// Plan is a company's plan: its own limits (null: the platform's default)
+// and the limits in force for its chatbots without their own.
+type Plan struct {
+	Name            string        `json:"name"`
+	Limits          events.Limits `json:"limits"`
+	EffectiveLimits events.Limits `json:"effective_limits" doc:"the plan's limits with the platform's default_limits for those it leaves null"`
+}
+
+// companyColumns are what scanCompany reads.
+const companyColumns = `id::text, name, status, plan, requests_per_minute, daily_requests, monthly_requests, created_at`
+
+func (s *Side) scanCompany(r pgx.Row) (Company, error) {
+	var c Company
+	err := r.Scan(&c.ID, &c.Name, &c.Status, &c.Plan.Name, &c.Plan.Limits.RequestsPerMinute,
+		&c.Plan.Limits.DailyRequests, &c.Plan.Limits.MonthlyRequests, &c.CreatedAt)
+	c.Plan.EffectiveLimits = EffectiveLimits(c.Plan.Limits, s.deps.Policy.Get().DefaultLimits)
+	return c, err
+}
+
+// EffectiveLimits fills the limits own leaves null from defaults.
+func EffectiveLimits(own, defaults events.Limits) events.Limits {
+	pick := func(a, b *int) *int {
+		if a != nil {
+			return a
+		}
+		return b
+	}
+	return events.Limits{
+		RequestsPerMinute: pick(own.RequestsPerMinute, defaults.RequestsPerMinute),
+		DailyRequests:     pick(own.DailyRequests, defaults.DailyRequests),
+		MonthlyRequests:   pick(own.MonthlyRequests, defaults.MonthlyRequests),
+	}
 }
 
 type listCompaniesInput struct {
@@ -65,15 +101,12 @@ func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*list
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.deps.Pool.Query(ctx, `SELECT id::text, name, status, created_at FROM `+projector.CompaniesTable+`
+	rows, err := s.deps.Pool.Query(ctx, `SELECT `+companyColumns+` FROM `+projector.CompaniesTable+`
 		WHERE id > $1 AND ($2 = '' OR status = $2) ORDER BY id LIMIT $3`, after, in.Status, in.Limit+1)
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Company, error) {
-		var c Company
-		return c, r.Scan(&c.ID, &c.Name, &c.Status, &c.CreatedAt)
-	})
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Company, error) { return s.scanCompany(r) })
 	if err != nil {
 		return nil, err
 	}
@@ -87,8 +120,8 @@ func (s *Side) getCompany(ctx context.Context, in *getCompanyInput) (*companyOut
 		return nil, err
 	}
 	var out companyOutput
-	err := s.deps.Pool.QueryRow(ctx, `SELECT id::text, name, status, created_at FROM `+projector.CompaniesTable+` WHERE id = $1`, in.ID).
-		Scan(&out.Body.ID, &out.Body.Name, &out.Body.Status, &out.Body.CreatedAt)
+	var err error
+	out.Body, err = s.scanCompany(s.deps.Pool.QueryRow(ctx, `SELECT `+companyColumns+` FROM `+projector.CompaniesTable+` WHERE id = $1`, in.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("company")
 	}

@@ -360,3 +360,65 @@ func TestProjectionsListAndRebuild(t *testing.T) {
 		t.Errorf("the request is not in the audit log: %s", audit.raw)
 	}
 }
+
+func TestCompanyPlanSetsDefaultLimits(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	su := c.signup("ada@example.com")
+	cid := su.str("company_id")
+
+	got := c.do("GET", "/v1/admin/companies/"+cid, nil, append(bearer(admin), "X-Min-Position", su.header.Get("X-Event-Position"))...)
+	plan, _ := got.body["plan"].(map[string]any)
+	eff, _ := plan["effective_limits"].(map[string]any)
+	if plan["name"] != "default" || eff["requests_per_minute"] != float64(60) || eff["daily_requests"] != float64(10000) {
+		t.Fatalf("a new company's plan: %s", got.raw)
+	}
+
+	for _, bad := range []map[string]any{
+		{"plan": map[string]any{"name": "pro", "limits": map[string]any{"requests_per_minute": 0}}},
+		{"plan": map[string]any{"name": "pro", "limits": map[string]any{"daily_requests": 500, "monthly_requests": 100}}},
+		{"plan": map[string]any{"name": "Not A Name"}},
+		{"status": "archived"},
+	} {
+		if r := c.do("PATCH", "/v1/admin/companies/"+cid, bad, bearer(admin)...); r.status != 422 {
+			t.Errorf("PATCH %v: %d %s", bad, r.status, r.raw)
+		}
+	}
+	if r := c.do("PATCH", "/v1/admin/companies/00000000-0000-7000-8000-000000000000", map[string]any{"plan": map[string]any{"name": "pro"}}, bearer(admin)...); r.status != 404 {
+		t.Errorf("an unknown company: %d", r.status)
+	}
+
+	r := c.do("PATCH", "/v1/admin/companies/"+cid, map[string]any{"status": "suspended",
+		"plan": map[string]any{"name": "pro", "limits": map[string]any{"requests_per_minute": 600, "daily_requests": 50000}}}, bearer(admin)...)
+	if r.status != 200 || r.str("status") != "suspended" || !strings.Contains(r.raw, `"name":"pro"`) {
+		t.Fatalf("status and plan at once: %d %s", r.status, r.raw)
+	}
+	got = c.do("GET", "/v1/admin/companies/"+cid, nil, append(bearer(admin), "X-Min-Position", r.header.Get("X-Event-Position"))...)
+	plan, _ = got.body["plan"].(map[string]any)
+	own, _ := plan["limits"].(map[string]any)
+	eff, _ = plan["effective_limits"].(map[string]any)
+	if got.str("status") != "suspended" || plan["name"] != "pro" || own["requests_per_minute"] != float64(600) || own["monthly_requests"] != nil ||
+		eff["daily_requests"] != float64(50000) || eff["monthly_requests"] != float64(100000) {
+		t.Errorf("after the change: %s", got.raw)
+	}
+	// The platform default behind a null limit follows the configuration.
+	cfg := c.do("PATCH", "/v1/admin/config", map[string]any{"default_limits": map[string]any{"monthly_requests": 200000}}, bearer(admin)...)
+	if cfg.status != 200 {
+		t.Fatalf("config: %d %s", cfg.status, cfg.raw)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got = c.do("GET", "/v1/admin/companies/"+cid, nil, bearer(admin)...)
+		if strings.Contains(got.raw, `"monthly_requests":200000`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the effective monthly limit did not follow the configuration: %s", got.raw)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	audit := c.do("GET", "/v1/admin/events?type=CompanyPlanChanged", nil, bearer(admin)...)
+	if !strings.Contains(audit.raw, `"plan":"pro"`) {
+		t.Errorf("the audit log: %s", audit.raw)
+	}
+}

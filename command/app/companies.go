@@ -6,6 +6,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
 func companyRef(id string) eventstore.Ref {
@@ -25,21 +26,53 @@ func (id *Identity) companySuspended(ctx context.Context, tenant string) (bool, 
 	return c.Exists() && !c.Active(), nil
 }
 
-// SetCompanyStatus suspends or reactivates a company. A suspension stops
-// its users' tokens in every process and refuses their logins.
-func (id *Identity) SetCompanyStatus(ctx context.Context, companyID, status string) (company.Company, uint64, error) {
+// CompanyPatch is an administrator's change to a company; nil fields stay.
+type CompanyPatch struct {
+	Status *string
+	Plan   *PlanPatch
+}
+
+// PlanPatch replaces the company's plan and its limits.
+type PlanPatch struct {
+	Name   string
+	Limits events.Limits
+}
+
+// PatchCompany applies an administrator's change in one atomic append. A
+// suspension stops the company's users' tokens in every process and
+// refuses their logins; a plan sets its chatbots' default limits.
+func (id *Identity) PatchCompany(ctx context.Context, companyID string, p CompanyPatch) (company.Company, uint64, error) {
 	var after company.Company
 	res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) ([]events.Event, error) {
-		evs, err := c.SetStatus(status)
-		after = *c
-		if err == nil && len(evs) > 0 {
-			after.Status = status
+		var evs []events.Event
+		if p.Status != nil {
+			more, err := c.SetStatus(*p.Status)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, more...)
 		}
-		return evs, err
+		if p.Plan != nil {
+			more, err := c.ChangePlan(p.Plan.Name, p.Plan.Limits)
+			if err != nil {
+				return nil, err
+			}
+			evs = append(evs, more...)
+		}
+		if !c.Exists() {
+			return nil, apperr.NotFound("company")
+		}
+		after = *c
+		return evs, nil
 	})
 	if err != nil {
 		return company.Company{}, 0, err
 	}
 	id.remember(res)
+	for _, env := range res.Envelopes {
+		if data, err := id.store.Registry().Decode(&env); err == nil {
+			after.Apply(env, data)
+		}
+	}
 	return after, res.Position, nil
 }

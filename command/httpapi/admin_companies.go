@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
@@ -18,8 +19,20 @@ type AdminCompanies struct {
 type patchCompanyInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
-		Status string `json:"status" enum:"active,suspended" doc:"suspended: its users cannot log in, their tokens and its API keys stop working"`
+		Status *string   `json:"status,omitempty" enum:"active,suspended" doc:"suspended: its users cannot log in, their tokens and its API keys stop working"`
+		Plan   *planBody `json:"plan,omitempty" doc:"replaces the plan and its default limits for the company's chatbots"`
 	}
+}
+
+type planBody struct {
+	Name   string      `json:"name" minLength:"1" maxLength:"40" pattern:"^[a-z0-9][a-z0-9_-]*$" doc:"the plan's name, such as free, pro or enterprise"`
+	Limits *limitsBody `json:"limits,omitempty" doc:"the plan's limits; a missing or null one is the platform's default_limits"`
+}
+
+type limitsBody struct {
+	RequestsPerMinute *int `json:"requests_per_minute,omitempty" minimum:"1" maximum:"1000000"`
+	DailyRequests     *int `json:"daily_requests,omitempty" minimum:"1" maximum:"1000000000"`
+	MonthlyRequests   *int `json:"monthly_requests,omitempty" minimum:"1" maximum:"1000000000"`
 }
 
 type companyOutput struct {
@@ -28,6 +41,10 @@ type companyOutput struct {
 		ID     string `json:"id"`
 		Name   string `json:"name"`
 		Status string `json:"status"`
+		Plan   struct {
+			Name   string        `json:"name"`
+			Limits events.Limits `json:"limits"`
+		} `json:"plan"`
 	}
 }
 
@@ -35,16 +52,24 @@ type companyOutput struct {
 func (a *AdminCompanies) Register(api huma.API) {
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "update-company-admin", Method: http.MethodPatch, Path: "/v1/admin/companies/{id}", Tags: []string{"Admin"},
-		Summary: "Suspend or reactivate a company",
+		Summary: "Suspend or reactivate a company, or change its plan",
 	}, auth.PermCompaniesWrite), a.patch)
 }
 
 func (a *AdminCompanies) patch(ctx context.Context, in *patchCompanyInput) (*companyOutput, error) {
-	c, pos, err := a.Identity.SetCompanyStatus(ctx, in.ID, in.Body.Status)
+	patch := app.CompanyPatch{Status: in.Body.Status}
+	if p := in.Body.Plan; p != nil {
+		patch.Plan = &app.PlanPatch{Name: p.Name}
+		if l := p.Limits; l != nil {
+			patch.Plan.Limits = events.Limits{RequestsPerMinute: l.RequestsPerMinute, DailyRequests: l.DailyRequests, MonthlyRequests: l.MonthlyRequests}
+		}
+	}
+	c, pos, err := a.Identity.PatchCompany(ctx, in.ID, patch)
 	if err != nil {
 		return nil, err
 	}
 	out := &companyOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Name, out.Body.Status = c.ID, c.Name, c.Status
+	out.Body.Plan.Name, out.Body.Plan.Limits = c.Plan, c.Limits
 	return out, nil
 }
