@@ -100,12 +100,36 @@ func TestConfigurationReachesAnotherProcess(t *testing.T) {
 	waitReady(t, "http://"+b["HTTP_ADDR"], 200, 15*time.Second)
 	ca, cb := client{t: t, base: "http://" + a["HTTP_ADDR"]}, client{t: t, base: "http://" + b["HTTP_ADDR"]}
 
+	// A query and a projector process follow the configuration too.
+	var others []string
+	for _, part := range []string{"query", "projector"} {
+		s := settingsFor(t, db.URL)
+		s["DATA_DIR"] = a["DATA_DIR"]
+		start(t, s, part)
+		waitReady(t, "http://"+s["HTTP_ADDR"], 200, 15*time.Second)
+		others = append(others, "http://"+s["HTTP_ADDR"])
+	}
+
 	admin := adminToken(t, ca, a)
 	ca.signup("ada@example.com")
-	if r := ca.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]any{"max_failures": 3}}, bearer(admin)...); r.status != 200 {
+	r := ca.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]any{"max_failures": 3}}, bearer(admin)...)
+	if r.status != 200 {
 		t.Fatalf("PATCH: %d %s", r.status, r.raw)
 	}
-	time.Sleep(time.Second)
+	changed := time.Now()
+	want := "chatbot_config_position " + r.header.Get("X-Event-Position")
+	for _, base := range append(others, cb.base) {
+		for {
+			metrics := client{t: t, base: base}.do("GET", "/metrics", nil)
+			if strings.Contains(metrics.raw, want+"\n") {
+				break
+			}
+			if time.Since(changed) > time.Second {
+				t.Fatalf("%s does not have the change in force within a second (want %q)", base, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	for range 3 {
 		if r := cb.login("ada@example.com", "wrong password here"); r.status != 401 {
 			t.Fatalf("wrong login: %d", r.status)

@@ -12,6 +12,7 @@ import (
 	"github.com/chatbotsaas/chatbot/query"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
+	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
 // part is one of the sides a process can run.
@@ -59,11 +60,13 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		IdleTimeout: cfg.HTTPIdleTimeout, RequestTimeout: cfg.RequestTimeout,
 		Origins: origins, Metrics: rt.metrics, Logger: rt.log,
 	})
+	var config *policy.Holder
 	if parts&(partCommand|partQuery) != 0 {
 		sec, err := openSecurity(ctx, rt, cfg, origins)
 		if err != nil {
 			return err
 		}
+		config = sec.policy
 		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
@@ -80,6 +83,18 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 			defer side.Close()
 		}
 	}
+	if config == nil {
+		// A projector process follows the configuration too: projections
+		// and background consumers read it from the same holder.
+		config = policy.NewHolder(policy.Default())
+		if _, err := events.EnsureStream(ctx, rt.js, cfg.NATSReplicas); err != nil {
+			return err
+		}
+		if err := policy.Follow(context.WithoutCancel(ctx), rt.js, config, nil, rt.log); err != nil {
+			return err
+		}
+	}
+	policy.Metric(rt.metrics.Registry, config)
 	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
 	if parts&partProjector != 0 {
 		vault, err := rt.personalData(ctx)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -42,6 +43,7 @@ func Follow(ctx context.Context, js jetstream.JetStream, h *Holder, onChange fun
 			if data, err = events.Default.Decode(&env); err == nil {
 				p := FromConfig(data.(*events.ConfigurationChangedData).Config)
 				h.Set(p)
+				h.position.Store(seq)
 				if onChange != nil {
 					onChange(p)
 				}
@@ -67,4 +69,13 @@ func Follow(ctx context.Context, js jetstream.JetStream, h *Holder, onChange fun
 	case <-time.After(30 * time.Second):
 		return errors.New("the configuration could not be read within 30s")
 	}
+}
+
+// Metric reports which configuration each process has in force, so that
+// an operator sees every process (command, query, projector) apply a change.
+func Metric(reg prometheus.Registerer, h *Holder) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "chatbot_config_position",
+		Help: "Stream position of the platform configuration this process has in force (0: the defaults).",
+	}, func() float64 { return float64(h.Position()) }))
 }

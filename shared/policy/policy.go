@@ -38,7 +38,14 @@ func Default() Policy {
 }
 
 // Holder gives every reader the current policy.
-type Holder struct{ p atomic.Pointer[Policy] }
+type Holder struct {
+	p        atomic.Pointer[Policy]
+	position atomic.Uint64
+}
+
+// Position is the stream position of the configuration in force, 0 while
+// the defaults are.
+func (h *Holder) Position() uint64 { return h.position.Load() }
 
 // NewHolder starts with p.
 func NewHolder(p Policy) *Holder {
