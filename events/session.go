@@ -32,6 +32,7 @@ type RefreshTokenRotatedData struct {
 // RefreshTokenReuseDetectedData: a spent refresh token came back after the
 // grace window; the session is revoked with it.
 type RefreshTokenReuseDetectedData struct {
+	UserID    string `json:"user_id,omitempty"`
 	IP        string `json:"ip"`
 	UserAgent string `json:"user_agent"`
 }
@@ -47,3 +48,13 @@ func init() {
 	Register[RefreshTokenReuseDetectedData](Default, RefreshTokenReuseDetected, 1, "a spent refresh token was used again; the session is revoked")
 	Register[SessionRevokedData](Default, SessionRevoked, 1, "the session ended: logout or reuse")
 }
+
+// Personal fields, sealed under the key of the session's user (see
+// UserRegisteredData).
+
+func (d *SessionStartedData) PersonalFields() []*string { return []*string{&d.IP, &d.UserAgent} }
+func (d *SessionStartedData) PersonalSubject() string   { return d.UserID }
+func (d *RefreshTokenReuseDetectedData) PersonalFields() []*string {
+	return []*string{&d.IP, &d.UserAgent}
+}
+func (d *RefreshTokenReuseDetectedData) PersonalSubject() string { return d.UserID }

@@ -35,10 +35,15 @@ func streamOf(t *testing.T, settings map[string]string) jetstream.JetStream {
 
 // userEvents reads every stored event of one user, raw.
 func userEvents(t *testing.T, js jetstream.JetStream, tenant, uid string) []events.Envelope {
+	return storedEvents(t, js, events.AggregateFilter(tenant, events.AggregateUser, uid))
+}
+
+// storedEvents reads every stored event on subjects matching filter, raw.
+func storedEvents(t *testing.T, js jetstream.JetStream, filter string) []events.Envelope {
 	t.Helper()
 	ctx := context.Background()
 	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{events.AggregateFilter(tenant, events.AggregateUser, uid)},
+		FilterSubjects: []string{filter},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +97,11 @@ func TestPersonalDataIsSealedAndErasedWithTheUser(t *testing.T) {
 	if len(stored) < 4 {
 		t.Fatalf("want the user's events, have %d", len(stored))
 	}
+	sessions := storedEvents(t, js, events.SubjectPrefix+"."+tenant+"."+events.AggregateSession+".>")
+	if len(sessions) == 0 {
+		t.Fatal("want the user's session events")
+	}
+	stored = append(stored, sessions...)
 	clear := []string{"grace@example.com", "Grace Brewster", "Amazing Grace", "GraceAgent", "127.0.0.1"}
 	for _, env := range stored {
 		for _, s := range clear {
@@ -134,12 +144,12 @@ func TestPersonalDataIsSealedAndErasedWithTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, env := range userEvents(t, js, tenant, uid) {
+	for _, env := range append(userEvents(t, js, tenant, uid), storedEvents(t, js, events.SubjectPrefix+"."+tenant+"."+events.AggregateSession+".>")...) {
 		data, err := events.Default.Decode(&env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := vault.OpenData(ctx, uid, data); err != nil {
+		if err := vault.OpenData(ctx, env.AggregateID, data); err != nil {
 			t.Fatal(err)
 		}
 		if f, ok := data.(pii.Fields); ok {

@@ -41,6 +41,22 @@ type Fields interface {
 	PersonalFields() []*string
 }
 
+// Subjected is implemented by event data whose personal fields belong to
+// someone other than the event's aggregate (a session's user): it names
+// the data subject whose key seals them.
+type Subjected interface {
+	PersonalSubject() string
+}
+
+// SubjectOf is whose key seals data's personal fields: its own named
+// subject, else the aggregate's id.
+func SubjectOf(data any, aggregateID string) string {
+	if s, ok := data.(Subjected); ok && s.PersonalSubject() != "" {
+		return s.PersonalSubject()
+	}
+	return aggregateID
+}
+
 // Sealed reports whether s is a sealed value.
 func Sealed(s string) bool { return strings.HasPrefix(s, prefix) }
 
@@ -290,7 +306,7 @@ func (v *Vault) SealCopy(ctx context.Context, subject string, data any) (any, bo
 		return nil, false, nil
 	}
 	cp.Elem().Set(rv)
-	if err := v.Seal(ctx, subject, f.PersonalFields()); err != nil {
+	if err := v.Seal(ctx, SubjectOf(cp.Interface(), subject), f.PersonalFields()); err != nil {
 		return nil, false, err
 	}
 	return cp.Interface(), true, nil
@@ -299,7 +315,7 @@ func (v *Vault) SealCopy(ctx context.Context, subject string, data any) (any, bo
 // OpenData opens the personal fields of decoded event data in place.
 func (v *Vault) OpenData(ctx context.Context, subject string, data any) error {
 	if f, ok := data.(Fields); ok && v != nil {
-		return v.Open(ctx, subject, f.PersonalFields())
+		return v.Open(ctx, SubjectOf(data, subject), f.PersonalFields())
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func (s *Session) Refresh(now time.Time, presented, next string, grace, idle tim
 			return rotate, Rotated
 		}
 		return []events.Event{
-			{Type: events.RefreshTokenReuseDetected, Data: events.RefreshTokenReuseDetectedData{IP: ip, UserAgent: ua}},
+			{Type: events.RefreshTokenReuseDetected, Data: events.RefreshTokenReuseDetectedData{UserID: s.UserID, IP: ip, UserAgent: ua}},
 			{Type: events.SessionRevoked, Data: events.SessionRevokedData{Reason: "reuse"}},
 		}, Reused
 	}
