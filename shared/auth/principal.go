@@ -38,3 +38,18 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+// CompanyScope returns the company a request about companyID may act on:
+// an administrator acts on any company, everyone else only on their own.
+// Another company's id answers false, which callers turn into 404 (never
+// 403: whether it exists is not the caller's business).
+func CompanyScope(ctx context.Context, companyID string) (string, bool) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok || companyID == "" {
+		return "", false
+	}
+	if p.Role == RoleAdmin || p.CompanyID == companyID {
+		return companyID, true
+	}
+	return "", false
+}

@@ -16,6 +16,9 @@ const (
 	PermUsersWrite     Permission = "users:write"     // create, change, delete and unlock any user
 	PermAuditRead      Permission = "audit:read"      // read the audit log of every event
 
+	PermCompanyRead  Permission = "company:read"  // read one's company: profile, members, chatbots, keys (no secrets), usage
+	PermCompanyWrite Permission = "company:write" // manage one's company: profile, members, chatbots, keys, limits
+
 	PermProjectionsRead    Permission = "projections:read"    // see every read model's progress
 	PermProjectionsRebuild Permission = "projections:rebuild" // rebuild a read model from the stream
 )
@@ -33,11 +36,11 @@ var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
 			PermCompaniesRead, PermCompaniesWrite, PermUsersRead, PermUsersWrite, PermAuditRead,
-			PermProjectionsRead, PermProjectionsRebuild}},
+			PermProjectionsRead, PermProjectionsRebuild, PermCompanyRead, PermCompanyWrite}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
-		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
+		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermCompanyRead, PermCompanyWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",
-		Permissions: []Permission{PermProfileRead, PermProfileWrite}},
+		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermCompanyRead}},
 }
 
 // Can reports whether the principal's role grants perm.
