@@ -1,0 +1,134 @@
+package query
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+)
+
+// UsagePoint is the usage of one period.
+type UsagePoint struct {
+	PeriodStart time.Time `json:"period_start" doc:"start of the period, UTC"`
+	Requests    int64     `json:"requests"`
+	Units       int64     `json:"units"`
+}
+
+// UsageTotals is the usage of the whole range.
+type UsageTotals struct {
+	Requests int64 `json:"requests"`
+	Units    int64 `json:"units"`
+}
+
+type usageInput struct {
+	MinPosition
+	CompanyID   string    `path:"cid" format:"uuid"`
+	From        time.Time `query:"from" doc:"start of the range, inclusive (RFC 3339); default 30 days before to"`
+	To          time.Time `query:"to" doc:"end of the range, exclusive (RFC 3339); default now"`
+	Granularity string    `query:"granularity" enum:"hour,day,month" default:"day" doc:"length of each period, in UTC"`
+	ChatbotID   string    `query:"chatbot_id" format:"uuid" doc:"only this chatbot's calls"`
+	APIKeyID    string    `query:"api_key_id" format:"uuid" doc:"only this key's calls"`
+}
+
+type usageOutput struct {
+	Body struct {
+		Series []UsagePoint `json:"series"`
+		Totals UsageTotals  `json:"totals"`
+	}
+}
+
+// usageDefaultSpan is the range of a report that names no from.
+const usageDefaultSpan = 30 * 24 * time.Hour
+
+// usageMaxSpan bounds a report's range by granularity: at most 744 hours,
+// 366 days or about 60 months, and as many hourly rows read per key.
+var usageMaxSpan = map[string]time.Duration{
+	"hour":  31 * 24 * time.Hour,
+	"day":   366 * 24 * time.Hour,
+	"month": 1830 * 24 * time.Hour,
+}
+
+func (s *Side) registerUsage(api huma.API) {
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "get-company-usage", Method: http.MethodGet, Path: "/v1/companies/{cid}/usage", Tags: []string{"Company"},
+		Summary: "A company's usage of the bot API, by period",
+		Description: "Accepted bot API calls (requests) and their units, per hour, day or month (UTC), with the totals of the " +
+			"range. Usage is kept per hour: an hour counts when it starts within [from, to), so give whole hours for " +
+			"exact figures. Periods without usage are omitted from the series. The range is at most 31 days by hour, " +
+			"366 days by day and 1,830 days by month. Calls appear within a few seconds.",
+	}, auth.PermCompanyRead), s.getUsage)
+}
+
+func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, error) {
+	company, ok := auth.CompanyScope(ctx, in.CompanyID)
+	if !ok {
+		return nil, apperr.NotFound("company")
+	}
+	from, to, err := usageRange(in.From, in.To, in.Granularity, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Await(ctx, in.MinPosition, "usage"); err != nil {
+		return nil, err
+	}
+	f := &filters{}
+	f.add("tenant_id = ?", company)
+	f.add("hour >= ?", from)
+	f.add("hour < ?", to)
+	if in.ChatbotID != "" {
+		f.add("chatbot_id = ?", in.ChatbotID)
+	}
+	if in.APIKeyID != "" {
+		f.add("api_key_id = ?", in.APIKeyID)
+	}
+	args := append(f.args, in.Granularity)
+	rows, err := s.deps.Pool.Query(ctx, `SELECT date_trunc($`+strconv.Itoa(len(args))+`, hour, 'UTC') AS period,
+		sum(requests)::bigint, sum(units)::bigint FROM `+projector.UsageHourlyTable+`
+		WHERE `+strings.Join(f.where, " AND ")+` GROUP BY period ORDER BY period`, args...)
+	if err != nil {
+		return nil, err
+	}
+	series, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (UsagePoint, error) {
+		var p UsagePoint
+		err := r.Scan(&p.PeriodStart, &p.Requests, &p.Units)
+		p.PeriodStart = p.PeriodStart.UTC()
+		return p, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &usageOutput{}
+	out.Body.Series = append([]UsagePoint{}, series...) // [] rather than null
+	for _, p := range series {
+		out.Body.Totals.Requests += p.Requests
+		out.Body.Totals.Units += p.Units
+	}
+	return out, nil
+}
+
+// usageRange fills in the defaults of a report's range and checks it:
+// from before to, and no longer than the granularity allows.
+func usageRange(from, to time.Time, granularity string, now time.Time) (time.Time, time.Time, error) {
+	if to.IsZero() {
+		to = now
+	}
+	if from.IsZero() {
+		from = to.Add(-usageDefaultSpan)
+	}
+	if !from.Before(to) {
+		return from, to, apperr.Validation(apperr.FieldError{Field: "query.from", Message: "must be before to"})
+	}
+	if limit, ok := usageMaxSpan[granularity]; ok && to.Sub(from) > limit {
+		return from, to, apperr.Validation(apperr.FieldError{Field: "query.to",
+			Message: "the range is too long for granularity " + granularity + ": at most " + strconv.Itoa(int(limit/(24*time.Hour))) + " days"})
+	}
+	return from.UTC(), to.UTC(), nil
+}
