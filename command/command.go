@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/chatbotsaas/chatbot/command/bot"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"log/slog"
@@ -20,6 +21,8 @@ type Deps struct {
 	Pool         *pgxpool.Pool // the read models' database, for operations on projections
 	Identity     *app.Identity
 	Configurator *app.Configurator
+	Chatbots     *app.Chatbots
+	Bot          *bot.API
 	Throttle     *auth.Throttle
 	Policy       *policy.Holder
 	Logger       *slog.Logger
@@ -38,6 +41,8 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
 	(&httpapi.AdminCompanies{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)
+	(&httpapi.Companies{Identity: s.deps.Identity, Chatbots: s.deps.Chatbots}).Register(api)
+	s.deps.Bot.Register(api)
 	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool, Projections: projector.All()}).Register(api)
 }
 

@@ -31,5 +31,5 @@ func EventLog() Projection {
 
 // All lists the product's projections.
 func All() []Projection {
-	return []Projection{EventLog(), Users(), LoginAttempts(), Sessions(), Companies(), Usage()}
+	return []Projection{EventLog(), Users(), LoginAttempts(), Sessions(), Companies(), Chatbots(), APIKeys(), Usage()}
 }

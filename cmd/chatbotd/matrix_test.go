@@ -17,14 +17,26 @@ type cell struct{ own, other int }
 type row struct {
 	body func(env matrixEnv) any
 	// ids gives the own and other object ids when they are not companies.
-	ids                          func(env matrixEnv) (own, other string)
+	ids func(env matrixEnv) (own, other string)
+	// params, for routes with several parameters, gives each of them for
+	// one company's objects.
+	params                       func(env matrixEnv, company string) map[string]string
 	anonymous, user, comp, admin cell
 }
 
 type matrixEnv struct {
 	ownCompany, otherCompany string
 	uniq                     func() string
-	newUser                  func(company string) string // a fresh user-role account
+	newUser                  func(company string) string      // a fresh user-role account
+	newBot                   func(company string) string      // a fresh chatbot
+	newKey                   func(company, bot string) string // a fresh API key's id
+}
+
+// objects are the path parameters of a route on one company's objects:
+// fresh ones, so destructive calls harm no one else.
+func objects(e matrixEnv, company string) map[string]string {
+	bot := e.newBot(company)
+	return map[string]string{"cid": company, "bid": bot, "uid": e.newUser(company), "kid": e.newKey(company, bot)}
 }
 
 // users are fresh accounts in each company, so destructive calls harm no one else.
@@ -66,12 +78,51 @@ var routes = map[string]row{
 		return map[string]string{"email": e.uniq() + "@example.com", "name": "New", "password": "a long password 1", "role": "user", "company_id": e.ownCompany}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(201)},
 	"GET /v1/admin/projections": {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+
+	// A company's routes: members read, managers write, admins do both on any company.
+	"GET /v1/companies/{cid}":                         companyRead,
+	"GET /v1/companies/{cid}/members":                 companyRead,
+	"GET /v1/companies/{cid}/chatbots":                companyRead,
+	"GET /v1/companies/{cid}/chatbots/{bid}":          companyRead,
+	"GET /v1/companies/{cid}/chatbots/{bid}/api-keys": companyRead,
+	"GET /v1/companies/{cid}/usage":                   companyRead,
+	"PATCH /v1/companies/{cid}":                       companyWrite(200, func(matrixEnv) any { return map[string]string{"name": "Renamed"} }),
+	"POST /v1/companies/{cid}/members": companyWrite(201, func(e matrixEnv) any {
+		return map[string]string{"email": e.uniq() + "@example.com", "name": "M", "password": "correct horse battery", "role": "user"}
+	}),
+	"PATCH /v1/companies/{cid}/members/{uid}":   companyWrite(200, func(matrixEnv) any { return map[string]string{"role": "user"} }),
+	"DELETE /v1/companies/{cid}/members/{uid}":  companyWrite(204, nil),
+	"POST /v1/companies/{cid}/chatbots":         companyWrite(201, func(matrixEnv) any { return map[string]string{"name": "Bot"} }),
+	"PATCH /v1/companies/{cid}/chatbots/{bid}":  companyWrite(200, func(matrixEnv) any { return map[string]string{"status": "paused"} }),
+	"DELETE /v1/companies/{cid}/chatbots/{bid}": companyWrite(204, nil),
+	"PUT /v1/companies/{cid}/chatbots/{bid}/limits": companyWrite(200, func(matrixEnv) any {
+		return map[string]any{"requests_per_minute": 5, "daily_requests": nil, "monthly_requests": nil}
+	}),
+	"POST /v1/companies/{cid}/chatbots/{bid}/api-keys":         companyWrite(201, func(matrixEnv) any { return map[string]string{"name": "k"} }),
+	"DELETE /v1/companies/{cid}/chatbots/{bid}/api-keys/{kid}": companyWrite(204, nil),
+	// The bot API takes API keys, not tokens.
+	"POST /v1/bot/messages": {body: func(matrixEnv) any { return map[string]string{"message": "hi"} }, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
 	"POST /v1/admin/projections/{name}/rebuild": {ids: func(matrixEnv) (string, string) { return "companies", "companies" },
 		anonymous: same(401), user: same(403), comp: same(403), admin: same(202)},
 }
 
 // pathParam is a path parameter of the spec, such as {id}.
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// crossStatus is what a role gets for another company's object under its
+// own company's path: refused for lack of permission, else not found.
+func crossStatus(want cell) int {
+	if want.own == 401 || want.own == 403 {
+		return want.own
+	}
+	return 404
+}
+
+var companyRead = row{params: objects, anonymous: same(401), user: cell{200, 404}, comp: cell{200, 404}, admin: same(200)}
+
+func companyWrite(status int, body func(matrixEnv) any) row {
+	return row{params: objects, body: body, anonymous: same(401), user: same(403), comp: cell{status, 404}, admin: same(status)}
+}
 
 func signupBody(u string) map[string]string {
 	return map[string]string{"company_name": "C" + u, "name": "N", "email": u + "@example.com", "password": "correct horse battery"}
@@ -98,6 +149,22 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 			"password": "correct horse battery", "role": "user", "company_id": company}, bearer(admin)...)
 		if r.status != 201 {
 			t.Fatalf("create a user: %d %s", r.status, r.raw)
+		}
+		minPosition = r.header.Get("X-Event-Position")
+		return r.str("id")
+	}
+	env.newBot = func(company string) string {
+		r := c.do("POST", "/v1/companies/"+company+"/chatbots", map[string]string{"name": "Bot"}, bearer(admin)...)
+		if r.status != 201 {
+			t.Fatalf("create a chatbot: %d %s", r.status, r.raw)
+		}
+		minPosition = r.header.Get("X-Event-Position")
+		return r.str("id")
+	}
+	env.newKey = func(company, bot string) string {
+		r := c.do("POST", "/v1/companies/"+company+"/chatbots/"+bot+"/api-keys", map[string]string{"name": "k"}, bearer(admin)...)
+		if r.status != 201 {
+			t.Fatalf("create a key: %d %s", r.status, r.raw)
 		}
 		minPosition = r.header.Get("X-Event-Position")
 		return r.str("id")
@@ -135,17 +202,32 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 		method, path, _ := strings.Cut(op, " ")
 		for _, role := range []string{"anonymous", "user", "company", "admin"} {
 			want := map[string]cell{"anonymous": r.anonymous, "user": r.user, "company": r.comp, "admin": r.admin}[role]
-			for _, side := range []string{"own", "other"} {
+			// cross: the caller's own company in the path, with another
+			// company's object under it: never found, for anyone.
+			for _, side := range []string{"own", "other", "cross"} {
 				if !strings.Contains(path, "{") && side == "other" {
+					continue
+				}
+				if side == "cross" && (r.params == nil || strings.Count(path, "{") < 2) {
 					continue
 				}
 				ownID, otherID := env.ownCompany, env.otherCompany
 				if r.ids != nil && strings.Contains(path, "{") {
 					ownID, otherID = r.ids(env)
 				}
-				id, status := ownID, want.own
+				id, status, company := ownID, want.own, env.ownCompany
 				if side == "other" {
-					id, status = otherID, want.other
+					id, status, company = otherID, want.other, env.otherCompany
+				}
+				target := pathParam.ReplaceAllLiteralString(path, id)
+				if r.params != nil {
+					params := r.params(env, company)
+					if side == "cross" {
+						params = r.params(env, env.otherCompany)
+						params["cid"] = env.ownCompany
+						status = crossStatus(want)
+					}
+					target = pathParam.ReplaceAllStringFunc(path, func(p string) string { return params[strings.Trim(p, "{}")] })
 				}
 				var body any
 				if r.body != nil {
@@ -155,11 +237,11 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 				if tok := tokens[role](); tok != "" {
 					headers = append(headers, bearer(tok)...)
 				}
-				got := c.do(method, pathParam.ReplaceAllLiteralString(path, id), body, headers...)
+				got := c.do(method, target, body, headers...)
 				if got.status != status {
 					t.Errorf("%s as %s on the %s company's object: %d, want %d (%.200s)", op, role, side, got.status, status, got.raw)
 				}
-				if got.status >= 200 && got.status < 300 && side == "other" && role != "admin" {
+				if got.status >= 200 && got.status < 300 && (side == "other" && role != "admin" || side == "cross") {
 					t.Errorf("%s as %s succeeded on another company's object", op, role)
 				}
 			}

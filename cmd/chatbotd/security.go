@@ -6,11 +6,14 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command"
 	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/bot"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/command/usage"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/policy"
+	"github.com/chatbotsaas/chatbot/shared/ratelimit"
 )
 
 // security is what every API-serving process shares: the policy in force,
@@ -49,16 +52,16 @@ func openSecurity(ctx context.Context, rt *runtime, cfg config.Config, origins *
 	return s, nil
 }
 
-func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security, testCost int) error {
+func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *httpx.Server, sec *security, testCost int) (func(), error) {
 	vault, err := rt.personalData(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
 		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log, Vault: vault,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cost := cfg.BcryptCost
 	if testCost > 0 {
@@ -66,27 +69,51 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	}
 	hasher, err := auth.NewHasher(cost, []byte(cfg.PasswordPepper), testCost > 0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
 		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
 		Policy: sec.policy, Revocations: sec.revoked, Now: time.Now,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := identity.RunUnlockTimers(ctx, rt.log); err != nil {
-		return err
+		return nil, err
 	}
 	if err := identity.RunErasures(ctx, rt.log); err != nil {
-		return err
+		return nil, err
 	}
 	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {
-		return err
+		return nil, err
+	}
+	bots, err := openBotAPI(ctx, rt, store, sec)
+	if err != nil {
+		return nil, err
 	}
 	side := command.New(command.Deps{Store: store, Pool: rt.pool, Identity: identity, Policy: sec.policy,
 		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
-		Throttle:     auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
+		Chatbots:     app.NewChatbots(store, time.Now), Bot: bots,
+		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)
-	return nil
+	// After the HTTP server has drained: every call it acknowledged is
+	// recorded before the process ends.
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = bots.Usage.Close(ctx)
+	}, nil
+}
+
+// openBotAPI builds the bot API: its directory of keys and chatbots, the
+// rate limiter and the usage recorder.
+func openBotAPI(ctx context.Context, rt *runtime, store *eventstore.Store, sec *security) (*bot.API, error) {
+	dir := bot.NewDirectory()
+	if err := dir.Follow(context.WithoutCancel(ctx), rt.js, rt.log); err != nil {
+		return nil, err
+	}
+	rec := usage.New(store, usage.Options{Logger: rt.log, Metrics: usage.NewMetrics(rt.metrics.Registry)})
+	rec.Start()
+	return &bot.API{Directory: dir, Limiter: ratelimit.New(rt.redis, time.Now, rt.log), Usage: rec, Store: store,
+		Policy: sec.policy, Now: time.Now, Logger: rt.log}, nil
 }

@@ -70,9 +70,11 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
-			if err := mountCommand(ctx, rt, cfg, srv, sec, e.testBcryptCost); err != nil {
+			closeCommand, err := mountCommand(ctx, rt, cfg, srv, sec, e.testBcryptCost)
+			if err != nil {
 				return err
 			}
+			defer closeCommand()
 		}
 		if parts&partQuery != 0 {
 			side := query.New(query.Deps{

@@ -8,6 +8,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
 // UserPatch is an administrator's change to a user; nil fields stay.
@@ -44,6 +45,16 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 	if len(errs) > 0 {
 		return user.User{}, 0, apperr.Validation(errs...)
 	}
+	var before user.User
+	demoted := false
+	if p.Role != nil {
+		if _, err := id.store.Load(ctx, ref, &before); err != nil {
+			return user.User{}, 0, err
+		}
+		if demoted, err = id.demoteFirst(ctx, before, *p.Role); err != nil {
+			return user.User{}, 0, err
+		}
+	}
 	var after user.User
 	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
 		var evs []events.Event
@@ -68,6 +79,9 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 		return evs, nil
 	})
 	if err != nil {
+		if demoted {
+			id.undoDemotion(ctx, before)
+		}
 		return user.User{}, 0, err
 	}
 	id.remember(res)
@@ -76,7 +90,15 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 			after.Apply(env, data)
 		}
 	}
-	return after, res.Position, nil
+	position := res.Position
+	if p.Role != nil {
+		pos, err := id.promoteAfter(ctx, before, *p.Role)
+		if err != nil {
+			return user.User{}, 0, err
+		}
+		position = max(position, pos)
+	}
+	return after, position, nil
 }
 
 // DeleteUser deletes a user: its sessions die, its email is free again,
@@ -87,15 +109,22 @@ func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
-	var email string
+	var gone user.User
 	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
-		email = u.Email
+		gone = *u
 		return u.Delete()
 	})
 	if err != nil {
 		return 0, err
 	}
 	id.remember(res)
+	email := gone.Email
+	if gone.CompanyID != "" && gone.Role == auth.RoleCompany {
+		// Erasure wins over the last-manager rule.
+		if _, err := id.changeManagers(ctx, gone.CompanyID, nil, []string{userID}, true); err != nil {
+			slog.WarnContext(ctx, "a deleted manager is still listed on its company", "user", userID, "err", err)
+		}
+	}
 	_ = id.store.Release(ctx, "email", email, reservation(ref.Tenant, userID))
 	if err := id.erase(ctx, ref.Tenant, userID); err != nil {
 		// Deleted all the same; the erasure consumer retries.

@@ -103,5 +103,14 @@ func (id *Identity) CreateUserInCompany(ctx context.Context, in CreateUserInput)
 			return CreatedUser{}, apperr.Validation(apperr.FieldError{Field: "company_id", Message: "no such company"})
 		}
 	}
-	return id.CreateUser(ctx, in)
+	created, err := id.CreateUser(ctx, in)
+	if err != nil || in.Role != auth.RoleCompany {
+		return created, err
+	}
+	pos, err := id.changeManagers(ctx, in.CompanyID, []string{created.UserID}, nil, true)
+	if err != nil {
+		return CreatedUser{}, err
+	}
+	created.Position = pos
+	return created, nil
 }

@@ -56,5 +56,9 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 	if err != nil {
 		return SignupResult{}, err
 	}
-	return SignupResult{UserID: created.UserID, CompanyID: companyID, Position: created.Position}, nil
+	pos, err := id.changeManagers(ctx, companyID, []string{created.UserID}, nil, true)
+	if err != nil {
+		return SignupResult{}, err
+	}
+	return SignupResult{UserID: created.UserID, CompanyID: companyID, Position: pos}, nil
 }

@@ -3,6 +3,8 @@
 package company
 
 import (
+	"slices"
+
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -22,6 +24,9 @@ type Company struct {
 	// Limits are the plan's defaults for the company's chatbots; a nil one
 	// takes the platform configuration's.
 	Limits events.Limits `json:"limits"`
+	// Managers are the members with the role company; there is always at
+	// least one once the first was added.
+	Managers []string `json:"managers"`
 }
 
 // Apply folds one event into the state.
@@ -29,6 +34,16 @@ func (c *Company) Apply(e events.Envelope, data any) {
 	switch data.(type) {
 	case *events.CompanyRegisteredData:
 		c.ID, c.Name, c.Status, c.Plan = e.AggregateID, data.(*events.CompanyRegisteredData).Name, StatusActive, events.DefaultPlan
+	case *events.CompanyRenamedData:
+		c.Name = data.(*events.CompanyRenamedData).Name
+	case *events.CompanyManagersChangedData:
+		d := data.(*events.CompanyManagersChangedData)
+		c.Managers = slices.DeleteFunc(c.Managers, func(m string) bool { return slices.Contains(d.Removed, m) })
+		for _, m := range d.Added {
+			if !slices.Contains(c.Managers, m) {
+				c.Managers = append(c.Managers, m)
+			}
+		}
 	case *events.CompanyPlanChangedData:
 		d := data.(*events.CompanyPlanChangedData)
 		c.Plan, c.Limits = d.Plan, d.Limits
@@ -92,4 +107,45 @@ func (c *Company) ChangePlan(plan string, limits events.Limits) ([]events.Event,
 func sameLimits(a, b events.Limits) bool {
 	eq := func(x, y *int) bool { return (x == nil && y == nil) || (x != nil && y != nil && *x == *y) }
 	return eq(a.RequestsPerMinute, b.RequestsPerMinute) && eq(a.DailyRequests, b.DailyRequests) && eq(a.MonthlyRequests, b.MonthlyRequests)
+}
+
+// Rename changes the company's name (already checked by the caller).
+func (c *Company) Rename(name string) ([]events.Event, error) {
+	if !c.Exists() {
+		return nil, apperr.NotFound("company")
+	}
+	if name == c.Name {
+		return nil, nil
+	}
+	return []events.Event{{Type: events.CompanyRenamed, Data: events.CompanyRenamedData{Name: name}}}, nil
+}
+
+// ErrLastManager refuses to leave a company without a manager.
+var ErrLastManager = apperr.New(apperr.KindConflict, "conflict",
+	"a company keeps at least one member with the role company: give the role to another member first")
+
+// ChangeManagers adds and removes managers. Unless force (an
+// administrator erasing a user), the last manager cannot go.
+func (c *Company) ChangeManagers(added, removed []string, force bool) ([]events.Event, error) {
+	if !c.Exists() {
+		return nil, apperr.NotFound("company")
+	}
+	var d events.CompanyManagersChangedData
+	for _, m := range added {
+		if !slices.Contains(c.Managers, m) {
+			d.Added = append(d.Added, m)
+		}
+	}
+	for _, m := range removed {
+		if slices.Contains(c.Managers, m) {
+			d.Removed = append(d.Removed, m)
+		}
+	}
+	if len(d.Added) == 0 && len(d.Removed) == 0 {
+		return nil, nil
+	}
+	if !force && len(c.Managers)+len(d.Added)-len(d.Removed) < 1 {
+		return nil, ErrLastManager
+	}
+	return []events.Event{{Type: events.CompanyManagersChanged, Data: d}}, nil
 }

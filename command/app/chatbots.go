@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/big"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/domain/company"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+)
+
+// Chatbots are the commands on a company's chatbots and their API keys.
+type Chatbots struct {
+	store *eventstore.Store
+	now   func() time.Time
+}
+
+// NewChatbots builds the chatbot commands.
+func NewChatbots(store *eventstore.Store, now func() time.Time) *Chatbots {
+	if now == nil {
+		now = time.Now
+	}
+	return &Chatbots{store: store, now: now}
+}
+
+// ChatbotRef is where a chatbot's events are.
+func ChatbotRef(companyID, chatbotID string) eventstore.Ref {
+	return eventstore.Ref{Tenant: companyID, Type: events.AggregateChatbot, ID: chatbotID}
+}
+
+// DefaultSettings are a new chatbot's when it is given none.
+var DefaultSettings = events.ChatbotSettings{
+	Greeting: "Hello! How can I help?", FallbackReply: "Sorry, I did not understand that.", Replies: []events.KeywordReply{},
+}
+
+// Create makes a chatbot in an existing company.
+func (c *Chatbots) Create(ctx context.Context, companyID, name, description string, settings *events.ChatbotSettings) (chatbot.Chatbot, uint64, error) {
+	var co company.Company
+	if _, err := c.store.Load(ctx, companyRef(companyID), &co); err != nil {
+		return chatbot.Chatbot{}, 0, err
+	}
+	if !co.Exists() {
+		return chatbot.Chatbot{}, 0, apperr.NotFound("company")
+	}
+	s := DefaultSettings
+	if settings != nil {
+		s = *settings
+	}
+	return c.update(ctx, ChatbotRef(companyID, newID()), func(b *chatbot.Chatbot) ([]events.Event, error) {
+		return b.Create(name, description, s)
+	})
+}
+
+// Update changes a chatbot's name, description, settings or status.
+func (c *Chatbots) Update(ctx context.Context, companyID, chatbotID string, p chatbot.Patch) (chatbot.Chatbot, uint64, error) {
+	return c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) { return b.Update(p) })
+}
+
+// Delete deletes a chatbot; its keys stop working at once.
+func (c *Chatbots) Delete(ctx context.Context, companyID, chatbotID string) (uint64, error) {
+	_, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) { return b.Delete() })
+	return pos, err
+}
+
+// SetLimits replaces a chatbot's own limits.
+func (c *Chatbots) SetLimits(ctx context.Context, companyID, chatbotID string, l events.Limits) (chatbot.Chatbot, uint64, error) {
+	return c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) { return b.SetLimits(l) })
+}
+
+// IssuedKey is a new key: Secret is the whole key, shown once.
+type IssuedKey struct {
+	chatbot.Key
+	Secret string
+}
+
+// IssueKey makes an API key for the chatbot. The key is "cbk_" and 43
+// base62 characters (256 random bits); only its SHA-256 is kept.
+func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name string, expiresAt *time.Time) (IssuedKey, uint64, error) {
+	secret, err := NewAPIKey()
+	if err != nil {
+		return IssuedKey{}, 0, err
+	}
+	keyID := newID()
+	b, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) {
+		return b.IssueKey(c.now(), keyID, name, HashAPIKey(secret), secret[:8], secret[len(secret)-4:], expiresAt)
+	})
+	if err != nil {
+		return IssuedKey{}, 0, err
+	}
+	k, _ := b.Key(keyID)
+	return IssuedKey{Key: k, Secret: secret}, pos, nil
+}
+
+// RevokeKey stops a key in every process.
+func (c *Chatbots) RevokeKey(ctx context.Context, companyID, chatbotID, keyID string) (uint64, error) {
+	_, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) { return b.RevokeKey(keyID) })
+	return pos, err
+}
+
+func (c *Chatbots) existing(ctx context.Context, companyID, chatbotID string, decide func(*chatbot.Chatbot) ([]events.Event, error)) (chatbot.Chatbot, uint64, error) {
+	if !events.ValidToken(companyID) || !events.ValidToken(chatbotID) {
+		return chatbot.Chatbot{}, 0, apperr.NotFound("chatbot")
+	}
+	return c.update(ctx, ChatbotRef(companyID, chatbotID), func(b *chatbot.Chatbot) ([]events.Event, error) {
+		if !b.Exists() {
+			return nil, apperr.NotFound("chatbot")
+		}
+		return decide(b)
+	})
+}
+
+func (c *Chatbots) update(ctx context.Context, ref eventstore.Ref, decide func(*chatbot.Chatbot) ([]events.Event, error)) (chatbot.Chatbot, uint64, error) {
+	var after chatbot.Chatbot
+	res, err := eventstore.Update(ctx, c.store, ref, func(b *chatbot.Chatbot) ([]events.Event, error) {
+		evs, err := decide(b)
+		after = *b
+		after.Keys = append([]chatbot.Key(nil), b.Keys...)
+		return evs, err
+	})
+	if err != nil {
+		return chatbot.Chatbot{}, 0, err
+	}
+	for _, env := range res.Envelopes {
+		if data, err := c.store.Registry().Decode(&env); err == nil {
+			after.Apply(env, data)
+		}
+	}
+	return after, res.Position, nil
+}
+
+// APIKeyPrefix starts every chatbot API key.
+const APIKeyPrefix = "cbk_"
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// NewAPIKey returns "cbk_" and 256 random bits in base62 (43 characters).
+func NewAPIKey() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	n := new(big.Int).SetBytes(raw)
+	out := make([]byte, 43)
+	base := big.NewInt(62)
+	mod := new(big.Int)
+	for i := len(out) - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = base62[mod.Int64()]
+	}
+	return APIKeyPrefix + string(out), nil
+}
+
+// HashAPIKey is how a key is stored and looked up: SHA-256, hex. A fast
+// hash is right for a 256-bit random secret (no guessing to slow down).
+func HashAPIKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}

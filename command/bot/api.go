@@ -1,0 +1,178 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/command/usage"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+	"github.com/chatbotsaas/chatbot/shared/ratelimit"
+)
+
+// API serves POST /v1/bot/messages.
+type API struct {
+	Directory *Directory
+	Limiter   *ratelimit.Limiter
+	Usage     *usage.Recorder
+	Store     *eventstore.Store // records quota thresholds
+	Policy    *policy.Holder    // the platform's default limits
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+type messageInput struct {
+	Authorization string `header:"Authorization" doc:"Bearer and the chatbot's API key (cbk_...)"`
+	Body          struct {
+		Message        string `json:"message" minLength:"1" maxLength:"4000"`
+		ConversationID string `json:"conversation_id,omitempty" maxLength:"100" pattern:"^[A-Za-z0-9_-]+$" doc:"keeps a conversation together; a new one is given when absent"`
+	}
+}
+
+type messageOutput struct {
+	Body struct {
+		Reply          string `json:"reply"`
+		ConversationID string `json:"conversation_id"`
+		Usage          struct {
+			RequestsToday int64 `json:"requests_today"`
+			DailyLimit    *int  `json:"daily_limit" doc:"null: no daily limit"`
+		} `json:"usage"`
+	}
+}
+
+// Register adds the route. It is public to the token guard: it
+// authenticates the API key itself.
+func (a *API) Register(api huma.API) {
+	huma.Register(api, auth.Public(huma.Operation{
+		OperationID: "send-bot-message", Method: http.MethodPost, Path: "/v1/bot/messages", Tags: []string{"Bot"},
+		Summary: "Send a message to a chatbot and get its reply",
+		Description: "Authenticated with `Authorization: Bearer cbk_...`, a key of the chatbot. The reply is the first configured " +
+			"reply one of whose keywords occurs in the message (case-insensitive), else the fallback reply. Every accepted call is " +
+			"one request of usage (units: one per started 1,000 characters of the message). 401 for a missing, unknown, revoked or " +
+			"expired key (or one of a deleted chatbot or a suspended company), 403 chatbot_paused, 429 rate_limited (per minute) " +
+			"or quota_exceeded (daily or monthly), both with Retry-After.",
+		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests},
+	}), a.message)
+}
+
+var errBadKey = apperr.New(apperr.KindUnauthenticated, "unauthenticated", "a valid API key is required")
+
+func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, error) {
+	token, ok := strings.CutPrefix(in.Authorization, "Bearer ")
+	if !ok || !strings.HasPrefix(token, "cbk_") || len(token) > 200 {
+		return nil, errBadKey
+	}
+	hash := hashKey(token)
+	key, _, _, found := a.Directory.Lookup(hash)
+	if !found {
+		// Perhaps issued a moment ago through another process.
+		if err := a.Directory.FreshKeys(ctx); err != nil {
+			return nil, err
+		}
+		if key, _, _, found = a.Directory.Lookup(hash); !found {
+			return nil, errBadKey
+		}
+	}
+	// Any change to the chatbot or its keys, made through any process,
+	// counts from this call on.
+	if err := a.Directory.Fresh(ctx, key.Tenant, key.ChatbotID); err != nil {
+		return nil, err
+	}
+	key, bot, company, _ := a.Directory.Lookup(hash)
+	now := a.Now().UTC()
+	if key.Revoked || (key.ExpiresAt != nil && !now.Before(*key.ExpiresAt)) || bot.Status == "deleted" || bot.Status == "" || company.Suspended {
+		return nil, errBadKey
+	}
+	if bot.Status == "paused" {
+		return nil, apperr.New(apperr.KindForbidden, "chatbot_paused", "the chatbot is paused")
+	}
+	limits := effective(bot.Limits, company.Limits, a.Policy.Get().DefaultLimits)
+	decision, err := a.Limiter.Allow(ctx, "chatbot:"+bot.ID, ratelimit.Limits{
+		PerMinute: deref(limits.RequestsPerMinute), Daily: deref(limits.DailyRequests), Monthly: deref(limits.MonthlyRequests)})
+	if err != nil {
+		return nil, err
+	}
+	if !decision.Allowed {
+		msg := "the chatbot's per-minute rate limit is reached"
+		if decision.Reason == ratelimit.ReasonQuotaExceeded {
+			msg = "the chatbot's request quota is used up for this period"
+		}
+		return nil, &apperr.Error{Kind: apperr.KindTooMany, Code: decision.Reason, Message: msg,
+			RetryAfter: int(math.Ceil(max(decision.RetryAfter, time.Second).Seconds()))}
+	}
+	a.Usage.Record(key.Tenant, bot.ID, key.ID, units(in.Body.Message), now)
+	for _, c := range decision.Crossed {
+		a.threshold(ctx, key.Tenant, bot.ID, c)
+	}
+
+	out := &messageOutput{}
+	out.Body.Reply = chatbot.Reply(bot.Settings, in.Body.Message)
+	out.Body.ConversationID = in.Body.ConversationID
+	if out.Body.ConversationID == "" {
+		out.Body.ConversationID = uuid.NewString()
+	}
+	out.Body.Usage.RequestsToday, out.Body.Usage.DailyLimit = decision.UsedToday, limits.DailyRequests
+	return out, nil
+}
+
+// threshold records QuotaThresholdReached: the limiter reports each crossing
+// to exactly one call, and the dedup id keeps a retried append single.
+func (a *API) threshold(ctx context.Context, tenant, chatbotID string, c ratelimit.Crossing) {
+	ref := eventstore.Ref{Tenant: tenant, Type: events.AggregateUsage, ID: chatbotID}
+	id := fmt.Sprintf("quota-%s-%s-%s-%d", chatbotID, c.Period, c.PeriodStart.Format("20060102"), c.Threshold)
+	ev := events.Event{Type: events.QuotaThresholdReached, Data: events.QuotaThresholdReachedData{
+		ChatbotID: chatbotID, Period: c.Period, PeriodStart: c.PeriodStart, Threshold: c.Threshold, Limit: c.Limit, Used: c.Used}}
+	if _, err := a.Store.Record(context.WithoutCancel(ctx), ref, id, ev); err != nil {
+		a.Logger.WarnContext(ctx, "quota threshold not recorded", "chatbot", chatbotID, "period", c.Period, "threshold", c.Threshold, "err", err)
+	}
+}
+
+// effective is the chatbot's limit, else the company plan's, else the
+// platform's default.
+func effective(bot, plan, platform events.Limits) events.Limits {
+	pick := func(v ...*int) *int {
+		for _, x := range v {
+			if x != nil {
+				return x
+			}
+		}
+		return nil
+	}
+	return events.Limits{
+		RequestsPerMinute: pick(bot.RequestsPerMinute, plan.RequestsPerMinute, platform.RequestsPerMinute),
+		DailyRequests:     pick(bot.DailyRequests, plan.DailyRequests, platform.DailyRequests),
+		MonthlyRequests:   pick(bot.MonthlyRequests, plan.MonthlyRequests, platform.MonthlyRequests),
+	}
+}
+
+func deref(v *int) int {
+	if v == nil {
+		return 0
+	}
+	return *v
+}
+
+// units bills a message: one per started 1,000 characters.
+func units(message string) int64 {
+	return int64(max(1, (utf8.RuneCountInString(message)+999)/1000))
+}
+
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
