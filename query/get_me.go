@@ -46,7 +46,8 @@ func (s *Side) getMe(ctx context.Context, in *getMeInput) (*getMeOutput, error) 
 		return nil, err
 	}
 	var out getMeOutput
-	err := s.deps.Pool.QueryRow(ctx, `SELECT id::text, email, name, role, company_id::text, status, created_at
+	// Read as the caller's tenant: row-level security backs up the filter.
+	err := s.tenantQueryRow(ctx, p.Tenant(), `SELECT id::text, email, name, role, company_id::text, status, created_at
 		FROM `+projector.UsersTable+` WHERE tenant_id = $1 AND id = $2 AND status <> 'deleted'`, p.Tenant(), p.UserID).
 		Scan(&out.Body.ID, &out.Body.Email, &out.Body.Name, &out.Body.Role, &out.Body.CompanyID, &out.Body.Status, &out.Body.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
