@@ -57,6 +57,8 @@ var scenarios = []scenario{
 	{"append", benchAppend},
 	{"catch_up", benchCatchUp},
 	{"login", benchLogin},
+	{"tenant_read", benchTenantRead},
+	{"tenant_read_http", benchTenantReadHTTP},
 }
 
 func main() {
