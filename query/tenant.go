@@ -26,7 +26,7 @@ var ErrNoTenant = errors.New("tenant-scoped read without a tenant")
 
 // TenantQuery runs sql as the reader role within tenant, so row-level
 // security hides other tenants' rows even if sql forgot to filter on
-// tenant_id (keep the filter anyway: it is what the indexes serve).
+// tenant_id (keep the filter anyway: it is the first wall).
 //
 // It costs one round trip: the role and tenant are set and the query runs
 // in one pgx batch, which the server runs as one implicit transaction
