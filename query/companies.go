@@ -19,7 +19,8 @@ import (
 // A company's reads: its members, chatbots and API keys. Every member of
 // the company may read them; an administrator any company's. Another
 // company's ids answer 404, and every query is keyed by the company taken
-// from the path only after the caller was found to belong to it.
+// from the path only after the caller was found to belong to it, and runs
+// under row-level security within that company (TenantQuery).
 
 var companyTags = []string{"Company"}
 
@@ -58,7 +59,7 @@ func (s *Side) getOwnCompany(ctx context.Context, in *companyInput) (*companyOut
 		return nil, err
 	}
 	var out companyOutput
-	out.Body, err = s.scanCompany(s.deps.Pool.QueryRow(ctx, `SELECT `+companyColumns+` FROM `+projector.CompaniesTable+`
+	out.Body, err = s.scanCompany(s.tenantQueryRow(ctx, cid, `SELECT `+companyColumns+` FROM `+projector.CompaniesTable+`
 		WHERE tenant_id = $1 AND id = $1::uuid`, cid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("company")
@@ -103,7 +104,7 @@ func (s *Side) listMembers(ctx context.Context, in *listInput) (*membersOutput, 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.deps.Pool.Query(ctx, `SELECT id::text, email, name, role, status, created_at, last_login_at
+	rows, err := TenantQuery(ctx, s.deps.Pool, cid, `SELECT id::text, email, name, role, status, created_at, last_login_at
 		FROM `+projector.UsersTable+` WHERE tenant_id = $1 AND status <> 'deleted' AND id > $2 ORDER BY id LIMIT $3`,
 		cid, after, in.Limit+1)
 	if err != nil {
@@ -178,7 +179,7 @@ func (s *Side) listChatbots(ctx context.Context, in *listInput) (*chatbotsOutput
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.deps.Pool.Query(ctx, `SELECT `+chatbotColumns+chatbotFrom+`
+	rows, err := TenantQuery(ctx, s.deps.Pool, cid, `SELECT `+chatbotColumns+chatbotFrom+`
 		WHERE b.tenant_id = $1 AND b.id > $2 ORDER BY b.id LIMIT $3`, cid, after, in.Limit+1)
 	if err != nil {
 		return nil, err
@@ -211,7 +212,7 @@ func (s *Side) getChatbot(ctx context.Context, in *chatbotInput) (*chatbotOutput
 		return nil, err
 	}
 	var out chatbotOutput
-	out.Body, err = s.scanChatbot(s.deps.Pool.QueryRow(ctx, `SELECT `+chatbotColumns+chatbotFrom+`
+	out.Body, err = s.scanChatbot(s.tenantQueryRow(ctx, cid, `SELECT `+chatbotColumns+chatbotFrom+`
 		WHERE b.tenant_id = $1 AND b.id = $2`, cid, in.BID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("chatbot")
@@ -256,7 +257,7 @@ func (s *Side) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOutpu
 		return nil, err
 	}
 	var exists bool
-	if err := s.deps.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+projector.ChatbotsTable+` WHERE tenant_id = $1 AND id = $2)`,
+	if err := s.tenantQueryRow(ctx, cid, `SELECT EXISTS (SELECT 1 FROM `+projector.ChatbotsTable+` WHERE tenant_id = $1 AND id = $2)`,
 		cid, in.BID).Scan(&exists); err != nil {
 		return nil, err
 	}
@@ -267,7 +268,7 @@ func (s *Side) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOutpu
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.deps.Pool.Query(ctx, `SELECT id::text, chatbot_id::text, name, prefix, last4, expires_at, created_at, revoked_at, last_used_at
+	rows, err := TenantQuery(ctx, s.deps.Pool, cid, `SELECT id::text, chatbot_id::text, name, prefix, last4, expires_at, created_at, revoked_at, last_used_at
 		FROM `+projector.APIKeysTable+` WHERE tenant_id = $1 AND chatbot_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		cid, in.BID, after, in.Limit+1)
 	if err != nil {

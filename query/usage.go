@@ -90,7 +90,7 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, erro
 		f.add("api_key_id = ?", in.APIKeyID)
 	}
 	args := append(f.args, in.Granularity)
-	rows, err := s.deps.Pool.Query(ctx, `SELECT date_trunc($`+strconv.Itoa(len(args))+`, hour, 'UTC') AS period,
+	rows, err := TenantQuery(ctx, s.deps.Pool, company, `SELECT date_trunc($`+strconv.Itoa(len(args))+`, hour, 'UTC') AS period,
 		sum(requests)::bigint, sum(units)::bigint FROM `+projector.UsageHourlyTable+`
 		WHERE `+strings.Join(f.where, " AND ")+` GROUP BY period ORDER BY period`, args...)
 	if err != nil {
