@@ -57,6 +57,7 @@ var scenarios = []scenario{
 	{"append", benchAppend},
 	{"catch_up", benchCatchUp},
 	{"login", benchLogin},
+	{"bot_api", benchBotAPI},
 	{"tenant_read", benchTenantRead},
 	{"tenant_read_http", benchTenantReadHTTP},
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// call sends a JSON request and decodes a JSON answer.
+func (p *product) call(method, path, token string, body any, out any) (int, error) {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, p.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode, nil
+}
+
+// benchBotAPI compares bot API calls (key check, rate limit and quotas in
+// Redis, reply, usage recorded) with a bare Fiber hello-world JSON handler.
+func benchBotAPI(cfg runConfig) (Result, error) {
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	bareURL, stopBare, err := listen(bare)
+	if err != nil {
+		return Result{}, err
+	}
+	defer stopBare()
+
+	p, err := startProduct(context.Background(), "REDIS_URL="+redisURL())
+	if err != nil {
+		return Result{}, err
+	}
+	defer p.Close()
+	if err := p.signup("bot@example.com"); err != nil {
+		return Result{}, err
+	}
+	var login struct {
+		AccessToken string `json:"access_token"`
+	}
+	if _, err := p.call("POST", "/v1/auth/login", "", map[string]string{"email": "bot@example.com", "password": "bench password 123"}, &login); err != nil {
+		return Result{}, err
+	}
+	var me struct {
+		CompanyID string `json:"company_id"`
+	}
+	_, _ = p.call("GET", "/v1/me", login.AccessToken, nil, &me)
+	base := "/v1/companies/" + me.CompanyID + "/chatbots"
+	var bot struct {
+		ID string `json:"id"`
+	}
+	settings := map[string]any{"fallback_reply": "Sorry?", "replies": []map[string]any{{"keywords": []string{"price"}, "reply": "10 EUR"}}}
+	if status, err := p.call("POST", base, login.AccessToken, map[string]any{"name": "Bench", "settings": settings}, &bot); err != nil || status != 201 {
+		return Result{}, fmt.Errorf("create chatbot: %d %v", status, err)
+	}
+	if status, err := p.call("PUT", base+"/"+bot.ID+"/limits", login.AccessToken,
+		map[string]any{"requests_per_minute": 1000000, "daily_requests": 1000000000, "monthly_requests": 1000000000}, nil); err != nil || status != 200 {
+		return Result{}, fmt.Errorf("limits: %d %v", status, err)
+	}
+	var key struct {
+		Key string `json:"key"`
+	}
+	if status, err := p.call("POST", base+"/"+bot.ID+"/api-keys", login.AccessToken, map[string]string{"name": "bench"}, &key); err != nil || status != 201 {
+		return Result{}, fmt.Errorf("issue key: %d %v", status, err)
+	}
+	body := []byte(`{"message":"what is the price?"}`)
+	message := func() *http.Request {
+		r, _ := http.NewRequest("POST", p.base+"/v1/bot/messages", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+key.Key)
+		return r
+	}
+	get := func() *http.Request { r, _ := http.NewRequest("GET", bareURL+"/", nil); return r }
+	ok := func(r *http.Response) bool { return r.StatusCode == 200 }
+	closedLoop(cfg.workers, 1e9, message, ok) // warm up
+	base0 := closedLoop(cfg.workers, cfg.duration, get, ok)
+	load := closedLoop(cfg.workers, cfg.duration, message, ok)
+	return Result{
+		Name: "POST /v1/bot/messages", Ceiling: "Fiber hello-world JSON",
+		Target: 0.25, Ratio: load.Rate / base0.Rate, Load: load, Base: base0,
+		Note: "key lookup in the in-process directory plus one direct get for freshness, rate limit and quotas in one Redis script, keyword reply, usage counted in memory and recorded once a second per key (no fsync per call); target p99 ≤ 25 ms",
+	}, nil
+}
+
+// redisURL is the bench's Redis: REDIS_URL, else the local default.
+func redisURL() string {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
