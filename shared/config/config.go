@@ -84,7 +84,7 @@ var Settings = []Setting{
 	{"NATS_REPLICAS", "1", "replicas of the EVENTS stream and the KV buckets (3 on a NATS cluster)"},
 	{"READ_WAIT_TIMEOUT", "2s", "longest wait of a read with X-Min-Position before 503 projection_lagging"},
 	{"DATA_DIR", "./data", "directory for the embedded JetStream store and generated dev keys"},
-	{"REDIS_URL", "", "Redis URL for the query cache and rate limits; empty runs without Redis"},
+	{"REDIS_URL", "", "Redis URL for the rate limits, quotas and login throttle; empty runs without Redis (counters are then per process)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
 	{"SENTRY_DSN", "", "Sentry DSN; empty turns error reporting off"},
