@@ -298,6 +298,14 @@ func TestAdminManagesUsers(t *testing.T) {
 		t.Fatalf("login after unlock: %d", r.status)
 	}
 
+	// She is her company's only manager: someone else must be one first.
+	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"role": "user"}, bearer(admin)...); r.status != 409 {
+		t.Fatalf("demoting the last manager: %d %s", r.status, r.raw)
+	}
+	if r := c.do("POST", "/v1/admin/users", map[string]string{"email": "grace@example.com", "name": "Grace", "password": "correct horse battery",
+		"role": "company", "company_id": su.str("company_id")}, bearer(admin)...); r.status != 201 {
+		t.Fatalf("a second manager: %d %s", r.status, r.raw)
+	}
 	if r := c.do("PATCH", "/v1/admin/users/"+uid, map[string]string{"role": "user"}, bearer(admin)...); r.status != 200 || r.str("role") != "user" {
 		t.Fatalf("role change: %d %s", r.status, r.raw)
 	}
