@@ -1,6 +1,11 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/chatbotsaas/chatbot/events"
 	"strings"
 	"testing"
 	"time"
@@ -125,7 +130,7 @@ func TestChatbotsKeysAndTheBotAPI(t *testing.T) {
 }
 
 func TestRateLimitAndDailyQuota(t *testing.T) {
-	c, _ := startIdentity(t)
+	c, settings := startIdentity(t)
 	cid, tok, _ := owner(t, c, "owner@example.com")
 	base := "/v1/companies/" + cid
 	newBot := func(limits map[string]any) string {
@@ -160,6 +165,16 @@ func TestRateLimitAndDailyQuota(t *testing.T) {
 	r = botCall(c, daily, "hi")
 	if r.status != 429 || r.str("code") != "quota_exceeded" || r.header.Get("Retry-After") == "" {
 		t.Errorf("the 11th call in a day: %d %s", r.status, r.raw)
+	}
+	// 80 % and 100 % of the daily quota were recorded, once each.
+	var thresholds []string
+	for _, env := range storedEvents(t, streamOf(t, settings), events.TypeFilter(events.QuotaThresholdReached)) {
+		var d events.QuotaThresholdReachedData
+		_ = json.Unmarshal(env.Data, &d)
+		thresholds = append(thresholds, fmt.Sprintf("%s %d %d/%d", d.Period, d.Threshold, d.Used, d.Limit))
+	}
+	if want := []string{"daily 80 8/10", "daily 100 10/10"}; !slices.Equal(thresholds, want) {
+		t.Errorf("quota thresholds: %v, want %v", thresholds, want)
 	}
 	if r := c.do("PUT", base+"/chatbots/00000000-0000-7000-8000-000000000000/limits", map[string]any{"requests_per_minute": 0}, bearer(tok)...); r.status != 422 {
 		t.Errorf("a zero limit: %d", r.status)
