@@ -70,6 +70,17 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
+			// Before the routes: a retried POST is answered from here.
+			idem, err := httpx.OpenIdempotency(ctx, rt.js, cfg.NATSReplicas, func(token string) string {
+				if p, _, err := sec.tokens.Verify(token); err == nil {
+					return p.UserID
+				}
+				return ""
+			})
+			if err != nil {
+				return err
+			}
+			srv.App.Use(idem.Middleware())
 			closeCommand, err := mountCommand(ctx, rt, cfg, srv, sec, e.testBcryptCost)
 			if err != nil {
 				return err

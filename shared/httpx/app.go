@@ -57,7 +57,10 @@ func New(o Options) *Server {
 	cfg := huma.DefaultConfig(o.Title, o.Version)
 	cfg.CreateHooks = nil // no $schema links injected into bodies
 	cfg.DocsPath = ""     // the reference page is served from embedded assets
-	cfg.Info.Description = "REST API of the chatbot platform. Errors are RFC 9457 problems with a stable `code`."
+	cfg.Info.Description = "REST API of the chatbot platform. Errors are RFC 9457 problems with a stable `code`. " +
+		"Writes answer `X-Event-Position`; reads take `X-Min-Position` to see them. A POST sent with " +
+		"`Idempotency-Key` is done once: a retry with the same key and body within 24 h answers the original result " +
+		"(`Idempotent-Replayed: true`); another body with the same key answers 422, a retry while the first runs 409."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT access token or cbk_ API key"},
 	}
