@@ -2,7 +2,6 @@ package command
 
 import (
 	"github.com/chatbotsaas/chatbot/command/bot"
-	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"log/slog"
 
@@ -43,7 +42,7 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.Companies{Identity: s.deps.Identity, Chatbots: s.deps.Chatbots}).Register(api)
 	s.deps.Bot.Register(api)
-	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool, Projections: projector.All()}).Register(api)
+	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool}).Register(api)
 }
 
 // Close stops what the side started.

@@ -12,16 +12,21 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
-// runAdmin handles `chatbotd admin create --email E [--name N] --password-stdin`.
+// runAdmin handles `chatbotd admin create --email E [--name N] --password-stdin`
+// and `chatbotd admin rebuild PROJECTION`.
 func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) error {
+	if len(args) > 0 && args[0] == "rebuild" {
+		return runRebuild(ctx, e, cfg, args[1:])
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return usageError("the only action is create")
+		return usageError("the actions are create and rebuild")
 	}
 	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -120,4 +125,39 @@ func asValidation(err error) []apperr.FieldError {
 		return ae.Fields
 	}
 	return nil
+}
+
+// runRebuild asks for a projection to be rebuilt from the stream, as
+// POST /v1/admin/projections/{name}/rebuild does; a running projector does it.
+func runRebuild(ctx context.Context, e env, cfg config.Config, args []string) error {
+	if len(args) != 1 {
+		return usageError("admin rebuild takes the name of one projection: " + projectionNames())
+	}
+	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, false)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log})
+	if err != nil {
+		return err
+	}
+	pos, err := app.RequestRebuild(ctx, store, rt.pool, args[0])
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Kind == apperr.KindNotFound {
+		return usageError("no projection " + args[0] + "; the projections are " + projectionNames())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "rebuild of %s requested (event position %d); its projector rebuilds it beside the live one and swaps them (GET /v1/admin/projections)\n", args[0], pos)
+	return nil
+}
+
+func projectionNames() string {
+	var names []string
+	for _, p := range projector.All() {
+		names = append(names, p.Name)
+	}
+	return strings.Join(names, ", ")
 }

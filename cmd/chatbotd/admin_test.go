@@ -391,6 +391,30 @@ func TestProjectionsListAndRebuild(t *testing.T) {
 	if !strings.Contains(audit.raw, `"projection":"users"`) {
 		t.Errorf("the request is not in the audit log: %s", audit.raw)
 	}
+
+	// The same from the command line.
+	if code, out, stderr := runOnce(settings, "admin", "rebuild", "companies"); code != 0 || !strings.Contains(out, "rebuild of companies requested") {
+		t.Fatalf("admin rebuild: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runOnce(settings, "admin", "rebuild", "nothing"); code != 2 || !strings.Contains(stderr, "event_log") {
+		t.Errorf("admin rebuild of nothing: %d %q", code, stderr)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		var companies map[string]any
+		for _, p := range c.do("GET", "/v1/admin/projections", nil, bearer(admin)...).items() {
+			if p["name"] == "companies" {
+				companies = p
+			}
+		}
+		if companies["rebuilt_at"] != nil && companies["state"] == "running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the companies projection did not rebuild: %v", companies)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestCompanyPlanSetsDefaultLimits(t *testing.T) {

@@ -90,10 +90,12 @@ func subcommands() []subcommand {
 			run:      runMigrate,
 		},
 		{
-			name: "admin", usage: "admin create --email EMAIL [--name NAME] --password-stdin",
-			summary: "create an administrator account",
-			detail: "Reads the password from standard input (one line), so it never shows in the process list\n" +
-				"or the shell history: printf '%s\\n' \"$PASSWORD\" | chatbotd admin create --email ops@example.com --password-stdin",
+			name: "admin", usage: "admin create --email EMAIL [--name NAME] --password-stdin | admin rebuild PROJECTION",
+			summary: "create an administrator account; rebuild a read model from the stream",
+			detail: "create reads the password from standard input (one line), so it never shows in the process list\n" +
+				"or the shell history: printf '%s\\n' \"$PASSWORD\" | chatbotd admin create --email ops@example.com --password-stdin\n" +
+				"rebuild asks the projection's running projector to replay the stream into a copy of its tables\n" +
+				"and swap them in, while the live read model keeps serving (GET /v1/admin/projections shows it).",
 			settings: concat(storeSettings, obsSettings, jwtSettings),
 			run:      runAdmin,
 		},

@@ -2,24 +2,20 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
-	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/projector"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
 // AdminProjections serves POST /v1/admin/projections/{name}/rebuild.
 type AdminProjections struct {
-	Store       *eventstore.Store
-	Pool        *pgxpool.Pool
-	Projections []projector.Projection
+	Store *eventstore.Store
+	Pool  *pgxpool.Pool
 }
 
 type rebuildInput struct {
@@ -41,33 +37,10 @@ func (a *AdminProjections) Register(api huma.API) {
 	}, auth.PermProjectionsRebuild), a.rebuild)
 }
 
-// requestLog is the aggregate of a projection's rebuild requests: the
-// record of who asked when, in the audit log.
-type requestLog struct{}
-
-func (*requestLog) Apply(events.Envelope, any) {}
-
 func (a *AdminProjections) rebuild(ctx context.Context, in *rebuildInput) (*rebuildOutput, error) {
-	known := false
-	for _, p := range a.Projections {
-		known = known || p.Name == in.Name
-	}
-	if !known {
-		return nil, apperr.NotFound("projection")
-	}
-	ref := eventstore.Ref{Tenant: events.PlatformTenant, Type: events.AggregateProjection, ID: in.Name}
-	res, err := eventstore.Update(ctx, a.Store, ref, func(*requestLog) ([]events.Event, error) {
-		return []events.Event{{Type: events.ProjectionRebuildRequested,
-			Data: events.ProjectionRebuildRequestedData{Projection: in.Name}}}, nil
-	})
+	pos, err := app.RequestRebuild(ctx, a.Store, a.Pool, in.Name)
 	if err != nil {
 		return nil, err
 	}
-	if err := projector.RequestRebuild(ctx, a.Pool, in.Name, a.Projections); err != nil {
-		if errors.Is(err, projector.ErrUnknownProjection) {
-			return nil, apperr.NotFound("projection")
-		}
-		return nil, err
-	}
-	return &rebuildOutput{EventPosition: EventPosition{EventPosition: res.Position}, Status: http.StatusAccepted}, nil
+	return &rebuildOutput{EventPosition: EventPosition{EventPosition: pos}, Status: http.StatusAccepted}, nil
 }
