@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-
-	"github.com/gofiber/fiber/v2"
 )
 
 // call sends a JSON request and decodes a JSON answer.
@@ -33,9 +31,7 @@ func (p *product) call(method, path, token string, body any, out any) (int, erro
 // benchBotAPI compares bot API calls (key check, rate limit and quotas in
 // Redis, reply, usage recorded) with a bare Fiber hello-world JSON handler.
 func benchBotAPI(cfg runConfig) (Result, error) {
-	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
-	bare.Get("/", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	bareURL, stopBare, err := listen(bare)
+	bareURL, stopBare, err := helloWorld()
 	if err != nil {
 		return Result{}, err
 	}

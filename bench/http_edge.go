@@ -16,9 +16,7 @@ import (
 // chain (request id, access log, metrics, recovery, headers, CORS, huma)
 // with a bare Fiber hello-world JSON handler: the cost of the edge itself.
 func benchHTTPEdge(cfg runConfig) (Result, error) {
-	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
-	bare.Get("/", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	bareURL, stopBare, err := listen(bare)
+	bareURL, stopBare, err := helloWorld()
 	if err != nil {
 		return Result{}, err
 	}
@@ -50,6 +48,13 @@ func benchHTTPEdge(cfg runConfig) (Result, error) {
 		Target: 0.5, Ratio: load.Rate / base.Rate, Load: load, Base: base,
 		Note: "the edge alone; every API route pays this before its own work (target: the cached-GET share of hello-world)",
 	}, nil
+}
+
+// helloWorld is the ceiling of HTTP scenarios: a bare Fiber JSON handler.
+func helloWorld() (string, func(), error) {
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	return listen(bare)
 }
 
 func listen(app *fiber.App) (string, func(), error) {

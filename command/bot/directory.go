@@ -80,48 +80,14 @@ func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, log *slo
 		return err
 	}
 	d.stream = stream
-	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: filters(), DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return err
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	if cons.CachedInfo().NumPending == 0 {
-		once.Do(func() { close(ready) })
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, err := m.Metadata()
-		if err != nil {
-			return
-		}
-		env, err := events.Unmarshal(m.Data(), md.Sequence.Stream)
-		if err == nil {
-			err = d.Apply(env)
-		}
-		if err != nil {
-			log.Error("bot directory: event skipped", "position", md.Sequence.Stream, "err", err)
-		}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: filters(), DeliverPolicy: jetstream.DeliverAllPolicy}
+	return events.Follow(ctx, js, cfg, "bot directory", time.Minute, func(env events.Envelope) error {
+		err := d.Apply(env)
 		d.mu.Lock()
-		d.position = max(d.position, md.Sequence.Stream)
+		d.position = max(d.position, env.Position)
 		d.mu.Unlock()
-		if md.NumPending == 0 {
-			once.Do(func() { close(ready) })
-		}
-	})
-	if err != nil {
 		return err
-	}
-	context.AfterFunc(ctx, cc.Stop)
-	select {
-	case <-ready:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(time.Minute):
-		return errors.New("the bot directory could not be read within a minute")
-	}
+	}, log)
 }
 
 // Apply folds one event into the view, in stream order.

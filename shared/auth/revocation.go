@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -120,30 +119,11 @@ func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *s
 		subjects[i] = events.TypeFilter(t)
 	}
 	start := r.now().Add(-r.horizon() - time.Minute)
-	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start,
-	})
-	if err != nil {
-		return err
-	}
-	pending := cons.CachedInfo().NumPending
-	caughtUp := make(chan struct{})
-	var once sync.Once
-	if pending == 0 {
-		once.Do(func() { close(caughtUp) })
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, _ := m.Metadata()
-		if env, err := events.Unmarshal(m.Data(), md.Sequence.Stream); err == nil {
-			r.Apply(env)
-		} else {
-			log.Warn("revocation view skips an unreadable event", "err", err)
-		}
-		if md != nil && md.NumPending == 0 {
-			once.Do(func() { close(caughtUp) })
-		}
-	})
-	if err != nil {
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverByStartTimePolicy, OptStartTime: &start}
+	if err := events.Follow(ctx, js, cfg, "revocation view", 30*time.Second, func(env events.Envelope) error {
+		r.Apply(env)
+		return nil
+	}, log); err != nil {
 		return err
 	}
 	go func() {
@@ -152,19 +132,11 @@ func (r *Revocations) Follow(ctx context.Context, js jetstream.JetStream, log *s
 		for {
 			select {
 			case <-ctx.Done():
-				cc.Stop()
 				return
 			case <-t.C:
 				r.forget()
 			}
 		}
 	}()
-	select {
-	case <-caughtUp:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(30 * time.Second):
-		return errors.New("revocation view did not catch up within 30s")
-	}
+	return nil
 }

@@ -2,9 +2,8 @@ package policy
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -20,55 +19,21 @@ var Subject = events.Subject(events.PlatformTenant, events.AggregateConfig, even
 // until ctx ends; onChange runs after each. It returns once the latest is
 // applied, so a process serves only under the configuration in force.
 func Follow(ctx context.Context, js jetstream.JetStream, h *Holder, onChange func(Policy), log *slog.Logger) error {
-	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{Subject}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy,
-	})
-	if err != nil {
-		return err
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	if cons.CachedInfo().NumPending == 0 {
-		once.Do(func() { close(ready) })
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		md, _ := m.Metadata()
-		var seq uint64
-		if md != nil {
-			seq = md.Sequence.Stream
-		}
-		env, err := events.Unmarshal(m.Data(), seq)
-		if err == nil {
-			var data any
-			if data, err = events.Default.Decode(&env); err == nil {
-				p := FromConfig(data.(*events.ConfigurationChangedData).Config)
-				h.Set(p)
-				h.position.Store(seq)
-				if onChange != nil {
-					onChange(p)
-				}
-				log.Info("configuration applied", "position", seq)
-			}
-		}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{Subject}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy}
+	return events.Follow(ctx, js, cfg, "configuration", 30*time.Second, func(env events.Envelope) error {
+		data, err := events.Default.Decode(&env)
 		if err != nil {
-			log.Error("configuration change cannot be read; keeping the one in force", "position", seq, "err", err)
+			return fmt.Errorf("a configuration change cannot be read; keeping the one in force: %w", err)
 		}
-		if md != nil && md.NumPending == 0 {
-			once.Do(func() { close(ready) })
+		p := FromConfig(data.(*events.ConfigurationChangedData).Config)
+		h.Set(p)
+		h.position.Store(env.Position)
+		if onChange != nil {
+			onChange(p)
 		}
-	})
-	if err != nil {
-		return err
-	}
-	context.AfterFunc(ctx, cc.Stop)
-	select {
-	case <-ready:
+		log.Info("configuration applied", "position", env.Position)
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(30 * time.Second):
-		return errors.New("the configuration could not be read within 30s")
-	}
+	}, log)
 }
 
 // Metric reports which configuration each process has in force, so that
