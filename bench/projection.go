@@ -111,7 +111,7 @@ func publishBacklog(n *benchNATS, count int) (uint64, error) {
 				TenantID: "t", AggregateType: "bench", AggregateID: fmt.Sprint(i % 1000), AggregateVersion: int64(i/1000 + 1),
 				Actor: events.System, Data: mustJSON(benchPayload)}
 			body, _ := env.Marshal()
-			f, err := ajs.PublishAsync(env.Subject(), body)
+			f, err := ajs.PublishAsync(env.Subject(), body, jetstream.WithStallWait(30*time.Second))
 			if err != nil {
 				return 0, err
 			}

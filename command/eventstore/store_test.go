@@ -299,7 +299,7 @@ func TestLongHistoryLoadsFromASnapshot(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		env.ID, env.AggregateVersion = fmt.Sprint(i), int64(i)
 		body, _ := env.Marshal()
-		if _, err := ajs.PublishAsync(env.Subject(), body); err != nil {
+		if _, err := ajs.PublishAsync(env.Subject(), body, jetstream.WithStallWait(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}
