@@ -132,8 +132,15 @@ func (rb *rebuilder) rebuild(ctx context.Context) error {
 	c := &consumer{r: rb.r, p: rb.p, log: rb.log}
 	path := "SET LOCAL search_path TO " + ident(shadow) + ", " + ident(live)
 	var pos uint64
-	// Replay in transactions of one batch each, until the end of the stream.
-	for {
+	// Replay in transactions of one batch each, up to the end of the stream
+	// as it was when the replay began; what comes meanwhile is little, and
+	// the swap applies it. (Chasing the end while writers keep writing
+	// could go on for as long as they do.)
+	end, err := streamEnd(ctx, rb.r.deps.JS)
+	if err != nil {
+		return err
+	}
+	for pos < end {
 		msgs, err := fetch(ctx, cons, rb.r.opts.BatchSize)
 		if err != nil {
 			return err
@@ -164,7 +171,13 @@ func (rb *rebuilder) rebuild(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, path); err != nil {
 			return err
 		}
-		for {
+		// The live consumer is held: the copy needs what the stream holds
+		// now, no more (the live consumer applies what comes after).
+		held, err := streamEnd(ctx, rb.r.deps.JS)
+		if err != nil {
+			return err
+		}
+		for pos < held {
 			msgs, err := fetch(ctx, cons, rb.r.opts.BatchSize)
 			if err != nil {
 				return err
@@ -190,11 +203,20 @@ func (rb *rebuilder) rebuild(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", s, err)
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
+		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
 			rebuild_requested_at = NULL, rebuild_started_at = NULL, rebuild_position = NULL, rebuilt_at = now()
 			WHERE name = $1`, name, int64(pos))
 		return err
 	})
+}
+
+// streamEnd is the stream's last sequence now.
+func streamEnd(ctx context.Context, js jetstream.JetStream) (uint64, error) {
+	stream, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		return 0, err
+	}
+	return stream.CachedInfo().State.LastSeq, nil
 }
 
 // fetch returns the next messages already in the stream, none at its end.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
@@ -113,7 +114,12 @@ func TestRebuildReplaysBesideTheLiveReadModelAndSwaps(t *testing.T) {
 		if failure != nil || time.Now().After(deadline) {
 			close(stop)
 			wg.Wait()
-			t.Fatalf("the rebuild did not finish: %v", failure)
+			var state string
+			_ = e.db.Pool.QueryRow(ctx, `SELECT row_to_json(c)::text FROM projection_checkpoints c WHERE name = 'notes'`).Scan(&state)
+			rows, _ := e.db.Pool.Query(ctx, `SELECT coalesce(wait_event_type, '') || ' ' || state || ': ' || left(query, 80)
+				FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+			activity, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+			t.Fatalf("the rebuild did not finish: %v\nstate %s\nsessions %q", failure, state, activity)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
