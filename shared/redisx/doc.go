@@ -1,3 +1,3 @@
-// Package redisx opens the optional Redis client used by the query cache and
-// the rate limiters; without REDIS_URL the product runs without Redis.
+// Package redisx opens the optional Redis client of the rate limits, quotas
+// and login throttle; without REDIS_URL the product runs without Redis.
 package redisx
