@@ -68,7 +68,7 @@ func subcommands() []subcommand {
 		},
 		{
 			name: "query", usage: "query", summary: "run the read API alone",
-			detail: "Serves the query (read) API on HTTP_ADDR, over the read models and the Redis cache.\n" +
+			detail: "Serves the query (read) API on HTTP_ADDR, over the Postgres read models.\n" +
 				"Finds NATS as `chatbotd command` does.",
 			settings: concat(httpSettings, storeSettings, []string{"REDIS_URL", "READ_WAIT_TIMEOUT"}, obsSettings, jwtSettings),
 			run:      runSplit(partQuery),
