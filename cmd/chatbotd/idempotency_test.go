@@ -67,4 +67,15 @@ func TestIdempotencyKeyDoesACreateOnce(t *testing.T) {
 	if n := len(list.items()); n != 1 {
 		t.Errorf("%d chatbots made, want 1", n)
 	}
+
+	// Two API keys sending the same key and body are two callers.
+	var keys []string
+	for range 2 {
+		keys = append(keys, c.do("POST", base+"/"+r.str("id")+"/api-keys", map[string]string{"name": "k"}, bearer(tok)...).str("key"))
+	}
+	a := c.do("POST", "/v1/bot/messages", map[string]string{"message": "hi"}, "Authorization", "Bearer "+keys[0], "Idempotency-Key", "m-1")
+	b := c.do("POST", "/v1/bot/messages", map[string]string{"message": "hi"}, "Authorization", "Bearer "+keys[1], "Idempotency-Key", "m-1")
+	if a.status != 200 || b.status != 200 || b.header.Get("Idempotent-Replayed") != "" || a.str("conversation_id") == b.str("conversation_id") {
+		t.Errorf("another key's answer was replayed: %s / %s", a.raw, b.raw)
+	}
 }

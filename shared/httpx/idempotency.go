@@ -117,9 +117,14 @@ func (i *Idempotency) Middleware() fiber.Handler {
 // a hash is kept: the bucket names no one.
 func (i *Idempotency) recordKey(c *fiber.Ctx, key string) string {
 	caller := "anonymous"
-	if token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer "); ok && i.subject != nil {
-		if sub := i.subject(token); sub != "" {
-			caller = "sub:" + sub
+	if auth := c.Get(fiber.HeaderAuthorization); auth != "" {
+		// An API key or a token that does not verify: the credential itself
+		// (only its hash is kept) is the caller.
+		caller = "credential:" + auth
+		if token, ok := strings.CutPrefix(auth, "Bearer "); ok && i.subject != nil {
+			if sub := i.subject(token); sub != "" {
+				caller = "sub:" + sub // the same user across token refreshes
+			}
 		}
 	}
 	sum := sha256.Sum256([]byte(strings.Join([]string{caller, c.Method(), c.Path(), key}, "\x00")))
