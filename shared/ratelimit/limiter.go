@@ -57,6 +57,7 @@ type Limiter struct {
 	// (or a probe that dials a dead host) costs little before the call is
 	// decided in the process.
 	redisTimeout time.Duration
+	batch        *batcher // shares round trips among concurrent calls
 }
 
 // defaultRedisTimeout is far above the script's usual sub-millisecond
@@ -70,7 +71,7 @@ func New(rdb *redis.Client, now func() time.Time, log *slog.Logger) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Limiter{
+	l := &Limiter{
 		rdb:    rdb,
 		now:    now,
 		log:    log,
@@ -79,6 +80,10 @@ func New(rdb *redis.Client, now func() time.Time, log *slog.Logger) *Limiter {
 
 		redisTimeout: defaultRedisTimeout,
 	}
+	if rdb != nil {
+		l.batch = newBatcher(rdb, 2*time.Second)
+	}
+	return l
 }
 
 // Allow decides one call of key (a chatbot) against lim and, when it is
@@ -114,7 +119,7 @@ func (l *Limiter) tryRedis(ctx context.Context, c call) (o outcome, ok bool, err
 		return outcome{}, false, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, l.redisTimeout)
-	o, err = checkRedis(rctx, l.rdb, c)
+	o, err = l.batch.do(rctx, c)
 	cancel()
 	switch {
 	case err == nil:

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -68,16 +67,16 @@ const (
 	refusedMonthly = 4
 )
 
-// checkRedis runs the call through the script: one round trip.
-func checkRedis(ctx context.Context, rdb *redis.Client, c call) (outcome, error) {
-	res, err := allowScript.Run(ctx, rdb,
-		[]string{c.rateKey, c.dayKey, c.monthKey},
+// scriptArgs are the script's keys and arguments for c.
+func scriptArgs(c call) ([]string, []any) {
+	return []string{c.rateKey, c.dayKey, c.monthKey}, []any{
 		c.now.UnixMicro(), c.lim.PerMinute, c.lim.Daily, c.lim.Monthly,
 		ttlMillis(c.day.keyTTL(c.now)), ttlMillis(c.month.keyTTL(c.now)),
-	).Int64Slice()
-	if err != nil {
-		return outcome{}, err
 	}
+}
+
+// parseOutcome reads the script's answer.
+func parseOutcome(res []int64) (outcome, error) {
 	if len(res) != 4 {
 		return outcome{}, fmt.Errorf("rate limit script answered %d values, want 4", len(res))
 	}
