@@ -95,11 +95,8 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	}
 	key, bot, company, _ := a.Directory.Lookup(hash)
 	now := a.Now().UTC()
-	if key.Revoked || (key.ExpiresAt != nil && !now.Before(*key.ExpiresAt)) || bot.Status == "deleted" || bot.Status == "" || company.Suspended {
-		return nil, errBadKey
-	}
-	if bot.Status == "paused" {
-		return nil, apperr.New(apperr.KindForbidden, "chatbot_paused", "the chatbot is paused")
+	if err := refusal(key, bot, company, now); err != nil {
+		return nil, err
 	}
 	limits := effective(bot.Limits, company.Limits, a.Policy.Get().DefaultLimits)
 	decision, err := a.Limiter.Allow(ctx, "chatbot:"+bot.ID, ratelimit.Limits{
@@ -128,6 +125,20 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	}
 	out.Body.Usage.RequestsToday, out.Body.Usage.DailyLimit = decision.UsedToday, limits.DailyRequests
 	return out, nil
+}
+
+// refusal is why a call with this key is refused now, if it is: a revoked
+// or expired key, a deleted chatbot or a suspended company do not
+// authenticate (401); a paused chatbot does not answer (403).
+func refusal(key Key, bot Chatbot, company Company, now time.Time) error {
+	switch {
+	case key.Revoked, key.ExpiresAt != nil && !now.Before(*key.ExpiresAt),
+		bot.Status == "deleted", bot.Status == "", company.Suspended:
+		return errBadKey
+	case bot.Status == "paused":
+		return apperr.New(apperr.KindForbidden, "chatbot_paused", "the chatbot is paused")
+	}
+	return nil
 }
 
 // threshold records QuotaThresholdReached: the limiter reports each crossing
