@@ -27,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "chatbot_projection_pending_events", Help: "Events of the projection's types in the stream not yet delivered to it.",
 		}, []string{"projection"}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "chatbot_projection_lag", Help: "Stream last sequence minus the projection's position.",
+			Name: "chatbot_projection_lag", Help: "Events of the projection's types it has yet to apply.",
 		}, []string{"projection"}),
 		applied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatbot_projection_events_applied_total", Help: "Events applied to read models.",

@@ -105,9 +105,7 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 			continue
 		}
 		s.Position, s.StreamPosition = uint64(pos), last
-		if last > s.Position {
-			s.Lag = last - s.Position
-		}
+		s.Lag = p.lag(ctx, s.Name, s.Position, last)
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -121,6 +119,21 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 	}
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// lag is how many events of the projection's types it has yet to apply:
+// what its durable consumer has not delivered or not had acknowledged. The
+// distance to the stream's end would count other projections' events too.
+// Without a consumer it falls back to that distance.
+func (p *Progress) lag(ctx context.Context, name string, position, last uint64) uint64 {
+	if cons, err := p.js.Consumer(ctx, events.StreamName, name); err == nil {
+		info := cons.CachedInfo()
+		return info.NumPending + uint64(info.NumAckPending)
+	}
+	if last > position {
+		return last - position
+	}
+	return 0
 }
 
 // CaughtUp reports whether projection name reflects every event up to

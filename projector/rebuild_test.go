@@ -161,3 +161,24 @@ func TestRebuildReplaysBesideTheLiveReadModelAndSwaps(t *testing.T) {
 		t.Errorf("status after the rebuild: %+v %v", statuses, err)
 	}
 }
+
+func TestLagCountsOnlyTheProjectionsOwnEvents(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.runner(e.js, Options{}, notesProjection())
+	e.waitCheckpoint("notes", e.note("a"), 10*time.Second)
+	// Another projection's event moves the stream's end, not this lag.
+	other := events.Envelope{ID: uuid.NewString(), Type: "Elsewhere", Version: 1, TenantID: "t1", AggregateType: "other",
+		AggregateID: "x", AggregateVersion: 1, Actor: events.System, Data: []byte(`{}`)}
+	body, _ := other.Marshal()
+	if _, err := e.js.Publish(ctx, other.Subject(), body); err != nil {
+		t.Fatal(err)
+	}
+	statuses, err := NewProgress(e.db.Pool, e.js, []Projection{notesProjection()}).Statuses(ctx)
+	if err != nil || len(statuses) != 1 {
+		t.Fatal(statuses, err)
+	}
+	if s := statuses[0]; s.StreamPosition <= s.Position || s.Lag != 0 {
+		t.Errorf("a caught-up projection: %+v", s)
+	}
+}
