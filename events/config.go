@@ -60,6 +60,22 @@ type Limits struct {
 	MonthlyRequests   *int `json:"monthly_requests"`
 }
 
+// Or fills the limits l leaves nil from fallback: a chatbot's own, then its
+// company plan's, then the platform's defaults.
+func (l Limits) Or(fallback Limits) Limits {
+	pick := func(a, b *int) *int {
+		if a != nil {
+			return a
+		}
+		return b
+	}
+	return Limits{
+		RequestsPerMinute: pick(l.RequestsPerMinute, fallback.RequestsPerMinute),
+		DailyRequests:     pick(l.DailyRequests, fallback.DailyRequests),
+		MonthlyRequests:   pick(l.MonthlyRequests, fallback.MonthlyRequests),
+	}
+}
+
 func init() {
 	Register[ConfigurationChangedData](Default, ConfigurationChanged, 1, "the platform configuration changed; every process applies it within a second")
 }

@@ -14,13 +14,7 @@ const (
 
 // Chatbots keeps one row per live chatbot; a deleted one is removed.
 func Chatbots() Projection {
-	status := func(s string) Reducer {
-		return func(b *Batch, e events.Envelope, _ any) error {
-			b.Queue(`UPDATE `+ChatbotsTable+` SET status = $3, updated_at = $4, position = $5
-				WHERE tenant_id = $1 AND id = $2 AND position < $5`, e.TenantID, e.AggregateID, s, e.OccurredAt, int64(e.Position))
-			return nil
-		}
-	}
+	status := func(s string) Reducer { return setColumn(ChatbotsTable, "status", constant(s)) }
 	return Projection{
 		Name:   "chatbots",
 		Tables: []string{ChatbotsTable},

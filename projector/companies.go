@@ -7,13 +7,7 @@ const CompaniesTable = "rm_companies_v1"
 
 // Companies keeps one row per company.
 func Companies() Projection {
-	status := func(s string) Reducer {
-		return func(b *Batch, e events.Envelope, _ any) error {
-			b.Queue(`UPDATE `+CompaniesTable+` SET status = $3, updated_at = $4, position = $5
-				WHERE tenant_id = $1 AND id = $2 AND position < $5`, e.TenantID, e.AggregateID, s, e.OccurredAt, int64(e.Position))
-			return nil
-		}
-	}
+	status := func(s string) Reducer { return setColumn(CompaniesTable, "status", constant(s)) }
 	return Projection{
 		Name:   "companies",
 		Tables: []string{CompaniesTable},
@@ -26,12 +20,7 @@ func Companies() Projection {
 			},
 			events.CompanySuspended:   status("suspended"),
 			events.CompanyReactivated: status("active"),
-			events.CompanyRenamed: func(b *Batch, e events.Envelope, data any) error {
-				b.Queue(`UPDATE `+CompaniesTable+` SET name = $3, updated_at = $4, position = $5
-					WHERE tenant_id = $1 AND id = $2 AND position < $5`,
-					e.TenantID, e.AggregateID, data.(*events.CompanyRenamedData).Name, e.OccurredAt, int64(e.Position))
-				return nil
-			},
+			events.CompanyRenamed:     setColumn(CompaniesTable, "name", func(d any) any { return d.(*events.CompanyRenamedData).Name }),
 			events.CompanyPlanChanged: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.CompanyPlanChangedData)
 				b.Queue(`UPDATE `+CompaniesTable+` SET plan = $3, requests_per_minute = $4, daily_requests = $5,

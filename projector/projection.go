@@ -52,3 +52,17 @@ func (b *Batch) Queue(sql string, args ...any) {
 	b.pgx.Queue(sql, args...)
 	b.owners = append(b.owners, b.event)
 }
+
+// setColumn is a reducer that sets one column of the aggregate's row
+// (keyed tenant_id, id) to value(data), unless the row already reflects a
+// later event.
+func setColumn(table, column string, value func(data any) any) Reducer {
+	return func(b *Batch, e events.Envelope, data any) error {
+		b.Queue(`UPDATE `+table+` SET `+column+` = $5, updated_at = $3, position = $4
+			WHERE tenant_id = $1 AND id = $2 AND position < $4`, e.TenantID, e.AggregateID, e.OccurredAt, int64(e.Position), value(data))
+		return nil
+	}
+}
+
+// constant is a value for setColumn that ignores the event's data.
+func constant(v any) func(any) any { return func(any) any { return v } }

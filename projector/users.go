@@ -17,13 +17,7 @@ func Users() Projection {
 		}
 	}
 	// set updates one column to a value taken from the event's data.
-	set := func(column string, value func(any) any) Reducer {
-		return func(b *Batch, e events.Envelope, data any) error {
-			b.Queue(`UPDATE `+UsersTable+` SET `+column+` = $5, updated_at = $3, position = $4
-				WHERE tenant_id = $1 AND id = $2 AND position < $4`, e.TenantID, e.AggregateID, e.OccurredAt, int64(e.Position), value(data))
-			return nil
-		}
-	}
+	set := func(column string, value func(any) any) Reducer { return setColumn(UsersTable, column, value) }
 	return Projection{
 		Name:   "users",
 		Tables: []string{UsersTable},

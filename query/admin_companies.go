@@ -39,23 +39,8 @@ func (s *Side) scanCompany(r pgx.Row) (Company, error) {
 	var c Company
 	err := r.Scan(&c.ID, &c.Name, &c.Status, &c.Plan.Name, &c.Plan.Limits.RequestsPerMinute,
 		&c.Plan.Limits.DailyRequests, &c.Plan.Limits.MonthlyRequests, &c.CreatedAt)
-	c.Plan.EffectiveLimits = EffectiveLimits(c.Plan.Limits, s.deps.Policy.Get().DefaultLimits)
+	c.Plan.EffectiveLimits = c.Plan.Limits.Or(s.deps.Policy.Get().DefaultLimits)
 	return c, err
-}
-
-// EffectiveLimits fills the limits own leaves null from defaults.
-func EffectiveLimits(own, defaults events.Limits) events.Limits {
-	pick := func(a, b *int) *int {
-		if a != nil {
-			return a
-		}
-		return b
-	}
-	return events.Limits{
-		RequestsPerMinute: pick(own.RequestsPerMinute, defaults.RequestsPerMinute),
-		DailyRequests:     pick(own.DailyRequests, defaults.DailyRequests),
-		MonthlyRequests:   pick(own.MonthlyRequests, defaults.MonthlyRequests),
-	}
 }
 
 type listCompaniesInput struct {

@@ -29,14 +29,6 @@ func companyRead(id, path, summary string) huma.Operation {
 		auth.PermCompanyRead)
 }
 
-// companyScope is the company of the path, if the caller may read it.
-func companyScope(ctx context.Context, cid string) (string, error) {
-	if c, ok := auth.CompanyScope(ctx, cid); ok {
-		return c, nil
-	}
-	return "", apperr.NotFound("company")
-}
-
 func (s *Side) registerCompanies(api huma.API) {
 	huma.Register(api, companyRead("get-company", "/v1/companies/{cid}", "The company's profile and plan"), s.getOwnCompany)
 	huma.Register(api, companyRead("list-members", "/v1/companies/{cid}/members", "The company's members"), s.listMembers)
@@ -51,7 +43,7 @@ type companyInput struct {
 }
 
 func (s *Side) getOwnCompany(ctx context.Context, in *companyInput) (*companyOutput, error) {
-	cid, err := companyScope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +85,7 @@ type membersOutput struct {
 }
 
 func (s *Side) listMembers(ctx context.Context, in *listInput) (*membersOutput, error) {
-	cid, err := companyScope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +148,7 @@ func (s *Side) scanChatbot(r pgx.Row) (Chatbot, error) {
 	if err := json.Unmarshal(settings, &b.Settings); err != nil {
 		return b, err
 	}
-	b.EffectiveLimits = EffectiveLimits(b.Limits, EffectiveLimits(plan, s.deps.Policy.Get().DefaultLimits))
+	b.EffectiveLimits = b.Limits.Or(plan).Or(s.deps.Policy.Get().DefaultLimits)
 	return b, nil
 }
 
@@ -168,7 +160,7 @@ type chatbotsOutput struct {
 }
 
 func (s *Side) listChatbots(ctx context.Context, in *listInput) (*chatbotsOutput, error) {
-	cid, err := companyScope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +196,7 @@ type chatbotOutput struct {
 }
 
 func (s *Side) getChatbot(ctx context.Context, in *chatbotInput) (*chatbotOutput, error) {
-	cid, err := companyScope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +241,7 @@ type apiKeysOutput struct {
 }
 
 func (s *Side) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOutput, error) {
-	cid, err := companyScope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}

@@ -68,9 +68,9 @@ func (s *Side) registerUsage(api huma.API) {
 }
 
 func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, error) {
-	company, ok := auth.CompanyScope(ctx, in.CompanyID)
-	if !ok {
-		return nil, apperr.NotFound("company")
+	company, err := auth.CompanyOf(ctx, in.CompanyID)
+	if err != nil {
+		return nil, err
 	}
 	from, to, err := usageRange(in.From, in.To, in.Granularity, time.Now())
 	if err != nil {

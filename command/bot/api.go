@@ -155,21 +155,7 @@ func (a *API) threshold(ctx context.Context, tenant, chatbotID string, c ratelim
 
 // effective is the chatbot's limit, else the company plan's, else the
 // platform's default.
-func effective(bot, plan, platform events.Limits) events.Limits {
-	pick := func(v ...*int) *int {
-		for _, x := range v {
-			if x != nil {
-				return x
-			}
-		}
-		return nil
-	}
-	return events.Limits{
-		RequestsPerMinute: pick(bot.RequestsPerMinute, plan.RequestsPerMinute, platform.RequestsPerMinute),
-		DailyRequests:     pick(bot.DailyRequests, plan.DailyRequests, platform.DailyRequests),
-		MonthlyRequests:   pick(bot.MonthlyRequests, plan.MonthlyRequests, platform.MonthlyRequests),
-	}
-}
+func effective(bot, plan, platform events.Limits) events.Limits { return bot.Or(plan).Or(platform) }
 
 func deref(v *int) int {
 	if v == nil {

@@ -24,14 +24,6 @@ type Companies struct {
 
 var companyTags = []string{"Company"}
 
-// scope is the company of the path, if the caller may act on it.
-func scope(ctx context.Context, cid string) (string, error) {
-	if c, ok := auth.CompanyScope(ctx, cid); ok {
-		return c, nil
-	}
-	return "", apperr.NotFound("company")
-}
-
 func companyOp(id, method, path, summary string, status int) huma.Operation {
 	return auth.Require(huma.Operation{OperationID: id, Method: method, Path: path, Tags: companyTags,
 		Summary: summary, DefaultStatus: status}, auth.PermCompanyWrite)
@@ -78,7 +70,7 @@ type companyProfileOutput struct {
 }
 
 func (a *Companies) patchCompany(ctx context.Context, in *patchCompanyProfileInput) (*companyProfileOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +108,7 @@ type memberOutput struct {
 }
 
 func (a *Companies) addMember(ctx context.Context, in *addMemberInput) (*memberOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +135,7 @@ type patchMemberInput struct {
 }
 
 func (a *Companies) patchMember(ctx context.Context, in *patchMemberInput) (*memberOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,12 +148,8 @@ func (a *Companies) patchMember(ctx context.Context, in *patchMemberInput) (*mem
 	return out, nil
 }
 
-type deletedOutput struct {
-	EventPosition
-}
-
-func (a *Companies) removeMember(ctx context.Context, in *MemberPath) (*deletedOutput, error) {
-	cid, err := scope(ctx, in.CID)
+func (a *Companies) removeMember(ctx context.Context, in *MemberPath) (*positionOutput, error) {
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +157,7 @@ func (a *Companies) removeMember(ctx context.Context, in *MemberPath) (*deletedO
 	if err != nil {
 		return nil, err
 	}
-	return &deletedOutput{EventPosition{EventPosition: pos}}, nil
+	return &positionOutput{EventPosition{EventPosition: pos}}, nil
 }
 
 // settingsBody is a chatbot's settings as the API takes them.
@@ -227,7 +215,7 @@ func chatbotAnswer(b chatbot.Chatbot, pos uint64) *chatbotOutput {
 }
 
 func (a *Companies) createChatbot(ctx context.Context, in *createChatbotInput) (*chatbotOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +237,7 @@ type patchChatbotInput struct {
 }
 
 func (a *Companies) patchChatbot(ctx context.Context, in *patchChatbotInput) (*chatbotOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -261,8 +249,8 @@ func (a *Companies) patchChatbot(ctx context.Context, in *patchChatbotInput) (*c
 	return chatbotAnswer(bot, pos), nil
 }
 
-func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*deletedOutput, error) {
-	cid, err := scope(ctx, in.CID)
+func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*positionOutput, error) {
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +258,7 @@ func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*delete
 	if err != nil {
 		return nil, err
 	}
-	return &deletedOutput{EventPosition{EventPosition: pos}}, nil
+	return &positionOutput{EventPosition{EventPosition: pos}}, nil
 }
 
 type setLimitsInput struct {
@@ -283,7 +271,7 @@ type setLimitsInput struct {
 }
 
 func (a *Companies) setLimits(ctx context.Context, in *setLimitsInput) (*chatbotOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +306,7 @@ type issuedKeyOutput struct {
 }
 
 func (a *Companies) issueKey(ctx context.Context, in *issueKeyInput) (*issuedKeyOutput, error) {
-	cid, err := scope(ctx, in.CID)
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -338,8 +326,8 @@ type KeyPath struct {
 	KID string `path:"kid" format:"uuid"`
 }
 
-func (a *Companies) revokeKey(ctx context.Context, in *KeyPath) (*deletedOutput, error) {
-	cid, err := scope(ctx, in.CID)
+func (a *Companies) revokeKey(ctx context.Context, in *KeyPath) (*positionOutput, error) {
+	cid, err := auth.CompanyOf(ctx, in.CID)
 	if err != nil {
 		return nil, err
 	}
@@ -347,5 +335,5 @@ func (a *Companies) revokeKey(ctx context.Context, in *KeyPath) (*deletedOutput,
 	if err != nil {
 		return nil, err
 	}
-	return &deletedOutput{EventPosition{EventPosition: pos}}, nil
+	return &positionOutput{EventPosition{EventPosition: pos}}, nil
 }

@@ -1,6 +1,10 @@
 package auth
 
-import "context"
+import (
+	"context"
+
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+)
 
 // Roles.
 const (
@@ -39,17 +43,14 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// CompanyScope returns the company a request about companyID may act on:
-// an administrator acts on any company, everyone else only on their own.
-// Another company's id answers false, which callers turn into 404 (never
-// 403: whether it exists is not the caller's business).
-func CompanyScope(ctx context.Context, companyID string) (string, bool) {
+// CompanyOf returns the company a request about companyID may act on: an
+// administrator acts on any company, everyone else only on their own.
+// Another company's id answers 404 not_found, never 403: whether it exists
+// is not the caller's business.
+func CompanyOf(ctx context.Context, companyID string) (string, error) {
 	p, ok := PrincipalFrom(ctx)
-	if !ok || companyID == "" {
-		return "", false
+	if ok && companyID != "" && (p.Role == RoleAdmin || p.CompanyID == companyID) {
+		return companyID, nil
 	}
-	if p.Role == RoleAdmin || p.CompanyID == companyID {
-		return companyID, true
-	}
-	return "", false
+	return "", apperr.NotFound("company")
 }

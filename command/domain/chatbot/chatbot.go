@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatbotsaas/chatbot/command/domain/limits"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -196,19 +197,7 @@ func (c *Chatbot) SetLimits(l events.Limits) ([]events.Event, error) {
 	if !c.Exists() {
 		return nil, apperr.NotFound("chatbot")
 	}
-	var errs []apperr.FieldError
-	for _, f := range []struct {
-		field string
-		v     *int
-	}{{"requests_per_minute", l.RequestsPerMinute}, {"daily_requests", l.DailyRequests}, {"monthly_requests", l.MonthlyRequests}} {
-		if f.v != nil && *f.v < 1 {
-			errs = append(errs, apperr.FieldError{Field: f.field, Message: "must be at least 1, or null for the company's default"})
-		}
-	}
-	if l.DailyRequests != nil && l.MonthlyRequests != nil && *l.DailyRequests > *l.MonthlyRequests {
-		errs = append(errs, apperr.FieldError{Field: "daily_requests", Message: "cannot exceed monthly_requests"})
-	}
-	if len(errs) > 0 {
+	if errs := limits.Check(l, "", "the company's default"); len(errs) > 0 {
 		return nil, apperr.Validation(errs...)
 	}
 	return []events.Event{{Type: events.ChatbotLimitsSet, Data: events.ChatbotLimitsSetData{Limits: l}}}, nil

@@ -5,6 +5,7 @@ package company
 import (
 	"slices"
 
+	"github.com/chatbotsaas/chatbot/command/domain/limits"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -79,29 +80,17 @@ func (c *Company) SetStatus(status string) ([]events.Event, error) {
 }
 
 // ChangePlan sets the plan and its limits; the same plan changes nothing.
-func (c *Company) ChangePlan(plan string, limits events.Limits) ([]events.Event, error) {
+func (c *Company) ChangePlan(plan string, lim events.Limits) ([]events.Event, error) {
 	if !c.Exists() {
 		return nil, apperr.NotFound("company")
 	}
-	var errs []apperr.FieldError
-	check := func(field string, v *int) {
-		if v != nil && *v < 1 {
-			errs = append(errs, apperr.FieldError{Field: "plan.limits." + field, Message: "must be at least 1, or null for the platform default"})
-		}
-	}
-	check("requests_per_minute", limits.RequestsPerMinute)
-	check("daily_requests", limits.DailyRequests)
-	check("monthly_requests", limits.MonthlyRequests)
-	if d, m := limits.DailyRequests, limits.MonthlyRequests; d != nil && m != nil && *d > *m {
-		errs = append(errs, apperr.FieldError{Field: "plan.limits.daily_requests", Message: "cannot exceed monthly_requests"})
-	}
-	if len(errs) > 0 {
+	if errs := limits.Check(lim, "plan.limits.", "the platform default"); len(errs) > 0 {
 		return nil, apperr.Validation(errs...)
 	}
-	if plan == c.Plan && sameLimits(limits, c.Limits) {
+	if plan == c.Plan && sameLimits(lim, c.Limits) {
 		return nil, nil
 	}
-	return []events.Event{{Type: events.CompanyPlanChanged, Data: events.CompanyPlanChangedData{Plan: plan, Limits: limits}}}, nil
+	return []events.Event{{Type: events.CompanyPlanChanged, Data: events.CompanyPlanChangedData{Plan: plan, Limits: lim}}}, nil
 }
 
 func sameLimits(a, b events.Limits) bool {
