@@ -12,6 +12,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/chatbotsaas/chatbot/shared/fsx"
 )
 
 // KeySet is the signing key and every public key tokens may be verified
@@ -103,27 +105,7 @@ func generateKey(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	// Write aside, then link into place: a process starting beside this one
-	// sees either no key or a whole one, and the first to link wins.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".jwt-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	return nil
+	return fsx.CreateOnce(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }
 
 func readPrivate(path string) (ed25519.PrivateKey, error) {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/chatbotsaas/chatbot/shared/fsx"
 )
 
 // DevKeyFile is where a generated development key is kept under DATA_DIR.
@@ -43,29 +45,5 @@ func generateKEK(path string) error {
 	if _, err := rand.Read(key); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	// Write aside, then link into place: a process starting beside this one
-	// sees either no key or a whole one, and the first to link wins.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".pii-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
-	}
-	return nil
+	return fsx.CreateOnce(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n"))
 }
