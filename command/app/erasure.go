@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -27,40 +26,19 @@ func (id *Identity) erase(ctx context.Context, tenant, userID string) error {
 
 // RunErasures consumes UserDeleted events until ctx ends.
 func (id *Identity) RunErasures(ctx context.Context, log *slog.Logger) error {
-	cons, err := id.js.CreateOrUpdateConsumer(ctx, events.StreamName, jetstream.ConsumerConfig{
+	return runTasks(ctx, id.js, jetstream.ConsumerConfig{
 		Durable: erasureConsumer, Description: "destroys the password hash and data key of deleted users",
 		FilterSubject: events.Subject("*", events.AggregateUser, "*", events.UserDeleted),
-		AckPolicy:     jetstream.AckExplicitPolicy, DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait: 30 * time.Second, MaxDeliver: -1,
-		BackOff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute},
-	})
-	if err != nil {
-		return fmt.Errorf("erasure consumer: %w", err)
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+		DeliverPolicy: jetstream.DeliverAllPolicy, MaxDeliver: -1,
+	}, log, func(ctx context.Context, m jetstream.Msg) error {
 		meta, err := m.Metadata()
 		if err != nil {
-			_ = m.Term()
-			return
+			return errDrop
 		}
 		env, err := events.Unmarshal(m.Data(), meta.Sequence.Stream)
 		if err != nil {
-			_ = m.Term()
-			return
+			return errDrop
 		}
-		if err := id.erase(ctx, env.TenantID, env.AggregateID); err != nil {
-			log.Warn("erasure failed; it will be retried", "user", env.AggregateID, "err", err)
-			_ = m.Nak()
-			return
-		}
-		_ = m.Ack()
+		return id.erase(ctx, env.TenantID, env.AggregateID)
 	})
-	if err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-	}()
-	return nil
 }

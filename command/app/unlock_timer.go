@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -59,34 +58,14 @@ func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error
 // RunUnlockTimers consumes due unlock timers until ctx ends. Every command
 // process may run it: the durable consumer hands each timer to one of them.
 func (id *Identity) RunUnlockTimers(ctx context.Context, log *slog.Logger) error {
-	cons, err := id.js.CreateOrUpdateConsumer(ctx, events.StreamName, jetstream.ConsumerConfig{
+	return runTasks(ctx, id.js, jetstream.ConsumerConfig{
 		Durable: unlockConsumer, Description: "ends temporary account locks at their time",
-		FilterSubject: unlockDueSubject + ".>", AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: 30 * time.Second, MaxDeliver: 20,
-		BackOff: []time.Duration{time.Second, 5 * time.Second, 30 * time.Second, time.Minute},
-	})
-	if err != nil {
-		return fmt.Errorf("unlock timer consumer: %w", err)
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+		FilterSubject: unlockDueSubject + ".>", MaxDeliver: 20,
+	}, log, func(ctx context.Context, m jetstream.Msg) error {
 		parts := strings.Split(strings.TrimPrefix(m.Subject(), unlockDueSubject+"."), ".")
 		if len(parts) != 2 {
-			_ = m.Term()
-			return
+			return errDrop
 		}
-		if err := id.ExpireLock(ctx, parts[0], parts[1]); err != nil && !errors.Is(err, context.Canceled) {
-			log.Warn("unlock timer failed; it will be retried", "user", parts[1], "err", err)
-			_ = m.Nak()
-			return
-		}
-		_ = m.Ack()
+		return id.ExpireLock(ctx, parts[0], parts[1])
 	})
-	if err != nil {
-		return err
-	}
-	go func() {
-		<-ctx.Done()
-		cc.Stop()
-	}()
-	return nil
 }
