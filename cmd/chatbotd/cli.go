@@ -100,6 +100,17 @@ func subcommands() []subcommand {
 			run:      runAdmin,
 		},
 		{
+			name: "events", usage: eventsTailUsage,
+			summary: "print the event stream, as stored, for audits",
+			detail: "tail prints one event a line with its position: the envelope as stored (JSON, the default) or\n" +
+				"a readable line (--format text). It reads from the first event, from --since D (a duration such\n" +
+				"as 24h) or --from-position N, to the stream's end as it was at start; --follow goes on until\n" +
+				"Ctrl-C. --tenant T, --type A,B (comma-separated) or --subject S (a NATS subject filter inside\n" +
+				"events.>) select events. Personal fields stay sealed. Finds NATS as `chatbotd command` does.",
+			settings: []string{"NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "DATA_DIR", "LOG_LEVEL", "LOG_FORMAT"},
+			run:      runEvents,
+		},
+		{
 			name: "version", usage: "version", summary: "print the version and build information",
 			settings: []string{},
 			run:      runVersion,
