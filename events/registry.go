@@ -23,7 +23,8 @@ type registration struct {
 	name      string
 	version   int
 	dataType  reflect.Type
-	upcasters map[int]Upcaster // from version → version+1
+	upcasters map[int]Upcaster     // from version → version+1
+	past      map[int]reflect.Type // data types of older versions, for their schemas
 	doc       string
 }
 
@@ -47,7 +48,7 @@ func Register[T any](r *Registry, name string, version int, doc string) {
 	}
 	r.types[name] = &registration{
 		name: name, version: version, dataType: reflect.TypeFor[T](),
-		upcasters: map[int]Upcaster{}, doc: doc,
+		upcasters: map[int]Upcaster{}, past: map[int]reflect.Type{}, doc: doc,
 	}
 }
 
@@ -95,6 +96,36 @@ func (r *Registry) Doc(name string) string {
 		return reg.doc
 	}
 	return ""
+}
+
+// RegisterPast records the data type T of an older version of name, kept
+// when the version is raised so that the documented schemas still cover
+// the events stored before (the upcaster reads them; this only describes
+// them).
+func RegisterPast[T any](r *Registry, name string, version int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reg, ok := r.types[name]
+	if !ok || version < 1 || version >= reg.version {
+		panic(fmt.Sprintf("events: no older version %d of %s", version, name))
+	}
+	reg.past[version] = reflect.TypeFor[T]()
+}
+
+// DataType returns the Go type of name's data at version, or nil if it is
+// unknown: the source of its documented JSON Schema.
+func (r *Registry) DataType(name string, version int) reflect.Type {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	reg, ok := r.types[name]
+	switch {
+	case !ok:
+		return nil
+	case version == reg.version:
+		return reg.dataType
+	default:
+		return reg.past[version]
+	}
 }
 
 // Decode returns the envelope's data as a pointer to its registered struct,
