@@ -3,6 +3,7 @@ package events
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,11 +21,12 @@ type TailOptions struct {
 	Follow       bool          // keep reading new events after the stream's end
 }
 
-// ParseTypes splits a comma-separated list of event types, dropping blanks.
+// ParseTypes splits a comma-separated list of event types, dropping blanks
+// and repeats (a consumer refuses overlapping filters).
 func ParseTypes(list string) []string {
 	var out []string
 	for _, t := range strings.Split(list, ",") {
-		if t = strings.TrimSpace(t); t != "" {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}

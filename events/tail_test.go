@@ -92,7 +92,7 @@ func TestTailConsumerConfigStartsWhereAsked(t *testing.T) {
 }
 
 func TestParseTypes(t *testing.T) {
-	if got := events.ParseTypes(" A, B,,C "); !slices.Equal(got, []string{"A", "B", "C"}) {
+	if got := events.ParseTypes(" A, B,,C,A "); !slices.Equal(got, []string{"A", "B", "C"}) {
 		t.Errorf("got %v", got)
 	}
 	if got := events.ParseTypes(""); got != nil {

@@ -28,8 +28,7 @@ func runEventsTail(ctx context.Context, e env, cfg config.Config, args []string)
 	}
 	defer rt.close()
 	out := bufio.NewWriter(e.stdout)
-	defer out.Flush()
-	return events.Tail(ctx, rt.js, opts, func(pos uint64, raw []byte) error {
+	err = events.Tail(ctx, rt.js, opts, func(pos uint64, raw []byte) error {
 		line, err := events.FormatTail(format, pos, raw)
 		if err != nil { // said, not hidden: an audit trail has no quiet gaps
 			fmt.Fprintf(e.stderr, "chatbotd events tail: %v\n", err)
@@ -43,6 +42,10 @@ func runEventsTail(ctx context.Context, e env, cfg config.Config, args []string)
 		}
 		return nil
 	})
+	if flushErr := out.Flush(); err == nil && flushErr != nil {
+		return fmt.Errorf("write the events: %v", flushErr)
+	}
+	return err
 }
 
 // parseTailFlags reads the command line; every mistake is a usage error
