@@ -42,8 +42,15 @@ const (
 	ActorSystem = "system"
 )
 
-// System is the actor of events the platform causes by itself.
+// System is the actor of events the platform causes by itself: timers and
+// tasks.
 var System = Actor{Type: ActorSystem}
+
+// UserActor is the actor of what a person does, an administrator included.
+func UserActor(userID string) Actor { return Actor{Type: ActorUser, ID: userID} }
+
+// APIKeyActor is the actor of what a chatbot API client does with a key.
+func APIKeyActor(keyID string) Actor { return Actor{Type: ActorAPIKey, ID: keyID} }
 
 // Event is an event a decision produces: its registered type name and its
 // data. The store wraps it in an envelope when it appends.

@@ -37,7 +37,7 @@ func (id *Identity) CreateUser(ctx context.Context, in CreateUserInput) (Created
 	if len(errs) > 0 {
 		return CreatedUser{}, apperr.Validation(errs...)
 	}
-	return id.createUser(ctx, email, name, in)
+	return id.createUser(ctx, newID(), email, name, in)
 }
 
 func (id *Identity) checkAccount(in CreateUserInput, errs *[]apperr.FieldError) (email, name string) {
@@ -58,8 +58,7 @@ func (id *Identity) checkAccount(in CreateUserInput, errs *[]apperr.FieldError) 
 	return email, name
 }
 
-func (id *Identity) createUser(ctx context.Context, email, name string, in CreateUserInput) (CreatedUser, error) {
-	userID := newID()
+func (id *Identity) createUser(ctx context.Context, userID, email, name string, in CreateUserInput) (CreatedUser, error) {
 	tenant := tenantOf(in.CompanyID)
 	owner := reservation(tenant, userID)
 	if err := id.store.Reserve(ctx, "email", email, owner); err != nil {

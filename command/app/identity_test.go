@@ -487,7 +487,7 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	h := &harness{t: t, id: id, js: js, store: store}
 	res := h.signup("ada@example.com")
 	for range p.MaxFailures {
-		_, _ = id.Login(ctx, "ada@example.com", "wrong password here", client)
+		_, _ = id.Login(events.WithCorrelation(ctx, "req-lock"), "ada@example.com", "wrong password here", client)
 	}
 	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
 	deadline := time.Now().Add(10 * time.Second)
@@ -497,6 +497,20 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Run("the unlock is the system's, caused by the lock", func(t *testing.T) {
+		byType := map[string]events.Envelope{}
+		for _, e := range h.userEvents(res) {
+			byType[e.Type] = e
+		}
+		lock, unlock := byType[events.AccountLocked], byType[events.AccountUnlocked]
+		if want := events.UserActor(res.UserID); lock.Actor != want || byType[events.LoginFailed].Actor != want {
+			t.Errorf("lock actor %+v, failure actor %+v, want %+v", lock.Actor, byType[events.LoginFailed].Actor, want)
+		}
+		if unlock.Actor != events.System || unlock.CausationID != lock.ID || unlock.CorrelationID != "req-lock" {
+			t.Errorf("unlock actor %+v, causation %q, correlation %q; want system, %q, req-lock",
+				unlock.Actor, unlock.CausationID, unlock.CorrelationID, lock.ID)
+		}
+	})
 	if _, err := id.Login(ctx, "ada@example.com", password, client); err != nil {
 		t.Fatalf("login after the timer: %v", err)
 	}

@@ -43,6 +43,9 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 		return TokenPair{}, ErrInvalidCredentials
 	}
 
+	// The attempt acts in the name of the account it names: LoginFailed
+	// included, whose type says the claim was not proven.
+	ctx = events.WithActor(ctx, events.UserActor(userID))
 	suspended, err := id.companySuspended(ctx, tenant)
 	if err != nil {
 		return TokenPair{}, err

@@ -28,6 +28,8 @@ func (id *Identity) Refresh(ctx context.Context, token string, client auth.Clien
 	if _, err := id.store.Load(ctx, ref, &s); err != nil || !s.Exists() {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
+	// A refresh token acts for the user its session belongs to.
+	ctx = events.WithActor(ctx, events.UserActor(s.UserID))
 	var u user.User
 	if _, err := id.store.Load(ctx, userRef(tenant, s.UserID), &u); err != nil {
 		return TokenPair{}, err

@@ -47,12 +47,15 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 	} else if owner != "" {
 		return SignupResult{}, ErrEmailTaken
 	}
+	// The new account is the actor of its own signup: no one else is.
+	userID := newID()
+	ctx = events.WithActor(ctx, events.UserActor(userID))
 	company := eventstore.Ref{Tenant: companyID, Type: events.AggregateCompany, ID: companyID}
 	if _, err := id.store.Append(ctx, company, eventstore.Loaded{},
 		events.Event{Type: events.CompanyRegistered, Data: events.CompanyRegisteredData{Name: companyName}}); err != nil {
 		return SignupResult{}, err
 	}
-	created, err := id.createUser(ctx, email, name, account)
+	created, err := id.createUser(ctx, userID, email, name, account)
 	if err != nil {
 		return SignupResult{}, err
 	}

@@ -28,7 +28,7 @@ func runTasks(ctx context.Context, js jetstream.JetStream, cfg jetstream.Consume
 		return fmt.Errorf("%s consumer: %w", cfg.Durable, err)
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		switch err := do(ctx, m); {
+		switch err := do(events.WithTask(ctx, m), m); {
 		case errors.Is(err, errDrop):
 			_ = m.Term()
 		case err != nil && !errors.Is(err, context.Canceled):

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/command/domain/user"
@@ -37,7 +38,9 @@ func (id *Identity) scheduleUnlocks(ctx context.Context, res eventstore.Appended
 			continue
 		}
 		key := env.TenantID + "." + env.AggregateID
-		_, err = id.js.Publish(context.WithoutCancel(ctx), fmt.Sprintf("%s.%s.%d", unlockTimerSubject, key, env.Position), nil,
+		// The timer names the lock that set it: the unlock it brings is caused by it.
+		timer := &nats.Msg{Subject: fmt.Sprintf("%s.%s.%d", unlockTimerSubject, key, env.Position), Header: events.CauseHeaders(env)}
+		_, err = id.js.PublishMsg(context.WithoutCancel(ctx), timer,
 			jetstream.WithScheduleAt(lock.Until.Add(time.Second)), // @at has whole seconds: never before the end
 			jetstream.WithScheduleTarget(unlockDueSubject+"."+key))
 		if err != nil {

@@ -98,6 +98,8 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	if err := refusal(key, bot, company, now); err != nil {
 		return nil, err
 	}
+	// The key is this route's authentication, and the actor of what the call causes.
+	ctx = events.WithActor(ctx, events.APIKeyActor(key.ID))
 	limits := effective(bot.Limits, company.Limits, a.Policy.Get().DefaultLimits)
 	decision, err := a.Limiter.Allow(ctx, "chatbot:"+bot.ID, ratelimit.Limits{
 		PerMinute: deref(limits.RequestsPerMinute), Daily: deref(limits.DailyRequests), Monthly: deref(limits.MonthlyRequests)})

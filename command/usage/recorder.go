@@ -213,7 +213,7 @@ func (r *Recorder) sendPending(ctx context.Context) error {
 // is the event's actor.
 func (r *Recorder) send(ctx context.Context, e entry) error {
 	ref := eventstore.Ref{Tenant: e.tenant, Type: events.AggregateUsage, ID: e.key}
-	ctx = events.WithActor(ctx, events.Actor{Type: events.ActorAPIKey, ID: e.key})
+	ctx = events.WithActor(ctx, events.APIKeyActor(e.key))
 	_, err := r.app.Record(ctx, ref, e.msgID, events.Event{Type: events.UsageRecorded, Data: events.UsageRecordedData{
 		ChatbotID: e.chatbot, APIKeyID: e.key, Hour: time.Unix(e.hour, 0).UTC(),
 		Requests: e.requests, Units: e.units, LastUsedAt: e.lastUsed,

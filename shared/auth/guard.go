@@ -88,7 +88,7 @@ func (g *Guard) Middleware(api huma.API) func(huma.Context, func(huma.Context)) 
 			_ = huma.WriteErr(api, ctx, http.StatusForbidden, "", apperr.New(apperr.KindForbidden, "forbidden", "your role may not do this"))
 			return
 		}
-		next(huma.WithValue(ctx, principalKey{}, p))
+		next(huma.WithContext(ctx, WithPrincipal(ctx.Context(), p)))
 	}
 }
 

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 
+	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
@@ -32,9 +33,16 @@ func (p Principal) Tenant() string {
 
 type principalKey struct{}
 
-// WithPrincipal returns ctx carrying p.
+// Actor is the principal as the events it causes name it: a person, an
+// administrator included, is a user.
+func (p Principal) Actor() events.Actor {
+	return events.UserActor(p.UserID)
+}
+
+// WithPrincipal returns ctx carrying p, and p as the actor of every event
+// appended with it: the one place an authenticated request gets its actor.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return context.WithValue(ctx, principalKey{}, p)
+	return events.WithActor(context.WithValue(ctx, principalKey{}, p), p.Actor())
 }
 
 // PrincipalFrom returns the principal in ctx, if the request is authenticated.
