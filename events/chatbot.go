@@ -66,7 +66,7 @@ type ChatbotLimitsSetData struct {
 type ApiKeyIssuedData struct {
 	KeyID     string     `json:"key_id"`
 	Name      string     `json:"name"`
-	KeyHash   string     `json:"key_hash"`
+	KeyHash   string     `json:"key_hash" audit:"secret"`
 	Prefix    string     `json:"prefix"`
 	Last4     string     `json:"last4"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`

@@ -19,8 +19,8 @@ type ConfigurationChangedData struct {
 // answers it.
 type PlatformConfig struct {
 	Lockout            LockoutConfig  `json:"lockout"`
-	Tokens             TokensConfig   `json:"tokens"`
-	Password           PasswordConfig `json:"password"`
+	Tokens             TokensConfig   `json:"tokens" audit:"shown"`   // lifetimes, not tokens
+	Password           PasswordConfig `json:"password" audit:"shown"` // the policy, not a password
 	LoginRate          LoginRate      `json:"login_rate"`
 	SignupEnabled      bool           `json:"signup_enabled"`
 	CORSAllowedOrigins []string       `json:"cors_allowed_origins"`

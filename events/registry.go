@@ -26,6 +26,7 @@ type registration struct {
 	upcasters map[int]Upcaster     // from version → version+1
 	past      map[int]reflect.Type // data types of older versions, for their schemas
 	doc       string
+	secrets   [][]string // JSON paths of the fields tagged audit:"secret"
 }
 
 // NewRegistry returns an empty registry.
@@ -49,6 +50,7 @@ func Register[T any](r *Registry, name string, version int, doc string) {
 	r.types[name] = &registration{
 		name: name, version: version, dataType: reflect.TypeFor[T](),
 		upcasters: map[int]Upcaster{}, past: map[int]reflect.Type{}, doc: doc,
+		secrets: secretPaths(reflect.TypeFor[T](), nil, map[reflect.Type]bool{}),
 	}
 }
 
@@ -138,23 +140,31 @@ func (r *Registry) Decode(e *Envelope) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown event type %q at position %d", e.Type, e.Position)
 	}
-	if e.Version > reg.version {
-		return nil, fmt.Errorf("event %s at position %d has version %d, newer than this build's %d", e.Type, e.Position, e.Version, reg.version)
-	}
-	for e.Version < reg.version {
-		up, ok := reg.upcasters[e.Version]
-		if !ok {
-			return nil, fmt.Errorf("no upcaster for %s from version %d", e.Type, e.Version)
-		}
-		data, err := up(e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("upcast %s from version %d at position %d: %w", e.Type, e.Version, e.Position, err)
-		}
-		e.Data, e.Version = data, e.Version+1
+	if err := upcast(reg, e); err != nil {
+		return nil, err
 	}
 	v := reflect.New(reg.dataType)
 	if err := json.Unmarshal(e.Data, v.Interface()); err != nil {
 		return nil, fmt.Errorf("decode %s at position %d: %w", e.Type, e.Position, err)
 	}
 	return v.Interface(), nil
+}
+
+// upcast brings e's data to reg's current version.
+func upcast(reg *registration, e *Envelope) error {
+	if e.Version > reg.version {
+		return fmt.Errorf("event %s at position %d has version %d, newer than this build's %d", e.Type, e.Position, e.Version, reg.version)
+	}
+	for e.Version < reg.version {
+		up, ok := reg.upcasters[e.Version]
+		if !ok {
+			return fmt.Errorf("no upcaster for %s from version %d", e.Type, e.Version)
+		}
+		data, err := up(e.Data)
+		if err != nil {
+			return fmt.Errorf("upcast %s from version %d at position %d: %w", e.Type, e.Version, e.Position, err)
+		}
+		e.Data, e.Version = data, e.Version+1
+	}
+	return nil
 }

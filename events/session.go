@@ -15,7 +15,7 @@ const (
 type SessionStartedData struct {
 	UserID     string    `json:"user_id"`
 	Role       string    `json:"role"`
-	TokenHash  string    `json:"token_hash"`
+	TokenHash  string    `json:"token_hash" audit:"secret"`
 	ExpiresAt  time.Time `json:"expires_at"` // absolute expiry
 	IP         string    `json:"ip"`
 	UserAgent  string    `json:"user_agent"`
@@ -24,8 +24,8 @@ type SessionStartedData struct {
 
 // RefreshTokenRotatedData: a refresh token was spent for a new one.
 type RefreshTokenRotatedData struct {
-	TokenHash      string `json:"token_hash"`
-	PreviousHash   string `json:"previous_hash"`
+	TokenHash      string `json:"token_hash" audit:"secret"`
+	PreviousHash   string `json:"previous_hash" audit:"secret"`
 	IdleTTLSeconds int64  `json:"idle_ttl_seconds"`
 }
 
