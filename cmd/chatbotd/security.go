@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
 	"github.com/chatbotsaas/chatbot/command"
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/bot"
@@ -116,4 +118,22 @@ func openBotAPI(ctx context.Context, rt *runtime, store *eventstore.Store, sec *
 	rec.Start()
 	return &bot.API{Directory: dir, Limiter: ratelimit.New(rt.redis, time.Now, rt.log), Usage: rec, Store: store,
 		Policy: sec.policy, Now: time.Now, Logger: rt.log}, nil
+}
+
+// idempotencyCaller scopes an Idempotency-Key to the session of a bearer
+// token or to the API key of a bot call, once the route's guard has
+// accepted it; for a company route, to a company the caller may act on.
+func idempotencyCaller(ctx huma.Context) (string, error) {
+	if p, ok := auth.PrincipalFrom(ctx.Context()); ok {
+		if cid := ctx.Param("cid"); cid != "" {
+			if _, err := auth.CompanyOf(ctx.Context(), cid); err != nil {
+				return "", err
+			}
+		}
+		return "session:" + p.SessionID, nil
+	}
+	if id, ok := bot.KeyID(ctx.Context()); ok {
+		return "api_key:" + id, nil
+	}
+	return "", nil
 }

@@ -70,17 +70,14 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		srv.API.UseMiddleware(sec.guard.Middleware(srv.API))
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
-			// Before the routes: a retried POST is answered from here.
-			idem, err := httpx.OpenIdempotency(ctx, rt.js, cfg.NATSReplicas, func(token string) string {
-				if p, _, err := sec.tokens.Verify(token); err == nil {
-					return p.UserID
-				}
-				return ""
+			// Before the routes: each POST registered from here on gets it.
+			idem, err := httpx.OpenIdempotency(ctx, rt.js, httpx.IdempotencyOptions{
+				Replicas: cfg.NATSReplicas, RequestTimeout: cfg.RequestTimeout, Registry: rt.metrics.Registry, Logger: rt.log,
 			})
 			if err != nil {
 				return err
 			}
-			srv.App.Use(idem.Middleware())
+			idem.Attach(srv.API, idempotencyCaller)
 			closeCommand, err := mountCommand(ctx, rt, cfg, srv, sec, e.testBcryptCost)
 			if err != nil {
 				return err

@@ -66,40 +66,80 @@ func (a *API) Register(api huma.API) {
 			"one request of usage (units: one per started 1,000 characters of the message). 401 for a missing, unknown, revoked or " +
 			"expired key (or one of a deleted chatbot or a suspended company), 403 chatbot_paused, 429 rate_limited (per minute) " +
 			"or quota_exceeded (daily or monthly), both with Retry-After.",
-		Errors: []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests},
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests},
+		Middlewares: huma.Middlewares{a.authenticate(api)},
 	}), a.message)
 }
 
 var errBadKey = apperr.New(apperr.KindUnauthenticated, "unauthenticated", "a valid API key is required")
 
-func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, error) {
-	token, ok := strings.CutPrefix(in.Authorization, "Bearer ")
+// caller is what a call authenticated with: the key, its chatbot and the
+// chatbot's company, as the directory knows them now.
+type caller struct {
+	key     Key
+	bot     Chatbot
+	company Company
+}
+
+type callerKey struct{}
+
+// KeyID is the id of the API key a call authenticated with.
+func KeyID(ctx context.Context) (string, bool) {
+	c, ok := ctx.Value(callerKey{}).(caller)
+	return c.key.ID, ok
+}
+
+// authenticate checks the API key before anything else of the route runs,
+// an idempotent replay included: a revoked key, a deleted chatbot, a
+// suspended company or a paused chatbot never get a stored answer.
+func (a *API) authenticate(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		c, err := a.caller(ctx.Context(), ctx.Header("Authorization"))
+		if err != nil {
+			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "", err)
+			return
+		}
+		next(huma.WithValue(ctx, callerKey{}, c))
+	}
+}
+
+func (a *API) caller(ctx context.Context, authorization string) (caller, error) {
+	token, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok || !strings.HasPrefix(token, "cbk_") || len(token) > 200 {
-		return nil, errBadKey
+		return caller{}, errBadKey
 	}
 	hash := hashKey(token)
 	key, _, _, found := a.Directory.Lookup(hash)
 	if !found {
 		// Perhaps issued a moment ago through another process.
 		if err := a.Directory.FreshKeys(ctx); err != nil {
-			return nil, err
+			return caller{}, err
 		}
 		if key, _, _, found = a.Directory.Lookup(hash); !found {
-			return nil, errBadKey
+			return caller{}, errBadKey
 		}
 	}
 	// Any change to the chatbot or its keys, made through any process,
 	// counts from this call on.
 	if err := a.Directory.Fresh(ctx, key.Tenant, key.ChatbotID); err != nil {
-		return nil, err
+		return caller{}, err
 	}
 	key, bot, company, _ := a.Directory.Lookup(hash)
-	now := a.Now().UTC()
-	if err := refusal(key, bot, company, now); err != nil {
-		return nil, err
+	if err := refusal(key, bot, company, a.Now().UTC()); err != nil {
+		return caller{}, err
 	}
+	return caller{key: key, bot: bot, company: company}, nil
+}
+
+func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, error) {
+	c, ok := ctx.Value(callerKey{}).(caller)
+	if !ok {
+		return nil, errBadKey
+	}
+	key, bot, company := c.key, c.bot, c.company
 	// The key is this route's authentication, and the actor of what the call causes.
 	ctx = events.WithActor(ctx, events.APIKeyActor(key.ID))
+	now := a.Now().UTC()
 	limits := effective(bot.Limits, company.Limits, a.Policy.Get().DefaultLimits)
 	decision, err := a.Limiter.Allow(ctx, "chatbot:"+bot.ID, ratelimit.Limits{
 		PerMinute: deref(limits.RequestsPerMinute), Daily: deref(limits.DailyRequests), Monthly: deref(limits.MonthlyRequests)})

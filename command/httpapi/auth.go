@@ -9,6 +9,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
@@ -70,18 +71,19 @@ func (a *Auth) Register(api huma.API) {
 		OperationID: "signup", Method: http.MethodPost, Path: "/v1/auth/signup", Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Sign up a company and its first manager (role company)",
 	}), a.signup)
-	huma.Register(api, auth.Public(huma.Operation{
+	// Credentials are never stored or replayed under an Idempotency-Key.
+	huma.Register(api, httpx.NoIdempotency(auth.Public(huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
 		Summary: "Log in; a wrong password, an unknown email, a locked or disabled account all answer the same 401",
-	}), a.login)
-	huma.Register(api, auth.Public(huma.Operation{
+	})), a.login)
+	huma.Register(api, httpx.NoIdempotency(auth.Public(huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: tags,
 		Summary: "Spend a refresh token for a new pair; reusing a spent one revokes the session",
-	}), a.refresh)
-	huma.Register(api, auth.Require(huma.Operation{
+	})), a.refresh)
+	huma.Register(api, httpx.NoIdempotency(auth.Require(huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Summary: "Revoke this session (or all of the user's); its access tokens stop working at once",
-	}, auth.PermProfileWrite), a.logout)
+	}, auth.PermProfileWrite)), a.logout)
 }
 
 // throttled counts a login or signup against the client's address.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
 )
 
 // Me serves the caller's own profile and password changes.
@@ -52,10 +53,10 @@ func (m *Me) Register(api huma.API) {
 		OperationID: "update-me", Method: http.MethodPatch, Path: "/v1/me", Tags: tags,
 		Summary: "Change one's own name; role, company and status cannot be set here (400)",
 	}, auth.PermProfileWrite), m.patch)
-	huma.Register(api, auth.Require(huma.Operation{
+	huma.Register(api, httpx.NoIdempotency(auth.Require(huma.Operation{
 		OperationID: "change-password", Method: http.MethodPost, Path: "/v1/me/password", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Summary: "Change one's own password; every other session is revoked",
-	}, auth.PermProfileWrite), m.changePassword)
+	}, auth.PermProfileWrite)), m.changePassword)
 }
 
 func (m *Me) patch(ctx context.Context, in *patchMeInput) (*profileOutput, error) {

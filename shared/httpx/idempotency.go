@@ -4,14 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -19,10 +22,14 @@ import (
 // A POST sent with Idempotency-Key: <client string> is done once: a retry
 // with the same key and the same body within 24 h answers the original
 // result and does nothing. The key is the caller's own: it is scoped to
-// the verified subject of the bearer token (or to anonymous callers), the
-// method and the path. A retry while the first is still running answers
-// 409; the same key with another body answers 422. Only successful answers
-// are kept: after a failure the client may retry the same key.
+// the caller the route authenticated (its session, or its API key; or
+// anonymous), the method and the path. The middleware is the operation's
+// last, so the route's guard runs before every replay: a caller the route
+// refuses now never gets a stored answer. A retry while the first is still
+// running answers 409; the same key with another body answers 422. Only
+// successful answers are kept: after a failure the client may retry the
+// same key. Stored answers are sealed under a key derived from the
+// client's key (see idempotency_seal.go).
 
 // IdempotencyBucket keeps the answers, each for IdempotencyTTL.
 const (
@@ -31,144 +38,176 @@ const (
 	idempotencyHeader = "Idempotency-Key"
 	// HeaderReplayed marks an answer given again for a retried key.
 	HeaderReplayed = "Idempotent-Replayed"
+	// MetaNoIdempotency marks an operation that ignores Idempotency-Key.
+	MetaNoIdempotency = "no_idempotency"
+	// abandonGrace is added to the request timeout before a claim counts as
+	// abandoned: the clocks of two processes and a write in flight at the
+	// deadline.
+	abandonGrace = time.Second
 )
 
 // replayedHeaders are the headers of an answer that a replay repeats.
-var replayedHeaders = []string{fiber.HeaderContentType, fiber.HeaderLocation, "X-Event-Position"}
+var replayedHeaders = []string{"Content-Type", "Location", "X-Event-Position"}
 
-// idempotencyRecord is what the bucket keeps under a key.
-type idempotencyRecord struct {
-	BodyHash string            `json:"body_hash"`
-	Done     bool              `json:"done"`
-	Status   int               `json:"status,omitempty"`
-	Headers  map[string]string `json:"headers,omitempty"`
-	Body     []byte            `json:"body,omitempty"`
+// NoIdempotency marks op as never stored or replayed under an
+// Idempotency-Key; the header is ignored. Credential routes (login,
+// refresh, logout, password changes) are marked so: their answers are
+// one-time secrets and their effects must happen each time.
+func NoIdempotency(op huma.Operation) huma.Operation {
+	if op.Metadata == nil {
+		op.Metadata = map[string]any{}
+	}
+	op.Metadata[MetaNoIdempotency] = true
+	return op
+}
+
+// Caller names who sends a request, once the route's guard has accepted
+// it: a session, an API key, or "" for an anonymous caller.
+type Caller func(ctx huma.Context) (string, error)
+
+// IdempotencyOptions configures the bucket and the takeover rule.
+type IdempotencyOptions struct {
+	Replicas       int
+	RequestTimeout time.Duration // a claim older than this is abandoned
+	Registry       prometheus.Registerer
+	Logger         *slog.Logger
 }
 
 // Idempotency is the middleware and its bucket.
 type Idempotency struct {
-	kv jetstream.KeyValue
-	// subject names the caller of a bearer token it verifies; "" when it
-	// does not (the request then counts as anonymous, and the guard will
-	// refuse it anyway if the route needs a caller).
-	subject func(token string) string
+	kv           jetstream.KeyValue
+	nc           *nats.Conn
+	abandonAfter time.Duration
+	metrics      idempotencyMetrics
+	log          *slog.Logger
+	now          func() time.Time
+}
+
+type idempotencyMetrics struct {
+	recordFailures prometheus.Counter
+	takeovers      prometheus.Counter
 }
 
 // OpenIdempotency makes sure the bucket exists.
-func OpenIdempotency(ctx context.Context, js jetstream.JetStream, replicas int, subject func(token string) string) (*Idempotency, error) {
+func OpenIdempotency(ctx context.Context, js jetstream.JetStream, o IdempotencyOptions) (*Idempotency, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: IdempotencyBucket, Description: "answers of POST requests sent with an Idempotency-Key, kept 24 h",
-		History: 1, TTL: IdempotencyTTL, Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
+		Bucket: IdempotencyBucket, Description: "sealed answers of POST requests sent with an Idempotency-Key, kept 24 h",
+		History: 1, TTL: IdempotencyTTL, Storage: jetstream.FileStorage, Replicas: max(o.Replicas, 1),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create bucket %s: %w", IdempotencyBucket, err)
 	}
-	return &Idempotency{kv: kv, subject: subject}, nil
+	m := idempotencyMetrics{
+		recordFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbot_idempotency_record_failures_total",
+			Help: "Successful answers whose Idempotency-Key could not be recorded; a retry with that key runs again.",
+		}),
+		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbot_idempotency_takeovers_total",
+			Help: "Abandoned Idempotency-Key claims (older than the request timeout) taken over by a retry.",
+		}),
+	}
+	if o.Registry != nil {
+		o.Registry.MustRegister(m.recordFailures, m.takeovers)
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Idempotency{kv: kv, nc: js.Conn(), abandonAfter: o.RequestTimeout + abandonGrace,
+		metrics: m, log: log, now: time.Now}, nil
 }
 
-// Middleware does POSTs with an Idempotency-Key once.
-func (i *Idempotency) Middleware() fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		key := c.Get(idempotencyHeader)
-		if c.Method() != fiber.MethodPost || key == "" {
-			return c.Next()
+// Attach makes every POST operation registered on api from now on honour
+// Idempotency-Key, unless marked NoIdempotency. The middleware is added
+// as the operation's last: after the API's middlewares (the guard) and the
+// operation's own (the bot API's key check).
+func (i *Idempotency) Attach(api huma.API, caller Caller) {
+	oapi := api.OpenAPI()
+	oapi.OnAddOperation = append(oapi.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
+		if op.Method != http.MethodPost || op.Metadata[MetaNoIdempotency] == true {
+			return
 		}
-		if len(key) > 255 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-			return apperr.Invalid("Idempotency-Key must be 1 to 255 visible ASCII characters")
-		}
-		ctx := c.UserContext()
-		id := i.recordKey(c, key)
-		sum := sha256.Sum256(c.Body())
-		bodyHash := hex.EncodeToString(sum[:])
+		op.Middlewares = append(op.Middlewares, i.middleware(api, caller))
+		op.Parameters = append(op.Parameters, &huma.Param{
+			Name: idempotencyHeader, In: "header",
+			Description: "1 to 255 visible ASCII characters, best a random UUID: a retry with the same key and body within 24 h " +
+				"answers the original result (`Idempotent-Replayed: true`) and does nothing again.",
+			Schema: &huma.Schema{Type: "string", MinLength: new(1), MaxLength: new(255)},
+		})
+	})
+}
 
-		claimed, err := i.claim(ctx, id, bodyHash)
-		if err != nil {
-			return err
+func (i *Idempotency) middleware(api huma.API, caller Caller) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		key := ctx.Header(idempotencyHeader)
+		if key == "" {
+			next(ctx)
+			return
 		}
-		if claimed != nil {
-			return replay(c, claimed, bodyHash)
+		if err := i.serve(ctx, next, caller, key); err != nil {
+			_ = huma.WriteErr(api, ctx, http.StatusInternalServerError, "", err)
 		}
-		if err := c.Next(); err != nil {
-			_ = i.kv.Delete(context.WithoutCancel(ctx), id)
-			return err
+	}
+}
+
+// serve runs the request under its key once, or replays its answer.
+func (i *Idempotency) serve(ctx huma.Context, next func(huma.Context), caller Caller, key string) error {
+	if len(key) > 255 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return apperr.Invalid("Idempotency-Key must be 1 to 255 visible ASCII characters")
+	}
+	who, err := caller(ctx)
+	if err != nil {
+		return err
+	}
+	c := humafiber.Unwrap(ctx)
+	k, err := deriveKeys(key, strings.Join([]string{who, ctx.Method(), c.Path()}, "\x00"))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(c.Body())
+	bodyHash := hex.EncodeToString(sum[:])
+
+	rev, done, err := i.claim(ctx.Context(), k, bodyHash)
+	if err != nil {
+		return err
+	}
+	if done != nil {
+		return replay(ctx, done, bodyHash)
+	}
+	answered := false
+	defer func() {
+		if !answered { // the route panicked
+			i.release(ctx.Context(), k, rev)
 		}
-		status := c.Response().StatusCode()
-		if status < 200 || status > 299 {
-			_ = i.kv.Delete(context.WithoutCancel(ctx), id)
-			return nil
-		}
-		rec := idempotencyRecord{BodyHash: bodyHash, Done: true, Status: status, Headers: map[string]string{},
-			Body: append([]byte(nil), c.Response().Body()...)}
-		for _, h := range replayedHeaders {
-			if v := c.GetRespHeader(h); v != "" {
-				rec.Headers[h] = v
-			}
-		}
-		b, _ := json.Marshal(rec)
-		if _, err := i.kv.Put(context.WithoutCancel(ctx), id, b); err != nil {
-			// Done, but a retry would do it again: say so in the log.
-			return fmt.Errorf("keep the answer of Idempotency-Key: %w", err)
-		}
+	}()
+	next(ctx)
+	answered = true
+	status := c.Response().StatusCode()
+	if status < 200 || status > 299 {
+		i.release(ctx.Context(), k, rev)
 		return nil
 	}
+	answer := sealedAnswer{BodyHash: bodyHash, Status: status, Headers: map[string]string{},
+		Body: append([]byte(nil), c.Response().Body()...)}
+	for _, h := range replayedHeaders {
+		if v := c.GetRespHeader(h); v != "" {
+			answer.Headers[h] = v
+		}
+	}
+	i.record(ctx.Context(), k, rev, answer)
+	return nil
 }
 
-// recordKey scopes the client's key to its caller, method and path. Only
-// a hash is kept: the bucket names no one.
-func (i *Idempotency) recordKey(c *fiber.Ctx, key string) string {
-	caller := "anonymous"
-	if auth := c.Get(fiber.HeaderAuthorization); auth != "" {
-		// An API key or a token that does not verify: the credential itself
-		// (only its hash is kept) is the caller.
-		caller = "credential:" + auth
-		if token, ok := strings.CutPrefix(auth, "Bearer "); ok && i.subject != nil {
-			if sub := i.subject(token); sub != "" {
-				caller = "sub:" + sub // the same user across token refreshes
-			}
-		}
+func replay(ctx huma.Context, a *sealedAnswer, bodyHash string) error {
+	if a.BodyHash != bodyHash {
+		return otherBody()
 	}
-	sum := sha256.Sum256([]byte(strings.Join([]string{caller, c.Method(), c.Path(), key}, "\x00")))
-	return hex.EncodeToString(sum[:])
-}
-
-// claim records that this request runs under id, or returns the record of
-// the request that did (or does).
-func (i *Idempotency) claim(ctx context.Context, id, bodyHash string) (*idempotencyRecord, error) {
-	pending, _ := json.Marshal(idempotencyRecord{BodyHash: bodyHash})
-	for range 3 {
-		if _, err := i.kv.Create(ctx, id, pending); err == nil {
-			return nil, nil
-		} else if !errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, fmt.Errorf("claim Idempotency-Key: %w", err)
-		}
-		entry, err := i.kv.Get(ctx, id)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue // the first one failed and let go of it
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read Idempotency-Key: %w", err)
-		}
-		var rec idempotencyRecord
-		if err := json.Unmarshal(entry.Value(), &rec); err != nil {
-			return nil, fmt.Errorf("read Idempotency-Key: %w", err)
-		}
-		return &rec, nil
+	for h, v := range a.Headers {
+		ctx.SetHeader(h, v)
 	}
-	return nil, apperr.New(apperr.KindConflict, "conflict", "a request with this Idempotency-Key is in progress; retry shortly")
-}
-
-func replay(c *fiber.Ctx, rec *idempotencyRecord, bodyHash string) error {
-	switch {
-	case rec.BodyHash != bodyHash:
-		return apperr.Validation(apperr.FieldError{Field: "Idempotency-Key", Message: "was used with another request body"})
-	case !rec.Done:
-		e := apperr.New(apperr.KindConflict, "conflict", "a request with this Idempotency-Key is in progress; retry shortly")
-		e.RetryAfter = 1
-		return e
-	}
-	for h, v := range rec.Headers {
-		c.Set(h, v)
-	}
-	c.Set(HeaderReplayed, "true")
-	return c.Status(rec.Status).Send(rec.Body)
+	ctx.SetHeader(HeaderReplayed, "true")
+	ctx.SetStatus(a.Status)
+	_, err := ctx.BodyWriter().Write(a.Body)
+	return err
 }

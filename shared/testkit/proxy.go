@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"sync"
@@ -18,6 +19,11 @@ type Proxy struct {
 	mu    sync.Mutex
 	ln    net.Listener
 	conns map[net.Conn]struct{}
+	// held stops what clients send from reaching the target; marker, when
+	// set, turns held on once a chunk containing it has gone through.
+	held   bool
+	marker []byte
+	gate   *sync.Cond
 }
 
 // NewProxy listens on a free loopback port and forwards to target.
@@ -28,6 +34,7 @@ func NewProxy(tb testing.TB, target string) *Proxy {
 		tb.Fatalf("proxy listen: %v", err)
 	}
 	p := &Proxy{tb: tb, target: target, addr: ln.Addr().String(), conns: map[net.Conn]struct{}{}}
+	p.gate = sync.NewCond(&p.mu)
 	p.serve(ln)
 	tb.Cleanup(p.Cut)
 	return p
@@ -37,10 +44,12 @@ func NewProxy(tb testing.TB, target string) *Proxy {
 func (p *Proxy) Addr() string { return p.addr }
 
 // Cut stops listening and closes every open connection: the target looks
-// down to clients.
+// down to clients. It ends a hold.
 func (p *Proxy) Cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.held, p.marker = false, nil
+	p.gate.Broadcast()
 	if p.ln != nil {
 		_ = p.ln.Close()
 		p.ln = nil
@@ -92,7 +101,7 @@ func (p *Proxy) forward(client net.Conn) {
 	if !p.track(client, upstream) {
 		return
 	}
-	go func() { _, _ = io.Copy(upstream, client); _ = upstream.Close() }()
+	go func() { p.pump(upstream, client); _ = upstream.Close() }()
 	_, _ = io.Copy(client, upstream)
 	_ = client.Close()
 }
@@ -108,4 +117,63 @@ func (p *Proxy) track(a, b net.Conn) bool {
 	}
 	p.conns[a], p.conns[b] = struct{}{}, struct{}{}
 	return true
+}
+
+// Hold keeps the connections open but stops passing on what clients send,
+// as a target that hangs would: a request waits for an answer that does
+// not come. Answers already on their way still reach the clients.
+func (p *Proxy) Hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.held = true
+}
+
+// HoldAfter passes client data on until a chunk containing marker has gone
+// through, then holds: the request that carried marker is answered, the
+// next one hangs.
+func (p *Proxy) HoldAfter(marker string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.marker = []byte(marker)
+}
+
+// Holding reports whether the proxy holds client data now.
+func (p *Proxy) Holding() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.held
+}
+
+// Release passes on what was held and goes on forwarding.
+func (p *Proxy) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.held, p.marker = false, nil
+	p.gate.Broadcast()
+}
+
+// pump copies what a client sends to the target, waiting while held.
+func (p *Proxy) pump(dst io.Writer, src io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			for p.held {
+				p.gate.Wait()
+			}
+			p.mu.Unlock()
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+			p.mu.Lock()
+			if p.marker != nil && bytes.Contains(buf[:n], p.marker) {
+				p.held, p.marker = true, nil
+			}
+			p.mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
 }
