@@ -59,8 +59,12 @@ func New(o Options) *Server {
 	cfg.DocsPath = ""     // the reference page is served from embedded assets
 	cfg.Info.Description = "REST API of the chatbot platform. Errors are RFC 9457 problems with a stable `code`. " +
 		"Writes answer `X-Event-Position`; reads take `X-Min-Position` to see them. A POST sent with " +
-		"`Idempotency-Key` is done once: a retry with the same key and body within 24 h answers the original result " +
-		"(`Idempotent-Replayed: true`); another body with the same key answers 422, a retry while the first runs 409."
+		"`Idempotency-Key` is done once: a retry with the same key and body within 24 h, by the same session or API key, " +
+		"answers the original result (`Idempotent-Replayed: true`), after the route has authenticated and authorized the " +
+		"caller again (a revoked, demoted or deleted caller gets 401/403, never the stored answer). Another body with the " +
+		"same key answers 422, a retry while the first runs 409, a key that cannot be claimed now 503 (both with " +
+		"`Retry-After`). Login, refresh, logout and password changes ignore the header. Stored answers are encrypted " +
+		"under a key derived from the `Idempotency-Key`, which the server keeps only as a hash: send a random UUID."
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT access token or cbk_ API key"},
 	}

@@ -88,10 +88,21 @@ type idempotencyMetrics struct {
 	takeovers      prometheus.Counter
 }
 
-// OpenIdempotency makes sure the bucket exists.
+// idempotencyDescription tells a bucket of sealed entries from one written
+// by earlier versions, which kept answers in clear.
+const idempotencyDescription = "sealed answers of POST requests sent with an Idempotency-Key, kept 24 h"
+
+// OpenIdempotency makes sure the bucket exists, and empties one written
+// in clear by an earlier version: its entries could not be replayed
+// anyway, their names being derived otherwise.
 func OpenIdempotency(ctx context.Context, js jetstream.JetStream, o IdempotencyOptions) (*Idempotency, error) {
+	if stream, err := js.Stream(ctx, "KV_"+IdempotencyBucket); err == nil && stream.CachedInfo().Config.Description != idempotencyDescription {
+		if err := stream.Purge(ctx); err != nil {
+			return nil, fmt.Errorf("purge bucket %s: %w", IdempotencyBucket, err)
+		}
+	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: IdempotencyBucket, Description: "sealed answers of POST requests sent with an Idempotency-Key, kept 24 h",
+		Bucket: IdempotencyBucket, Description: idempotencyDescription,
 		History: 1, TTL: IdempotencyTTL, Storage: jetstream.FileStorage, Replicas: max(o.Replicas, 1),
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -200,6 +201,26 @@ func TestIdempotencyKeyIsIgnoredWhereTheRouteSaysSo(t *testing.T) {
 	}
 	if d := s.dump(t); d != "" {
 		t.Errorf("a login was stored:\n%s", d)
+	}
+
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if err := json.Unmarshal([]byte(do(t, "GET", s.base+"/openapi.json", "", nil).body), &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := func(path string) bool {
+		for _, p := range doc.Paths[path]["post"].Parameters {
+			if p.Name == "Idempotency-Key" && p.In == "header" {
+				return true
+			}
+		}
+		return false
+	}
+	if !documented("/things/{kind}") || documented("/login") {
+		t.Errorf("the OpenAPI documents Idempotency-Key on a create: %v, on a login: %v", documented("/things/{kind}"), documented("/login"))
 	}
 }
 
