@@ -1,15 +1,56 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/shared/httpx"
 )
+
+// bucketDump reads every message the IDEMPOTENCY bucket's stream holds:
+// subjects, headers and data.
+func bucketDump(t *testing.T, js jetstream.JetStream) string {
+	t.Helper()
+	ctx := context.Background()
+	stream, err := js.Stream(ctx, "KV_"+httpx.IdempotencyBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		if m, err := stream.GetMsg(ctx, seq); err == nil {
+			fmt.Fprintf(&b, "%s %v %s\n", m.Subject, m.Header, m.Data)
+		}
+	}
+	return b.String()
+}
+
+// assertSealed fails if the dump is empty or holds any of clear.
+func assertSealed(t *testing.T, dump string, clear ...string) {
+	t.Helper()
+	if dump == "" {
+		t.Fatal("the IDEMPOTENCY bucket is empty")
+	}
+	for _, c := range append(clear, "cbk_", "@example.com", `{\"`, `"key"`, "refresh_token") {
+		if c != "" && strings.Contains(dump, c) {
+			t.Errorf("the IDEMPOTENCY bucket holds %q in clear", c)
+		}
+	}
+}
 
 // A manager who issued an API key under an Idempotency-Key, then lost the
 // right to, must not get the key again by replaying it.
 func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
-	c, _ := startIdentity(t)
+	c, settings := startIdentity(t)
 	cid, ownerTok, _ := owner(t, c, "owner@example.com")
 	base := "/v1/companies/" + cid
 	bot := c.do("POST", base+"/chatbots", map[string]string{"name": "Helpdesk"}, bearer(ownerTok)...)
@@ -17,6 +58,7 @@ func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
 		t.Fatalf("create chatbot: %d %s", bot.status, bot.raw)
 	}
 	keys := base + "/chatbots/" + bot.str("id") + "/api-keys"
+	var secrets []string
 
 	// manager adds a manager who issues a key twice under one
 	// Idempotency-Key: one key, answered alike.
@@ -33,6 +75,7 @@ func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
 		if first.status != 201 || !strings.HasPrefix(first.str("key"), "cbk_") || again.str("key") != first.str("key") || again.header.Get("Idempotent-Replayed") != "true" {
 			t.Fatalf("%s's retried key: %d %s / %d %s", name, first.status, first.raw, again.status, again.raw)
 		}
+		secrets = append(secrets, first.str("key"), tok)
 		return m.str("id"), tok
 	}
 	replay := func(name, tok string) reply {
@@ -46,16 +89,29 @@ func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
 		}
 	}
 
+	// The replay is refused like any call of the revoked token: the
+	// revocation has reached the guard.
+	revoked := func(tok string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); c.do("GET", "/v1/me", nil, bearer(tok)...).status != 401; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("a revoked token still works")
+			}
+		}
+	}
+
 	_, loggedOut := manager("lou")
 	if r := c.do("POST", "/v1/auth/logout", nil, bearer(loggedOut)...); r.status != 204 {
 		t.Fatalf("logout: %d %s", r.status, r.raw)
 	}
+	revoked(loggedOut)
 	refused("a logged-out manager's replay", replay("lou", loggedOut), 401)
 
 	demotedID, demoted := manager("dee")
 	if r := c.do("PATCH", base+"/members/"+demotedID, map[string]string{"role": "user"}, bearer(ownerTok)...); r.status != 200 {
 		t.Fatalf("demote: %d %s", r.status, r.raw)
 	}
+	revoked(demoted)
 	refused("a demoted manager's old token", replay("dee", demoted), 401)
 	refused("a demoted manager's new token", replay("dee", c.login("dee@example.com", "correct horse battery").str("access_token")), 403)
 
@@ -63,6 +119,7 @@ func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
 	if r := c.do("DELETE", base+"/members/"+removedID, nil, bearer(ownerTok)...); r.status != 204 {
 		t.Fatalf("remove: %d %s", r.status, r.raw)
 	}
+	revoked(removed)
 	refused("a removed manager's replay", replay("rex", removed), 401)
 
 	// A bot call's replay needs its API key to be good now.
@@ -79,6 +136,7 @@ func TestAReplayedKeyNeedsAManagerTheRouteAcceptsNow(t *testing.T) {
 	if r := call(); r.status != 401 || r.header.Get("Idempotent-Replayed") != "" {
 		t.Errorf("a revoked key's replay: %d %s", r.status, r.raw)
 	}
+	assertSealed(t, bucketDump(t, streamOf(t, settings)), append(secrets, "Helpdesk", "key-lou", "m-1")...)
 }
 
 func TestCredentialsAreNeverReplayed(t *testing.T) {
@@ -95,7 +153,10 @@ func TestCredentialsAreNeverReplayed(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	c.signup("ada@example.com")
+	signup := map[string]string{"company_name": "Acme", "name": "Ada", "email": "ada@example.com", "password": "correct horse battery"}
+	if r := c.do("POST", "/v1/auth/signup", signup, "Idempotency-Key", "signup-1"); r.status != 201 {
+		t.Fatalf("signup: %d %s", r.status, r.raw)
+	}
 	login := func() reply {
 		return c.do("POST", "/v1/auth/login", map[string]string{"email": "ada@example.com", "password": "correct horse battery"}, "Idempotency-Key", "login-1")
 	}
@@ -131,4 +192,6 @@ func TestCredentialsAreNeverReplayed(t *testing.T) {
 	if r := c.do("GET", "/v1/me", nil, bearer(tok)...); r.status != 401 {
 		t.Errorf("after logout: %d", r.status)
 	}
+	assertSealed(t, bucketDump(t, streamOf(t, settings)), a.str("refresh_token"), b.str("refresh_token"), next.str("refresh_token"),
+		a.str("access_token"), next.str("access_token"), "correct horse battery", "Acme")
 }
