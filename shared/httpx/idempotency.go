@@ -132,7 +132,8 @@ func OpenIdempotency(ctx context.Context, js jetstream.JetStream, o IdempotencyO
 // Attach makes every POST operation registered on api from now on honour
 // Idempotency-Key, unless marked NoIdempotency. The middleware is added
 // as the operation's last: after the API's middlewares (the guard) and the
-// operation's own (the bot API's key check).
+// operation's own (the bot API's key check). A hidden operation, which
+// huma does not add to the OpenAPI, gets none.
 func (i *Idempotency) Attach(api huma.API, caller Caller) {
 	oapi := api.OpenAPI()
 	oapi.OnAddOperation = append(oapi.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
