@@ -35,8 +35,9 @@ func New(d Deps) *Side { return &Side{deps: d} }
 
 // Register adds the write operations to api.
 func (s *Side) Register(api huma.API) {
-	(&httpapi.Auth{Identity: s.deps.Identity, Throttle: s.deps.Throttle, Policy: s.deps.Policy}).Register(api)
-	(&httpapi.Me{Identity: s.deps.Identity}).Register(api)
+	rate := httpapi.LoginRate{Throttle: s.deps.Throttle, Policy: s.deps.Policy}
+	(&httpapi.Auth{Identity: s.deps.Identity, Rate: rate}).Register(api)
+	(&httpapi.Me{Identity: s.deps.Identity, Rate: rate}).Register(api)
 	(&httpapi.AdminConfig{Configurator: s.deps.Configurator}).Register(api)
 	(&httpapi.AdminCompanies{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)

@@ -61,10 +61,11 @@ type LoginSucceededData struct {
 
 // Login failure reasons.
 const (
-	ReasonWrongPassword = "wrong_password"
-	ReasonLocked        = "locked"
-	ReasonDisabled      = "disabled"
-	ReasonSuspended     = "company_suspended"
+	ReasonWrongPassword        = "wrong_password"
+	ReasonWrongCurrentPassword = "wrong_current_password" // at a password change
+	ReasonLocked               = "locked"
+	ReasonDisabled             = "disabled"
+	ReasonSuspended            = "company_suspended"
 )
 
 // LoginFailedData: a login was refused. Counted failures move toward a lock;

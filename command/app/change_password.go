@@ -14,8 +14,10 @@ import (
 var ErrWrongCurrentPassword = apperr.New(apperr.KindForbidden, "invalid_credentials", "the current password is wrong")
 
 // ChangePassword replaces the caller's password after checking the current
-// one; every other session of the caller is revoked.
-func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, current, next string) (uint64, error) {
+// one; every other session of the caller is revoked. The check counts
+// toward the account's lockout as a login does, so a stolen access token
+// cannot guess the password.
+func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, current, next string, client auth.Client) (uint64, error) {
 	var errs []apperr.FieldError
 	id.checkPassword("new_password", next, &errs)
 	if len(errs) > 0 {
@@ -25,8 +27,8 @@ func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, curren
 	if err != nil {
 		return 0, err
 	}
-	if ok, _ := id.hasher.Check(hash, current); !ok {
-		return 0, ErrWrongCurrentPassword
+	if err := id.reauthenticate(ctx, p, hash, current, client); err != nil {
+		return 0, err
 	}
 	newHash, err := id.hasher.Hash(next)
 	if err != nil {
@@ -43,4 +45,30 @@ func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, curren
 	}
 	id.remember(res)
 	return res.Position, nil
+}
+
+// reauthenticate checks the caller's current password and records the
+// decision on the account: a failure, a lock, or an expired lock's end.
+func (id *Identity) reauthenticate(ctx context.Context, p auth.Principal, hash []byte, password string, client auth.Client) error {
+	ok, _ := id.hasher.Check(hash, password)
+	pol := id.policy.Get()
+	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
+	var passed bool
+	res, err := eventstore.UpdateContended(ctx, id.store, userRef(p.Tenant(), p.UserID), loginAttempts, func(u *user.User) ([]events.Event, error) {
+		if !u.Exists() {
+			return nil, apperr.NotFound("user")
+		}
+		evs, success := u.Reauthenticate(id.now(), lockout, user.Attempt{PasswordOK: ok, IP: client.IP, UserAgent: client.UserAgent})
+		passed = success
+		return evs, nil
+	})
+	if err != nil {
+		return err
+	}
+	id.remember(res)
+	id.scheduleUnlocks(ctx, res)
+	if !passed {
+		return ErrWrongCurrentPassword
+	}
+	return nil
 }

@@ -423,12 +423,12 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 	pb, issuedB, _ := h.tokens.Verify(b.AccessToken)
 
 	t.Run("a wrong current password is refused", func(t *testing.T) {
-		if _, err := h.id.ChangePassword(ctx, pa, "wrong password here", "a brand new password"); !isCode(err, "invalid_credentials") {
+		if _, err := h.id.ChangePassword(ctx, pa, "wrong password here", "a brand new password", client); !isCode(err, "invalid_credentials") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	h.clock.Add(time.Second)
-	if _, err := h.id.ChangePassword(ctx, pa, password, "a brand new password"); err != nil {
+	if _, err := h.id.ChangePassword(ctx, pa, password, "a brand new password", client); err != nil {
 		t.Fatal(err)
 	}
 	if !h.revoked.Allowed(pa, issuedA) {

@@ -2,10 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 
 	"github.com/chatbotsaas/chatbot/command/domain/session"
 	"github.com/chatbotsaas/chatbot/command/domain/user"
@@ -81,12 +77,16 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 
 func (id *Identity) openSession(ctx context.Context, tenant, sessionID string, u user.User, client auth.Client) (TokenPair, error) {
 	pol := id.policy.Get()
-	refresh, refreshHash, err := newRefreshToken(tenant, sessionID)
+	family, err := newFamily()
+	if err != nil {
+		return TokenPair{}, err
+	}
+	refresh, refreshHash, err := mintRefreshToken(tenant, sessionID, 0, family)
 	if err != nil {
 		return TokenPair{}, err
 	}
 	ref := eventstore.Ref{Tenant: tenant, Type: events.AggregateSession, ID: sessionID}
-	evs := session.Start(u.ID, u.Role, refreshHash, id.now(), pol.RefreshIdleTTL, pol.RefreshAbsoluteTTL, client.IP, client.UserAgent)
+	evs := session.Start(u.ID, u.Role, hashToken(family), refreshHash, id.now(), pol.RefreshIdleTTL, pol.RefreshAbsoluteTTL, client.IP, client.UserAgent)
 	if _, err := id.store.Append(ctx, ref, eventstore.Loaded{}, evs...); err != nil {
 		return TokenPair{}, err
 	}
@@ -100,19 +100,4 @@ func (id *Identity) pair(u user.User, sessionID, refresh string) (TokenPair, err
 		return TokenPair{}, err
 	}
 	return TokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds())}, nil
-}
-
-// newRefreshToken makes <tenant>.<session>.<256 random bits> and its hash.
-func newRefreshToken(tenant, sessionID string) (token, hash string, err error) {
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return "", "", err
-	}
-	token = tenant + "." + sessionID + "." + base64.RawURLEncoding.EncodeToString(secret)
-	return token, hashToken(token), nil
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }

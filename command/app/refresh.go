@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/chatbotsaas/chatbot/command/domain/session"
 	"github.com/chatbotsaas/chatbot/command/domain/user"
@@ -15,15 +14,15 @@ import (
 // ErrInvalidRefreshToken answers every refused refresh.
 var ErrInvalidRefreshToken = apperr.New(apperr.KindUnauthenticated, "invalid_refresh_token", "the refresh token is not valid")
 
-// Refresh spends a refresh token for a new pair. A spent token used again
-// after the grace window revokes the whole session.
+// Refresh spends a refresh token for a new pair. A token of the session's
+// family that is neither current nor, within grace, of the previous
+// generation revokes the whole session.
 func (id *Identity) Refresh(ctx context.Context, token string, client auth.Client) (TokenPair, error) {
-	parts := strings.Split(token, ".")
-	if len(token) > 256 || len(parts) != 3 || !events.ValidToken(parts[0]) || !events.ValidToken(parts[1]) {
+	t, ok := parseRefreshToken(token)
+	if !ok {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
-	tenant, sessionID := parts[0], parts[1]
-	ref := eventstore.Ref{Tenant: tenant, Type: events.AggregateSession, ID: sessionID}
+	ref := eventstore.Ref{Tenant: t.tenant, Type: events.AggregateSession, ID: t.session}
 	var s session.Session
 	if _, err := id.store.Load(ctx, ref, &s); err != nil || !s.Exists() {
 		return TokenPair{}, ErrInvalidRefreshToken
@@ -31,26 +30,35 @@ func (id *Identity) Refresh(ctx context.Context, token string, client auth.Clien
 	// A refresh token acts for the user its session belongs to.
 	ctx = events.WithActor(ctx, events.UserActor(s.UserID))
 	var u user.User
-	if _, err := id.store.Load(ctx, userRef(tenant, s.UserID), &u); err != nil {
+	if _, err := id.store.Load(ctx, userRef(t.tenant, s.UserID), &u); err != nil {
 		return TokenPair{}, err
 	}
-	if u.Status != user.StatusActive || !u.SessionValid(sessionID, s.StartedAt) {
+	if u.Status != user.StatusActive || !u.SessionValid(t.session, s.StartedAt) {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
-	if suspended, err := id.companySuspended(ctx, tenant); err != nil || suspended {
+	if suspended, err := id.companySuspended(ctx, t.tenant); err != nil || suspended {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
 
 	pol := id.policy.Get()
-	next, nextHash, err := newRefreshToken(tenant, sessionID)
-	if err != nil {
-		return TokenPair{}, err
+	presented := t.presented()
+	family := t.family
+	if family == "" { // a token minted before families: its session gets one now
+		var err error
+		if family, err = newFamily(); err != nil {
+			return TokenPair{}, err
+		}
 	}
-	presented := hashToken(token)
 	var outcome session.Outcome
+	var next string
 	res, err := eventstore.Update(ctx, id.store, ref, func(s *session.Session) ([]events.Event, error) {
-		evs, o := s.Refresh(id.now(), presented, nextHash, pol.RefreshReuseGrace, pol.RefreshIdleTTL, client.IP, client.UserAgent)
-		outcome = o
+		token, hash, err := mintRefreshToken(t.tenant, t.session, s.NextGeneration(presented), family)
+		if err != nil {
+			return nil, err
+		}
+		evs, o := s.Refresh(id.now(), presented, session.Next{Hash: hash, FamilyHash: hashToken(family)},
+			pol.RefreshReuseGrace, pol.RefreshIdleTTL, client.IP, client.UserAgent)
+		outcome, next = o, token
 		return evs, nil
 	})
 	if err != nil {
@@ -60,5 +68,5 @@ func (id *Identity) Refresh(ctx context.Context, token string, client auth.Clien
 	if outcome != session.Rotated {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
-	return id.pair(u, sessionID, next)
+	return id.pair(u, t.session, next)
 }

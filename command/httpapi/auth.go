@@ -16,8 +16,23 @@ import (
 // Auth serves the auth routes.
 type Auth struct {
 	Identity *app.Identity
+	Rate     LoginRate
+}
+
+// LoginRate is the per-IP rate of password guesses: logins, signups and
+// password changes count together.
+type LoginRate struct {
 	Throttle *auth.Throttle
 	Policy   *policy.Holder
+}
+
+// Check counts one attempt against the client's address.
+func (r LoginRate) Check(ctx context.Context) error {
+	ok, retry := r.Throttle.Allow(ctx, "auth:"+auth.ClientFrom(ctx).IP, r.Policy.Get().LoginPerIPPerMin)
+	if ok {
+		return nil
+	}
+	return &apperr.Error{Kind: apperr.KindTooMany, Code: "too_many_requests", Message: "too many attempts from this address; retry later", RetryAfter: retry}
 }
 
 type signupInput struct {
@@ -86,17 +101,8 @@ func (a *Auth) Register(api huma.API) {
 	}, auth.PermProfileWrite)), a.logout)
 }
 
-// throttled counts a login or signup against the client's address.
-func (a *Auth) throttled(ctx context.Context) error {
-	ok, retry := a.Throttle.Allow(ctx, "auth:"+auth.ClientFrom(ctx).IP, a.Policy.Get().LoginPerIPPerMin)
-	if ok {
-		return nil
-	}
-	return &apperr.Error{Kind: apperr.KindTooMany, Code: "too_many_requests", Message: "too many attempts from this address; retry later", RetryAfter: retry}
-}
-
 func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {
-	if err := a.throttled(ctx); err != nil {
+	if err := a.Rate.Check(ctx); err != nil {
 		return nil, err
 	}
 	res, err := a.Identity.Signup(ctx, app.SignupInput{CompanyName: in.Body.CompanyName, Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password})
@@ -110,7 +116,7 @@ func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, erro
 }
 
 func (a *Auth) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
-	if err := a.throttled(ctx); err != nil {
+	if err := a.Rate.Check(ctx); err != nil {
 		return nil, err
 	}
 	pair, err := a.Identity.Login(ctx, in.Body.Email, in.Body.Password, auth.ClientFrom(ctx))

@@ -15,6 +15,7 @@ import (
 // Me serves the caller's own profile and password changes.
 type Me struct {
 	Identity *app.Identity
+	Rate     LoginRate // a password change guesses a password too
 }
 
 // Profile is the caller's profile as /v1/me answers it.
@@ -55,7 +56,7 @@ func (m *Me) Register(api huma.API) {
 	}, auth.PermProfileWrite), m.patch)
 	huma.Register(api, httpx.NoIdempotency(auth.Require(huma.Operation{
 		OperationID: "change-password", Method: http.MethodPost, Path: "/v1/me/password", Tags: tags, DefaultStatus: http.StatusNoContent,
-		Summary: "Change one's own password; every other session is revoked",
+		Summary: "Change one's own password; every other session is revoked. A wrong current password counts toward the lockout like a failed login, and the per-IP login rate applies",
 	}, auth.PermProfileWrite)), m.changePassword)
 }
 
@@ -74,8 +75,11 @@ func (m *Me) patch(ctx context.Context, in *patchMeInput) (*profileOutput, error
 }
 
 func (m *Me) changePassword(ctx context.Context, in *changePasswordInput) (*positionOutput, error) {
+	if err := m.Rate.Check(ctx); err != nil {
+		return nil, err
+	}
 	p, _ := auth.PrincipalFrom(ctx)
-	pos, err := m.Identity.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword)
+	pos, err := m.Identity.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, auth.ClientFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

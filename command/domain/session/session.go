@@ -1,30 +1,39 @@
 // Package session is the session aggregate: one login's family of refresh
-// tokens, rotated on every use, revoked whole when a spent token returns.
-// It is pure: callers pass the clock and the token hashes in.
+// tokens, rotated on every use, revoked whole when a superseded token
+// returns. It is pure: callers pass the clock and the token hashes in.
+//
+// Reuse is told by generation, not by a memory of spent tokens: every
+// rotation starts a new generation, and a token of the family that belongs
+// to neither the current generation nor, within the grace window, the
+// previous one was superseded, however many rotations ago. Every token of a
+// family carries the family's secret, whose hash the session keeps, so a
+// token proves its membership without the session remembering it; a string
+// that merely names the session proves nothing and revokes nothing.
 package session
 
 import (
+	"slices"
 	"time"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-// keepSpent is how many spent token hashes a session remembers to detect
-// their reuse.
-const keepSpent = 20
-
-// Spent is a refresh token that was exchanged.
-type Spent struct {
-	Hash string    `json:"hash"`
-	At   time.Time `json:"at"`
-}
+// maxSiblings bounds the tokens one generation may hold: a token of the
+// previous generation presented within grace (racing clients) adds a
+// sibling to the current generation rather than a new generation.
+const maxSiblings = 16
 
 // Session is the state of one session.
 type Session struct {
-	ID         string        `json:"id"`
-	UserID     string        `json:"user_id"`
-	Current    string        `json:"current"`
-	Spent      []Spent       `json:"spent,omitempty"`
+	ID         string `json:"id"`
+	UserID     string `json:"user_id"`
+	FamilyHash string `json:"family_hash,omitempty"` // empty for a session opened before families
+	Generation uint64 `json:"generation"`
+	// Current holds the hashes of the current generation's tokens, Previous
+	// those of the generation before, superseded at PreviousAt.
+	Current    []string      `json:"current"`
+	Previous   []string      `json:"previous,omitempty"`
+	PreviousAt time.Time     `json:"previous_at"`
 	StartedAt  time.Time     `json:"started_at"`
 	ExpiresAt  time.Time     `json:"expires_at"`
 	LastUsedAt time.Time     `json:"last_used_at"`
@@ -32,26 +41,42 @@ type Session struct {
 	Revoked    bool          `json:"revoked"`
 }
 
+// SnapshotVersion changes with the state's shape, so older snapshots are
+// replayed rather than misread.
+func (s *Session) SnapshotVersion() int { return 2 }
+
 // Apply folds one event into the state.
 func (s *Session) Apply(e events.Envelope, data any) {
 	switch d := data.(type) {
 	case *events.SessionStartedData:
-		s.ID, s.UserID, s.Current = e.AggregateID, d.UserID, d.TokenHash
+		s.ID, s.UserID, s.FamilyHash, s.Current = e.AggregateID, d.UserID, d.FamilyHash, []string{d.TokenHash}
 		s.StartedAt, s.LastUsedAt, s.ExpiresAt = e.OccurredAt, e.OccurredAt, d.ExpiresAt
 		s.IdleTTL = time.Duration(d.IdleExpiry) * time.Second
 	case *events.RefreshTokenRotatedData:
-		s.Spent = append(s.Spent, Spent{Hash: d.PreviousHash, At: e.OccurredAt})
-		if d.PreviousHash != s.Current {
-			s.Spent = append(s.Spent, Spent{Hash: s.Current, At: e.OccurredAt})
-		}
-		if len(s.Spent) > keepSpent {
-			s.Spent = s.Spent[len(s.Spent)-keepSpent:]
-		}
-		s.Current, s.LastUsedAt = d.TokenHash, e.OccurredAt
-		s.IdleTTL = time.Duration(d.IdleTTLSeconds) * time.Second
+		s.applyRotation(e.OccurredAt, d)
 	case *events.RefreshTokenReuseDetectedData, *events.SessionRevokedData:
 		s.Revoked = true
 	}
+}
+
+func (s *Session) applyRotation(at time.Time, d *events.RefreshTokenRotatedData) {
+	gen := d.Generation
+	if gen == 0 { // version 1 named no generation: spending a current token started one
+		gen = s.Generation
+		if slices.Contains(s.Current, d.PreviousHash) {
+			gen++
+		}
+	}
+	if gen > s.Generation {
+		s.Previous, s.PreviousAt, s.Current, s.Generation = s.Current, at, []string{d.TokenHash}, gen
+	} else {
+		s.Current = append(s.Current, d.TokenHash)
+	}
+	if d.FamilyHash != "" {
+		s.FamilyHash = d.FamilyHash
+	}
+	s.LastUsedAt = at
+	s.IdleTTL = time.Duration(d.IdleTTLSeconds) * time.Second
 }
 
 // Exists reports whether the session was started.
@@ -62,12 +87,28 @@ func (s *Session) Live(now time.Time) bool {
 	return s.Exists() && !s.Revoked && now.Before(s.ExpiresAt) && now.Before(s.LastUsedAt.Add(s.IdleTTL))
 }
 
-// Start opens the session.
-func Start(userID, role, tokenHash string, now time.Time, idle, absolute time.Duration, ip, ua string) []events.Event {
+// Start opens the session: familyHash is the hash of the secret every token
+// of the family carries, tokenHash the hash of the first token.
+func Start(userID, role, familyHash, tokenHash string, now time.Time, idle, absolute time.Duration, ip, ua string) []events.Event {
 	return []events.Event{{Type: events.SessionStarted, Data: events.SessionStartedData{
-		UserID: userID, Role: role, TokenHash: tokenHash, ExpiresAt: now.Add(absolute),
+		UserID: userID, Role: role, FamilyHash: familyHash, TokenHash: tokenHash, ExpiresAt: now.Add(absolute),
 		IP: ip, UserAgent: ua, IdleExpiry: int64(idle / time.Second),
 	}}}
+}
+
+// Presented is a refresh token as the session sees it: the hash of the
+// whole token and the hash of its family secret (empty for a token minted
+// before families).
+type Presented struct {
+	Hash       string
+	FamilyHash string
+}
+
+// Next is the token a rotation mints: its hash and, when the session has no
+// family yet, the hash of the family secret it starts.
+type Next struct {
+	Hash       string
+	FamilyHash string
 }
 
 // Outcome of a refresh.
@@ -76,41 +117,5 @@ type Outcome int
 const (
 	Rotated Outcome = iota // a new token was minted
 	Refused                // unknown, expired or revoked: nothing happens
-	Reused                 // a spent token came back: the session is revoked
+	Reused                 // a superseded token came back: the session is revoked
 )
-
-// Refresh decides on an exchange of the token hashed presented for the
-// token hashed next. The current token, or a spent one within grace (racing
-// clients), rotates; a spent one after grace revokes the session.
-func (s *Session) Refresh(now time.Time, presented, next string, grace, idle time.Duration, ip, ua string) ([]events.Event, Outcome) {
-	if !s.Live(now) {
-		return nil, Refused
-	}
-	rotate := []events.Event{{Type: events.RefreshTokenRotated, Data: events.RefreshTokenRotatedData{
-		TokenHash: next, PreviousHash: presented, IdleTTLSeconds: int64(idle / time.Second),
-	}}}
-	if presented == s.Current {
-		return rotate, Rotated
-	}
-	for _, sp := range s.Spent {
-		if sp.Hash != presented {
-			continue
-		}
-		if now.Sub(sp.At) < grace {
-			return rotate, Rotated
-		}
-		return []events.Event{
-			{Type: events.RefreshTokenReuseDetected, Data: events.RefreshTokenReuseDetectedData{UserID: s.UserID, IP: ip, UserAgent: ua}},
-			{Type: events.SessionRevoked, Data: events.SessionRevokedData{Reason: "reuse"}},
-		}, Reused
-	}
-	return nil, Refused
-}
-
-// Revoke ends the session (logout); an ended one needs nothing.
-func (s *Session) Revoke(reason string) []events.Event {
-	if !s.Exists() || s.Revoked {
-		return nil
-	}
-	return []events.Event{{Type: events.SessionRevoked, Data: events.SessionRevokedData{Reason: reason}}}
-}

@@ -21,6 +21,8 @@ type Attempt struct {
 	SessionID  string // the session a success opens
 	IP         string
 	UserAgent  string
+
+	reauthentication bool // a signed-in user's password check, not a login
 }
 
 // Login decides the outcome of an attempt whose password was already
@@ -48,7 +50,11 @@ func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Eve
 	case state.Locked(now):
 		return append(evs, failed(events.ReasonLocked, false)), false
 	case !a.PasswordOK:
-		evs = append(evs, failed(events.ReasonWrongPassword, true))
+		reason := events.ReasonWrongPassword
+		if a.reauthentication {
+			reason = events.ReasonWrongCurrentPassword
+		}
+		evs = append(evs, failed(reason, true))
 		failures := 1
 		for _, f := range state.Failures {
 			if now.Sub(f) < policy.Window {
@@ -70,6 +76,20 @@ func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Eve
 	return append(evs, events.Event{Type: events.LoginSucceeded, Data: events.LoginSucceededData{
 		SessionID: a.SessionID, IP: a.IP, UserAgent: a.UserAgent,
 	}}), true
+}
+
+// Reauthenticate decides on the password check of a signed-in user (the
+// current password of a password change) exactly as on a login, so that
+// the check is no oracle: a wrong password counts toward the lock (reason
+// wrong_current_password), a locked account refuses even the right one. A
+// success records nothing, for no session opens.
+func (u *User) Reauthenticate(now time.Time, policy Lockout, a Attempt) (evs []events.Event, ok bool) {
+	a.reauthentication = true
+	evs, ok = u.Login(now, policy, a)
+	if ok {
+		evs = evs[:len(evs)-1] // the LoginSucceeded
+	}
+	return evs, ok
 }
 
 // Unlock ends a lock by hand or by a password reset; an open account needs
