@@ -56,7 +56,7 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 		}
 	}
 	var after user.User
-	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+	res, err := id.updateUser(ctx, ref, p.removesAdmin(), func(u *user.User) ([]events.Event, error) {
 		var evs []events.Event
 		steps := []func() ([]events.Event, error){}
 		if p.Name != nil {
@@ -110,7 +110,7 @@ func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, erro
 		return 0, err
 	}
 	var gone user.User
-	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+	res, err := id.updateUser(ctx, ref, true, func(u *user.User) ([]events.Event, error) {
 		gone = *u
 		return u.Delete()
 	})

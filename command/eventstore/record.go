@@ -43,7 +43,7 @@ func (s *Store) Record(ctx context.Context, ref Ref, msgID string, evs ...events
 	if err := ref.check(); err != nil {
 		return Appended{}, err
 	}
-	envs, msgs, err := s.envelopes(ctx, ref, Loaded{}, evs)
+	envs, msgs, err := s.envelopes(ctx, ref, Loaded{}, check{}, evs)
 	if err != nil {
 		return Appended{}, err
 	}

@@ -107,13 +107,24 @@ func (s *Store) Registry() *events.Registry { return s.reg }
 // expected.Seq; several events go in as one atomic batch. It returns
 // ErrConflict when another writer got there first.
 func (s *Store) Append(ctx context.Context, ref Ref, expected Loaded, evs ...events.Event) (Appended, error) {
+	return s.appendChecked(ctx, ref, expected, check{filter: ref.Filter(), seq: expected.Seq}, evs)
+}
+
+// check is the concurrency condition of an append: the newest event
+// matching filter is still at seq.
+type check struct {
+	filter string
+	seq    uint64
+}
+
+func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c check, evs []events.Event) (Appended, error) {
 	if len(evs) == 0 {
 		return Appended{Position: expected.Seq}, nil
 	}
 	if err := ref.check(); err != nil {
 		return Appended{}, err
 	}
-	envs, msgs, err := s.envelopes(ctx, ref, expected, evs)
+	envs, msgs, err := s.envelopes(ctx, ref, expected, c, evs)
 	if err != nil {
 		return Appended{}, err
 	}
@@ -149,7 +160,7 @@ func (s *Store) Append(ctx context.Context, ref Ref, expected Loaded, evs ...eve
 
 // envelopes wraps evs with their metadata and builds their messages; only
 // the first carries the concurrency check (a batch allows no more).
-func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []events.Event) ([]events.Envelope, []*nats.Msg, error) {
+func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, c check, evs []events.Event) ([]events.Envelope, []*nats.Msg, error) {
 	actor := events.ActorFrom(ctx)
 	correlation := events.CorrelationFrom(ctx)
 	if correlation == "" {
@@ -198,8 +209,8 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, evs []e
 		msg.Data = body
 		msg.Header.Set(jetstream.MsgIDHeader, envs[i].ID)
 		if i == 0 {
-			msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(expected.Seq, 10))
-			msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, ref.Filter())
+			msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(c.seq, 10))
+			msg.Header.Set(jetstream.ExpectedLastSubjSeqSubjHeader, c.filter)
 		}
 		msgs[i] = msg
 	}

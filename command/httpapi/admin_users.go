@@ -90,11 +90,11 @@ func (a *AdminUsers) registerChanges(api huma.API) {
 	tags := []string{"Admin"}
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "update-user-admin", Method: http.MethodPatch, Path: "/v1/admin/users/{id}", Tags: tags,
-		Summary: "Change a user's name, role or status; a role change or disable stops its tokens",
+		Summary: "Change a user's name, role or status; a role change or disable stops its tokens; disabling or demoting the last active admin answers 409 conflict",
 	}, auth.PermUsersWrite), a.patch)
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "delete-user-admin", Method: http.MethodDelete, Path: "/v1/admin/users/{id}", Tags: tags,
-		DefaultStatus: http.StatusNoContent, Summary: "Delete a user: its sessions die, its personal data leaves the read models",
+		DefaultStatus: http.StatusNoContent, Summary: "Delete a user: its sessions die, its personal data leaves the read models; the last active admin cannot be deleted (409 conflict)",
 	}, auth.PermUsersWrite), a.delete)
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "unlock-user-admin", Method: http.MethodPost, Path: "/v1/admin/users/{id}/unlock", Tags: tags,
