@@ -56,7 +56,8 @@ func New(o Options) *Server {
 
 	cfg := huma.DefaultConfig(o.Title, o.Version)
 	cfg.CreateHooks = nil // no $schema links injected into bodies
-	cfg.DocsPath = ""     // the reference page is served from embedded assets
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
+	cfg.DocsPath = "" // the reference page is served from embedded assets
 	cfg.Info.Description = "REST API of the chatbot platform. Errors are RFC 9457 problems with a stable `code`. " +
 		"Writes answer `X-Event-Position`; reads take `X-Min-Position` to see them. A POST sent with " +
 		"`Idempotency-Key` is done once: a retry with the same key and body within 24 h, by the same session or API key, " +
@@ -83,6 +84,7 @@ func errorHandler(c *fiber.Ctx, err error) error {
 		id := newRequestID()
 		c.Set(HeaderRequestID, id)
 		ctx = observability.WithRequestID(ctx, id)
+		setSecureHeaders(c)
 	}
 	var p *Problem
 	var fe *fiber.Error

@@ -118,6 +118,14 @@ func recoverPanic(metrics Metrics) fiber.Handler {
 
 // secureHeaders sets the headers an API answer carries whatever its route.
 func secureHeaders(c *fiber.Ctx) error {
+	setSecureHeaders(c)
+	return c.Next()
+}
+
+// setSecureHeaders is secureHeaders for answers made outside the chain as
+// well: the server refuses an oversized body (413) or header block (431)
+// before any middleware runs, and answers through the error handler.
+func setSecureHeaders(c *fiber.Ctx) {
 	h := &c.Response().Header
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -126,11 +134,11 @@ func secureHeaders(c *fiber.Ctx) error {
 	h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
-	return c.Next()
 }
 
-// checkBody rejects bodies that are not JSON (415) or not UTF-8 (400) before
-// any handler reads them. Size is enforced by the server (413).
+// checkBody rejects bodies that are not JSON (415), not UTF-8 or with a key
+// given twice (400) before any handler reads them. Size is enforced by the
+// server (413).
 func checkBody(c *fiber.Ctx) error {
 	body := c.Body()
 	if len(body) == 0 {
@@ -145,6 +153,13 @@ func checkBody(c *fiber.Ctx) error {
 	if hasNULEscape(body) {
 		// Postgres text cannot hold NUL; refuse it here rather than fail later.
 		return apperr.Invalid(`the request body contains a NUL character (\u0000)`)
+	}
+	switch key, err := duplicateKey(body); {
+	case err != nil:
+		return apperr.Invalid(err.Error())
+	case key != "":
+		return &apperr.Error{Kind: apperr.KindInvalid, Code: "invalid_request", Message: "the request body gives a key twice",
+			Fields: []apperr.FieldError{{Field: key, Message: "given twice"}}}
 	}
 	return c.Next()
 }
