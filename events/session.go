@@ -1,9 +1,6 @@
 package events
 
-import (
-	"encoding/json"
-	"time"
-)
+import "time"
 
 // Session events. A session is one login's family of refresh tokens.
 const (
@@ -15,8 +12,8 @@ const (
 
 // SessionStartedData: a login opened a session. TokenHash is the SHA-256 of
 // the first refresh token (a 256-bit random secret, never stored in clear),
-// FamilyHash the SHA-256 of the family secret all its tokens carry (since
-// version 2; a version 1 session has none).
+// FamilyHash the SHA-256 of the family secret all its tokens carry (absent
+// from sessions opened before families).
 type SessionStartedData struct {
 	UserID     string    `json:"user_id"`
 	Role       string    `json:"role"`
@@ -29,7 +26,7 @@ type SessionStartedData struct {
 }
 
 // RefreshTokenRotatedData: a refresh token was spent for a new one.
-// Generation (since version 2) is the new token's: one more than the spent
+// Generation (absent before generations) is the new token's: one more than the spent
 // token's, or the same when a token of the previous generation was spent
 // within grace. FamilyHash is set when a session opened before families
 // gets its first one.
@@ -55,19 +52,15 @@ type SessionRevokedData struct {
 }
 
 func init() {
-	Register[SessionStartedData](Default, SessionStarted, 2, "a login opened a session (a refresh token family)")
-	Register[RefreshTokenRotatedData](Default, RefreshTokenRotated, 2, "a refresh token was spent for a new one of the next generation")
-	// Version 2 only added fields: a version 1 session has no family (its
-	// tokens prove membership by their hash alone) and its rotations name
-	// no generation (the session counts them).
-	Default.Upcast(SessionStarted, 1, sameData)
-	Default.Upcast(RefreshTokenRotated, 1, sameData)
+	// family_hash and generation were added as optional fields, which keeps
+	// the version: a session written without them has no family (its tokens
+	// prove membership by their hash alone) and its rotations name no
+	// generation (the session counts them).
+	Register[SessionStartedData](Default, SessionStarted, 1, "a login opened a session (a refresh token family)")
+	Register[RefreshTokenRotatedData](Default, RefreshTokenRotated, 1, "a refresh token was spent for a new one of the next generation")
 	Register[RefreshTokenReuseDetectedData](Default, RefreshTokenReuseDetected, 1, "a spent refresh token was used again; the session is revoked")
 	Register[SessionRevokedData](Default, SessionRevoked, 1, "the session ended: logout or reuse")
 }
-
-// sameData upcasts a version that the next one only extends.
-func sameData(data json.RawMessage) (json.RawMessage, error) { return data, nil }
 
 // Personal fields, sealed under the key of the session's user (see
 // UserRegisteredData).

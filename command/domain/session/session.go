@@ -61,7 +61,7 @@ func (s *Session) Apply(e events.Envelope, data any) {
 
 func (s *Session) applyRotation(at time.Time, d *events.RefreshTokenRotatedData) {
 	gen := d.Generation
-	if gen == 0 { // version 1 named no generation: spending a current token started one
+	if gen == 0 { // written before generations: spending a current token started one
 		gen = s.Generation
 		if slices.Contains(s.Current, d.PreviousHash) {
 			gen++

@@ -140,9 +140,10 @@ func TestGenerationsCount(t *testing.T) {
 	}
 }
 
-// A session whose events predate families and generations (version 1)
-// still works: its tokens prove membership by their hash.
-func TestVersionOneHistory(t *testing.T) {
+// A session whose events predate families and generations (no
+// family_hash, no generation) still works: its tokens prove membership by
+// their hash.
+func TestSessionsFromBeforeFamilies(t *testing.T) {
 	reg := events.Default
 	s := &Session{}
 	fold := func(typ, data string, at time.Time) {
