@@ -56,6 +56,12 @@ func newEdgeServer(bodyLimit int) *httpx.Server {
 		return out, nil
 	}
 	huma.Post(srv.API, "/edge", handle)
+	huma.Get(srv.API, "/edge", func(context.Context, *struct {
+		From  time.Time `query:"from"`
+		Limit int       `query:"limit"`
+	}) (*struct{}, error) {
+		return nil, nil
+	})
 	huma.Patch(srv.API, "/edge/{id}", func(ctx context.Context, in *struct {
 		ID string `path:"id"`
 		edgeInput
@@ -125,6 +131,15 @@ func TestDecoderErrorsAreSentences(t *testing.T) {
 			t.Errorf("%s: the answer shows %q: %s", body, leak, a.body)
 		}
 	}
+	for _, query := range []string{"from=yesterday", "limit=1e400", "limit=x"} {
+		a := do(t, "GET", base+"/edge?"+query, "", nil)
+		if a.status < 400 || a.status >= 500 {
+			t.Errorf("%s: got %d %s, want a 4xx", query, a.status, a.body)
+		}
+		if leak := internals(a.body); leak != "" || strings.Contains(a.body, "2006-01-02") {
+			t.Errorf("%s: the answer shows internals: %s", query, a.body)
+		}
+	}
 }
 
 // Every answer carries the security headers, those the server makes
@@ -157,7 +172,7 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 			return r.StatusCode, r.Header
 		},
 		"404": func() (int, http.Header) { a := do(t, "GET", base+"/nowhere", "", nil); return a.status, a.header },
-		"405": func() (int, http.Header) { a := do(t, "DELETE", base+"/edge", "", nil); return a.status, a.header },
+		"405": func() (int, http.Header) { a := do(t, "PUT", base+"/edge", "", nil); return a.status, a.header },
 		"400": func() (int, http.Header) {
 			a := do(t, "POST", base+"/edge", "application/json", []byte(`{"message":"a","message":"b"}`))
 			return a.status, a.header

@@ -147,10 +147,22 @@ func fieldErrors(errs []error) []apperr.FieldError {
 	for _, err := range errs {
 		var d *huma.ErrorDetail
 		if errors.As(err, &d) {
-			out = append(out, apperr.FieldError{Field: strings.TrimPrefix(d.Location, "body."), Message: d.Message})
+			out = append(out, apperr.FieldError{Field: strings.TrimPrefix(d.Location, "body."), Message: plainFieldMessage(d.Message)})
 		}
 	}
 	return out
+}
+
+// plainFieldMessage rewrites the few parameter messages of huma that speak
+// Go: a time layout, or a parser's own error.
+func plainFieldMessage(m string) string {
+	switch {
+	case strings.HasPrefix(m, "invalid date/time for format "):
+		return "must be an RFC 3339 time, such as 2026-01-02T15:04:05Z"
+	case strings.HasPrefix(m, "invalid value: "):
+		return "is not a valid value"
+	}
+	return m
 }
 
 func reportInternal(ctx context.Context, err error) {
