@@ -90,7 +90,8 @@ func newBenchNATS(sync string) (*benchNATS, error) {
 	if err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect(emb.ClientURL(), nats.InProcessServer(emb.Server))
+	svc := emb.Users().Service
+	nc, err := nats.Connect(emb.ClientURL(), nats.InProcessServer(emb.Server), nats.UserInfo(svc.User, svc.Password))
 	if err != nil {
 		return nil, err
 	}

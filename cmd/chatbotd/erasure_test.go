@@ -24,7 +24,11 @@ func streamOf(t *testing.T, settings map[string]string) jetstream.JetStream {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(strings.TrimSpace(string(addr)))
+	users, err := natsx.EmbeddedUsers(settings["DATA_DIR"], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(strings.TrimSpace(string(addr)), nats.UserInfo(users.Service.User, users.Service.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,30 +105,30 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 
 func (rt *runtime) openNATS(mode natsMode, name string) error {
 	url := rt.cfg.NATSURL
-	if url == "" && mode == natsShared {
-		url = natsx.ReadAddrFile(rt.cfg.DataDir)
-		if url != "" && !reachable(url) {
-			url = ""
-		}
+	auth, err := externalAuth(rt.cfg.NATSAuth)
+	if err != nil {
+		return err
 	}
 	if url == "" {
-		if err := os.MkdirAll(rt.cfg.DataDir, 0o750); err != nil {
-			return fmt.Errorf("cannot create DATA_DIR %s: %v", rt.cfg.DataDir, err)
-		}
-		emb, err := natsx.StartEmbedded(natsx.EmbeddedOptions{
-			Listen:       rt.cfg.NATSListen,
-			StoreDir:     rt.cfg.NATSStoreDir(),
-			SyncInterval: rt.cfg.NATSSyncInterval,
-			AddrFile:     filepath.Join(rt.cfg.DataDir, natsx.AddrFile),
-			Logger:       rt.log,
-		})
+		users, err := embeddedUsers(rt.cfg)
 		if err != nil {
 			return err
 		}
-		rt.embedded = emb
-		rt.log.Info("embedded NATS server started", "url", emb.ClientURL(), "store", rt.cfg.NATSStoreDir(), "sync", rt.cfg.NATSSyncInterval)
+		svc := nats.UserInfo(users.Service.User, users.Service.Password)
+		if mode == natsShared {
+			url = natsx.ReadAddrFile(rt.cfg.DataDir)
+			if url != "" && !reachable(url, svc) {
+				url = ""
+			}
+		}
+		if url == "" {
+			if err := rt.startEmbedded(users); err != nil {
+				return err
+			}
+		}
+		auth = []nats.Option{svc}
 	}
-	nc, err := natsx.Connect(url, rt.embedded, "chatbotd "+name, rt.log)
+	nc, err := natsx.Connect(url, rt.embedded, "chatbotd "+name, rt.log, auth...)
 	if err != nil {
 		return err
 	}
@@ -139,19 +139,24 @@ func (rt *runtime) openNATS(mode natsMode, name string) error {
 	return nil
 }
 
-// reachable tells whether a NATS server answers at url. A server that
-// announced itself is given a few tries: starting a second server on the
-// same store while the first is only slow would be far worse than waiting.
-func reachable(url string) bool {
-	for attempt := 0; attempt < 3; attempt++ {
-		nc, err := nats.Connect(url, nats.Timeout(2*time.Second), nats.MaxReconnects(0))
-		if err == nil {
-			nc.Close()
-			return true
-		}
-		time.Sleep(200 * time.Millisecond)
+func (rt *runtime) startEmbedded(users *natsx.Users) error {
+	if err := os.MkdirAll(rt.cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("cannot create DATA_DIR %s: %v", rt.cfg.DataDir, err)
 	}
-	return false
+	emb, err := natsx.StartEmbedded(natsx.EmbeddedOptions{
+		Listen:       rt.cfg.NATSListen,
+		StoreDir:     rt.cfg.NATSStoreDir(),
+		SyncInterval: rt.cfg.NATSSyncInterval,
+		AddrFile:     filepath.Join(rt.cfg.DataDir, natsx.AddrFile),
+		Users:        users,
+		Logger:       rt.log,
+	})
+	if err != nil {
+		return err
+	}
+	rt.embedded = emb
+	rt.log.Info("embedded NATS server started", "url", emb.ClientURL(), "store", rt.cfg.NATSStoreDir(), "sync", rt.cfg.NATSSyncInterval)
+	return nil
 }
 
 // checks are the readiness probes of this runtime.

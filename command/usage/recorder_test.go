@@ -174,7 +174,9 @@ func TestAFlushWhileNATSIsDownKeepsItsCountsForTheNextFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(emb.ClientURL())
-	nc, err := nats.Connect(emb.ClientURL(), nats.ReconnectWait(20*time.Millisecond), nats.MaxReconnects(-1))
+	users := emb.Users()
+	nc, err := nats.Connect(emb.ClientURL(), nats.UserInfo(users.Service.User, users.Service.Password),
+		nats.ReconnectWait(20*time.Millisecond), nats.MaxReconnects(-1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +202,7 @@ func TestAFlushWhileNATSIsDownKeepsItsCountsForTheNextFlush(t *testing.T) {
 		t.Fatalf("unflushed %d with NATS down, want 150", got)
 	}
 
-	emb, err = natsx.StartEmbedded(natsx.EmbeddedOptions{Listen: u.Host, StoreDir: dir, SyncInterval: "always"})
+	emb, err = natsx.StartEmbedded(natsx.EmbeddedOptions{Listen: u.Host, StoreDir: dir, SyncInterval: "always", Users: &users})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	NATSListen       string // client address of the embedded server
 	NATSSyncInterval string // "always" or a Go duration
 	NATSReplicas     int    // replicas of the stream and buckets
+	NATSAuth         NATSAuth
 	DataDir          string
 
 	RedisURL string // empty: no Redis
@@ -55,6 +56,17 @@ type Config struct {
 	AdminPassword  string
 	BcryptCost     int
 	PasswordPepper string
+}
+
+// NATSAuth is how to authenticate to the server of NATS_URL; the embedded
+// server's credentials are generated under DATA_DIR instead.
+type NATSAuth struct {
+	CredsFile    string
+	User         string
+	PasswordFile string
+	TLSCAFile    string
+	TLSCertFile  string
+	TLSKeyFile   string
 }
 
 // Setting describes one environment variable: its name, default and meaning.
@@ -82,6 +94,12 @@ var Settings = []Setting{
 	{"NATS_LISTEN", "127.0.0.1:4223", "client address of the embedded NATS server (port 0 picks a free one)"},
 	{"NATS_SYNC_INTERVAL", "always", "embedded JetStream fsync policy: always, or an interval such as 2m"},
 	{"NATS_REPLICAS", "1", "replicas of the EVENTS stream and the KV buckets (3 on a NATS cluster)"},
+	{"NATS_CREDS_FILE", "", "NATS .creds file (user JWT and nkey seed) for the server of NATS_URL; or NATS_USER"},
+	{"NATS_USER", "", "NATS user for the server of NATS_URL, with NATS_PASSWORD_FILE (the embedded server's users are generated under DATA_DIR)"},
+	{"NATS_PASSWORD_FILE", "", "file holding the password of NATS_USER"},
+	{"NATS_TLS_CA_FILE", "", "PEM CA certificates that signed the certificate of the server of NATS_URL (use a tls:// URL)"},
+	{"NATS_TLS_CERT_FILE", "", "PEM client certificate for mutual TLS with the server of NATS_URL, with NATS_TLS_KEY_FILE"},
+	{"NATS_TLS_KEY_FILE", "", "PEM private key of NATS_TLS_CERT_FILE"},
 	{"READ_WAIT_TIMEOUT", "2s", "longest wait of a read with X-Min-Position before 503 projection_lagging"},
 	{"DATA_DIR", "./data", "directory for the embedded JetStream store and generated dev keys"},
 	{"REDIS_URL", "", "Redis URL for the rate limits, quotas and login throttle; empty runs without Redis (counters are then per process)"},
@@ -132,6 +150,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		NATSListen:          r.addr("NATS_LISTEN"),
 		NATSSyncInterval:    r.syncInterval("NATS_SYNC_INTERVAL"),
 		NATSReplicas:        r.intRange("NATS_REPLICAS", 1, 5),
+		NATSAuth:            r.natsAuth(),
 		DataDir:             r.nonEmpty("DATA_DIR"),
 		RedisURL:            r.redisURL("REDIS_URL"),
 		ReadWaitTimeout:     r.duration("READ_WAIT_TIMEOUT"),
@@ -149,6 +168,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		PasswordPepper:      r.get("PASSWORD_PEPPER"),
 		AdminEmail:          r.get("ADMIN_EMAIL"),
 		AdminPassword:       r.get("ADMIN_PASSWORD"),
+	}
+	if c.NATSURL == "" && c.NATSAuth != (NATSAuth{}) {
+		r.fail("NATS_URL", "must be set when NATS_CREDS_FILE, NATS_USER or NATS_TLS_* are: they are for an external server")
 	}
 	if c.AdminEmail != "" && c.AdminPassword == "" {
 		r.fail("ADMIN_PASSWORD", "must be set when ADMIN_EMAIL is")
@@ -309,6 +331,22 @@ func (r *reader) natsURL(name string) string {
 		}
 	}
 	return v
+}
+
+func (r *reader) natsAuth() NATSAuth {
+	a := NATSAuth{
+		CredsFile: r.file("NATS_CREDS_FILE"), User: r.get("NATS_USER"), PasswordFile: r.file("NATS_PASSWORD_FILE"),
+		TLSCAFile: r.file("NATS_TLS_CA_FILE"), TLSCertFile: r.file("NATS_TLS_CERT_FILE"), TLSKeyFile: r.file("NATS_TLS_KEY_FILE"),
+	}
+	switch {
+	case a.CredsFile != "" && a.User != "":
+		r.fail("NATS_USER", "set either NATS_CREDS_FILE or NATS_USER, not both")
+	case (a.User == "") != (a.PasswordFile == ""):
+		r.fail("NATS_PASSWORD_FILE", "NATS_USER and NATS_PASSWORD_FILE go together")
+	case (a.TLSCertFile == "") != (a.TLSKeyFile == ""):
+		r.fail("NATS_TLS_KEY_FILE", "NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together")
+	}
+	return a
 }
 
 func (r *reader) redisURL(name string) string {

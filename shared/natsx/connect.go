@@ -10,11 +10,13 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// Connect dials url (or the in-process server when embedded is not nil)
-// and keeps reconnecting for as long as the process lives.
-func Connect(serverURL string, embedded *Embedded, name string, log *slog.Logger) (*nats.Conn, error) {
+// Connect dials url (or the in-process server when embedded is not nil,
+// as its service user) and keeps reconnecting for as long as the process
+// lives. auth are the credentials and TLS options for url (ClientAuth).
+func Connect(serverURL string, embedded *Embedded, name string, log *slog.Logger, auth ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(name),
+		nats.CustomInboxPrefix(ServiceInboxPrefix),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(500 * time.Millisecond),
 		nats.Timeout(5 * time.Second),
@@ -26,8 +28,11 @@ func Connect(serverURL string, embedded *Embedded, name string, log *slog.Logger
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("NATS reconnected", "server", c.ConnectedUrlRedacted()) }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log.Error("NATS async error", "err", err) }),
 	}
+	opts = append(opts, auth...)
 	if embedded != nil {
-		opts = append(opts, nats.InProcessServer(embedded.Server))
+		// An in-process connection authenticates like any other.
+		svc := embedded.users.Service
+		opts = append(opts, nats.InProcessServer(embedded.Server), nats.UserInfo(svc.User, svc.Password))
 		serverURL = embedded.ClientURL()
 	}
 	nc, err := nats.Connect(serverURL, opts...)

@@ -25,18 +25,29 @@ type EmbeddedOptions struct {
 	StoreDir     string // JetStream file store
 	SyncInterval string // "always" or a duration
 	AddrFile     string // where to write the client URL; empty writes none
-	Logger       *slog.Logger
+	// Users are the only clients the server accepts; nil makes fresh ones
+	// in memory (Embedded.Users tells them). No client is anonymous.
+	Users  *Users
+	Logger *slog.Logger
 }
 
 // Embedded is a nats-server running inside this process.
 type Embedded struct {
 	Server   *server.Server
 	addrFile string
+	users    *Users
 }
 
 // StartEmbedded starts a JetStream-enabled server and waits until it takes
 // connections.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
+	users := o.Users
+	if users == nil {
+		var err error
+		if users, err = ephemeralUsers(); err != nil {
+			return nil, err
+		}
+	}
 	host, portStr, err := net.SplitHostPort(o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("NATS_LISTEN %q is not host:port", o.Listen)
@@ -55,6 +66,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		StoreDir:   o.StoreDir,
 		NoSigs:     true,
 		MaxPayload: 1 << 20,
+		Users:      users.serverUsers(),
 	}
 	if err := applySync(opts, o.SyncInterval); err != nil {
 		return nil, err
@@ -74,7 +86,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		s.Shutdown()
 		return nil, errors.New("embedded NATS server did not become ready within 10s")
 	}
-	e := &Embedded{Server: s, addrFile: o.AddrFile}
+	e := &Embedded{Server: s, addrFile: o.AddrFile, users: users}
 	if o.AddrFile != "" {
 		if err := os.WriteFile(o.AddrFile, []byte(s.ClientURL()+"\n"), 0o640); err != nil {
 			e.Shutdown()
@@ -84,8 +96,12 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	return e, nil
 }
 
-// ClientURL is the nats:// URL clients connect to.
+// ClientURL is the nats:// URL clients connect to. It carries no
+// credentials.
 func (e *Embedded) ClientURL() string { return e.Server.ClientURL() }
+
+// Users are the credentials the server accepts.
+func (e *Embedded) Users() Users { return *e.users }
 
 // Shutdown stops the server, flushing JetStream, and removes the address file.
 func (e *Embedded) Shutdown() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/shared/natsx"
@@ -51,7 +52,8 @@ func TestEmbeddedServerKeepsJetStreamOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer emb.Shutdown()
-	nc, err = natsx.Connect(emb.ClientURL(), nil, "test", discardLogger())
+	svc := emb.Users().Service
+	nc, err = natsx.Connect(emb.ClientURL(), nil, "test", discardLogger(), nats.UserInfo(svc.User, svc.Password))
 	if err != nil {
 		t.Fatal(err)
 	}

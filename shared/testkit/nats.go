@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/nats-io/nats.go"
@@ -9,11 +10,12 @@ import (
 )
 
 // NATS is an embedded JetStream server on a random port with its store in
-// a temporary directory, and a connection to it.
+// a temporary directory, and a connection to it as the service user. It
+// takes no anonymous client, as in production.
 type NATS struct {
 	Server *natsx.Embedded
 	Conn   *nats.Conn
-	URL    string
+	URL    string // with the service user's credentials in it
 }
 
 // StartNATS starts a server that syncs every write to disk, as the
@@ -33,10 +35,16 @@ func StartNATSWithSync(tb testing.TB, sync string) *NATS {
 		tb.Fatalf("start embedded NATS: %v", err)
 	}
 	tb.Cleanup(emb.Shutdown)
-	nc, err := nats.Connect(emb.ClientURL())
+	u, err := url.Parse(emb.ClientURL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := emb.Users().Service
+	u.User = url.UserPassword(svc.User, svc.Password)
+	nc, err := nats.Connect(u.String())
 	if err != nil {
 		tb.Fatalf("connect to embedded NATS: %v", err)
 	}
 	tb.Cleanup(nc.Close)
-	return &NATS{Server: emb, Conn: nc, URL: emb.ClientURL()}
+	return &NATS{Server: emb, Conn: nc, URL: u.String()}
 }
