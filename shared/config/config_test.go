@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,40 @@ func TestEverySettingHasHelp(t *testing.T) {
 			t.Errorf("setting %s: empty help or listed twice", s.Name)
 		}
 		seen[s.Name] = true
+	}
+}
+
+func TestNATSCredentialsComeWhole(t *testing.T) {
+	file := t.TempDir() + "/pw"
+	if err := os.WriteFile(file, []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	external := "nats://nats:4222"
+	cases := []struct {
+		name     string
+		settings map[string]string
+		wantErr  string // the variable named; "" for valid
+	}{
+		{"user and password file", map[string]string{"NATS_URL": external, "NATS_USER": "chatbotd", "NATS_PASSWORD_FILE": file}, ""},
+		{"creds file", map[string]string{"NATS_URL": external, "NATS_CREDS_FILE": file, "NATS_TLS_CA_FILE": file}, ""},
+		{"user without password", map[string]string{"NATS_URL": external, "NATS_USER": "chatbotd"}, "NATS_PASSWORD_FILE"},
+		{"creds and user", map[string]string{"NATS_URL": external, "NATS_CREDS_FILE": file, "NATS_USER": "x", "NATS_PASSWORD_FILE": file}, "NATS_USER"},
+		{"certificate without key", map[string]string{"NATS_URL": external, "NATS_TLS_CERT_FILE": file}, "NATS_TLS_KEY_FILE"},
+		{"missing file", map[string]string{"NATS_URL": external, "NATS_CREDS_FILE": "/nonexistent/x.creds"}, "NATS_CREDS_FILE"},
+		{"credentials for the embedded server", map[string]string{"NATS_USER": "chatbotd", "NATS_PASSWORD_FILE": file}, "NATS_URL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(lookupFrom(tc.settings))
+			var ce *Error
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("got %v", err)
+			case tc.wantErr == "" && c.NATSAuth.User+c.NATSAuth.CredsFile == "":
+				t.Fatalf("credentials not kept: %+v", c.NATSAuth)
+			case tc.wantErr != "" && (!errors.As(err, &ce) || ce.Name != tc.wantErr):
+				t.Fatalf("got %v, want an error naming %s", err, tc.wantErr)
+			}
+		})
 	}
 }
