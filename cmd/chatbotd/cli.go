@@ -101,13 +101,16 @@ func subcommands() []subcommand {
 			run:      runAdmin,
 		},
 		{
-			name: "events", usage: eventsTailUsage,
-			summary: "print the event stream, as stored, for audits",
+			name: "events", usage: eventsTailUsage + " | events credentials",
+			summary: "print the event stream for audits; connect the stock nats CLI as an audit consumer",
 			detail: "tail prints one event a line with its position: the envelope as stored (JSON, the default) or\n" +
 				"a readable line (--format text). It reads from the first event, from --since D (a duration such\n" +
 				"as 24h) or --from-position N, to the stream's end as it was at start; --follow goes on until\n" +
 				"Ctrl-C. --tenant T, --type A,B (comma-separated) or --subject S (a NATS subject filter inside\n" +
-				"events.>) select events. Personal fields stay sealed. Finds NATS as `chatbotd command` does.",
+				"events.>) select events. Personal fields stay sealed. Finds NATS as `chatbotd command` does.\n" +
+				"credentials prints the flags with which the stock nats CLI connects to the embedded server as the\n" +
+				"read-only audit user (read the stream, keep consumers of its own; nothing else):\n" +
+				"nats $(chatbotd events credentials) sub 'events.>'",
 			settings: []string{"NATS_URL", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "DATA_DIR", "LOG_LEVEL", "LOG_FORMAT"},
 			run:      runEvents,
 		},

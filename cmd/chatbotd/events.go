@@ -12,7 +12,8 @@ import (
 
 // eventActions are the verbs of `chatbotd events`, one file each.
 var eventActions = map[string]func(ctx context.Context, e env, cfg config.Config, args []string) error{
-	"tail": runEventsTail,
+	"tail":        runEventsTail,
+	"credentials": runEventsCredentials,
 }
 
 // runEvents dispatches `chatbotd events <action> ...`.

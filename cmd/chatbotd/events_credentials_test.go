@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// natsCLI finds the stock nats CLI. CI installs it and sets
+// NATS_CLI_REQUIRED=1, so that a missing binary fails there instead of
+// skipping.
+func natsCLI(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("nats")
+	if err != nil {
+		if os.Getenv("NATS_CLI_REQUIRED") == "1" {
+			t.Fatal("the nats CLI is not on PATH (go install github.com/nats-io/natscli/nats@v0.5.0)")
+		}
+		t.Skip("the nats CLI is not on PATH; install it with go install github.com/nats-io/natscli/nats@v0.5.0")
+	}
+	return path
+}
+
+// auditCLI runs the nats CLI with the flags of `chatbotd events credentials`.
+type auditCLI struct {
+	t     *testing.T
+	bin   string
+	flags []string
+}
+
+func (a auditCLI) run(args ...string) (string, error) {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, a.bin, append(append(append([]string{}, a.flags...), "--timeout", "2s", "--no-context"), args...)...)
+	cmd.Env = append(os.Environ(), "HOME="+a.t.TempDir()) // no saved context of the machine
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func TestTheStockNATSCLIIsAnAuditConsumerOnly(t *testing.T) {
+	bin := natsCLI(t)
+	c, settings := startIdentity(t)
+	su := c.signup("ada@example.com")
+	js := streamOf(t, settings)
+	ctx := context.Background()
+	count := func() uint64 {
+		t.Helper()
+		st, err := js.Stream(ctx, events.StreamName)
+		if err != nil {
+			t.Fatalf("EVENTS: %v", err)
+		}
+		return st.CachedInfo().State.Msgs
+	}
+
+	code, out, stderr := runOnce(settings, "events", "credentials")
+	if code != 0 || strings.Count(out, "\n") != 1 {
+		t.Fatalf("events credentials: %d %q %s", code, out, stderr)
+	}
+	flags := strings.Fields(out)
+	if flags[0] != "--server" || !strings.Contains(out, "--user audit --password ") {
+		t.Fatalf("events credentials printed %q", out)
+	}
+	audit := auditCLI{t: t, bin: bin, flags: flags}
+	anonymous := auditCLI{t: t, bin: bin, flags: flags[:2]}
+
+	if out, err := anonymous.run("stream", "info", "EVENTS"); err == nil {
+		t.Errorf("anonymous stream info succeeded: %s", out)
+	}
+	if out, err := audit.run("stream", "info", "EVENTS"); err != nil {
+		t.Fatalf("stream info: %v %s", err, out)
+	}
+
+	t.Run("sub events.> sees a login", func(t *testing.T) {
+		sub := exec.Command(bin, append(append([]string{}, flags...), "--no-context", "sub", "events.>", "--count", "1")...)
+		sub.Env = append(os.Environ(), "HOME="+t.TempDir())
+		stdout, _ := sub.StdoutPipe()
+		sub.Stderr = sub.Stdout
+		if err := sub.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Process.Kill()
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() && !strings.Contains(lines.Text(), "Subscribing on") {
+		}
+		// A login appends events (SessionStarted, LoginSucceeded).
+		if r := c.login("ada@example.com", "correct horse battery"); r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.raw)
+		}
+		var seen strings.Builder
+		for lines.Scan() {
+			seen.WriteString(lines.Text() + "\n")
+		}
+		if err := sub.Wait(); err != nil || !strings.Contains(seen.String(), `Received on "events.`) {
+			t.Fatalf("nats sub: %v\n%s", err, seen.String())
+		}
+	})
+
+	t.Run("a durable consumer of its own", func(t *testing.T) {
+		if out, err := audit.run("consumer", "add", "EVENTS", "audit_ci", "--pull", "--deliver", "all", "--ack", "explicit", "--defaults"); err != nil {
+			t.Fatalf("consumer add: %v %s", err, out)
+		}
+		if out, err := audit.run("consumer", "next", "EVENTS", "audit_ci", "--count", "1"); err != nil || !strings.Contains(out, "events.") {
+			t.Fatalf("consumer next: %v %s", err, out)
+		}
+		if out, err := audit.run("consumer", "rm", "EVENTS", "audit_ci", "-f"); err != nil {
+			t.Fatalf("consumer rm: %v %s", err, out)
+		}
+	})
+
+	before := count()
+	t.Run("publishing into EVENTS changes nothing", func(t *testing.T) {
+		subject := "events.platform.user." + su.str("user_id") + ".UserRoleChanged"
+		_, _ = audit.run("pub", subject, `{"role":"admin"}`)
+		_, _ = audit.run("pub", "timers.due.unlock.x.y", "")
+		_, _ = audit.run("request", subject, `{"role":"admin"}`)
+	})
+	for _, args := range [][]string{
+		{"stream", "purge", "EVENTS", "-f"},
+		{"stream", "rm", "EVENTS", "-f"},
+		{"kv", "get", "CREDENTIALS", su.str("user_id")},
+		{"consumer", "rm", "EVENTS", "users", "-f"},
+	} {
+		if out, err := audit.run(args...); err == nil || !strings.Contains(out, "Permissions Violation") {
+			t.Errorf("nats %s: %v, want a permissions violation: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	if after := count(); after != before {
+		t.Errorf("EVENTS went from %d to %d messages", before, after)
+	}
+	if _, err := js.Consumer(ctx, events.StreamName, "users"); err != nil {
+		t.Errorf("the users projection's consumer: %v", err)
+	}
+}
