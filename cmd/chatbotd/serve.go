@@ -105,7 +105,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		}
 	}
 	policy.Metric(rt.metrics.Registry, config)
-	httpx.RegisterOps(srv, rt.checks(), rt.metrics.Registry)
+	httpx.RegisterOps(srv, append(rt.checks(), rt.jetstreamCheck(streamsOf(parts))), rt.metrics.Registry)
 	if parts&partProjector != 0 {
 		vault, err := rt.personalData(ctx)
 		if err != nil {

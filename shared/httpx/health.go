@@ -2,8 +2,10 @@ package httpx
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +23,12 @@ type Check struct {
 	Critical bool
 	Probe    func(ctx context.Context) error
 }
+
+// Missing is a probe's error naming the parts of a component that are
+// gone ("stream EVENTS", "bucket CREDENTIALS"); readiness shows them.
+type Missing []string
+
+func (m Missing) Error() string { return "missing " + strings.Join(m, ", ") }
 
 // ComponentStatus is one component's line in the readiness answer.
 type ComponentStatus struct {
@@ -69,7 +77,7 @@ func RegisterOps(s *Server, checks []Check, gatherer prometheus.Gatherer) {
 	huma.Register(s.API, huma.Operation{
 		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"Operations"},
 		Summary: "Readiness", Metadata: public,
-		Description: "200 when every critical component (Postgres, NATS) answers, `degraded` when an optional one (Redis) does not; 503 otherwise, naming the component.",
+		Description: "200 when every critical component (Postgres, NATS, the stream and buckets the process needs) answers, `degraded` when an optional one (Redis) does not; 503 otherwise, naming the component.",
 		Responses:   map[string]*huma.Response{"503": {Description: "A critical component is down."}},
 	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
 		r := probeAll(ctx, checks)
@@ -120,7 +128,11 @@ func probe(ctx context.Context, c Check) ComponentStatus {
 	if err != nil {
 		slog.WarnContext(ctx, "readiness probe failed", "component", c.Name, "err", err)
 		st.Status, st.Error = "down", "unreachable"
-		if ctx.Err() != nil {
+		var missing Missing
+		switch {
+		case errors.As(err, &missing):
+			st.Error = missing.Error()
+		case ctx.Err() != nil:
 			st.Error = "timed out"
 		}
 	}
