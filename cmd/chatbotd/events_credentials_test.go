@@ -138,3 +138,22 @@ func TestTheStockNATSCLIIsAnAuditConsumerOnly(t *testing.T) {
 		t.Errorf("the users projection's consumer: %v", err)
 	}
 }
+
+func TestEventsCredentialsNeedsTheEmbeddedServer(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runOnce(map[string]string{"NATS_URL": "nats://nats:4222", "DATA_DIR": dir}, "events", "credentials")
+	if code != 1 || !strings.Contains(stderr, "NATS_URL") {
+		t.Errorf("with NATS_URL: %d %s", code, stderr)
+	}
+	code, _, stderr = runOnce(map[string]string{"NATS_LISTEN": "127.0.0.1:0", "DATA_DIR": dir}, "events", "credentials")
+	if code != 1 || !strings.Contains(stderr, "chatbotd serve") {
+		t.Errorf("with no server and a random port: %d %s", code, stderr)
+	}
+	code, out, _ := runOnce(map[string]string{"NATS_LISTEN": "127.0.0.1:4299", "DATA_DIR": dir}, "events", "credentials")
+	if code != 0 || !strings.HasPrefix(out, "--server nats://127.0.0.1:4299 --user audit --password ") {
+		t.Errorf("before serve starts: %d %q", code, out)
+	}
+	if code, _, _ := runOnce(map[string]string{"DATA_DIR": dir}, "events", "nonsense"); code != 2 {
+		t.Errorf("unknown verb: exit %d, want 2", code)
+	}
+}
