@@ -296,3 +296,20 @@ func TestTheAuditUserCannotReadChatbotdsReplies(t *testing.T) {
 		}
 	}
 }
+
+func TestClientAuthConnectsWithAPasswordFile(t *testing.T) {
+	s := startAuthServer(t)
+	file := filepath.Join(s.dir, natsx.ServicePasswordFile)
+	opts, err := natsx.ClientAuth{User: natsx.ServiceUser, PasswordFile: file}.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := natsx.Connect(s.emb.ClientURL(), nil, "external", discardLogger(), opts...)
+	if err != nil {
+		t.Fatalf("with NATS_USER and NATS_PASSWORD_FILE: %v", err)
+	}
+	nc.Close()
+	if _, err := (natsx.ClientAuth{User: natsx.ServiceUser, PasswordFile: filepath.Join(s.dir, "missing")}).Options(); err == nil || !strings.Contains(err.Error(), "NATS_PASSWORD_FILE") {
+		t.Errorf("a missing password file: %v", err)
+	}
+}
