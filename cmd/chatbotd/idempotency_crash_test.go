@@ -80,10 +80,10 @@ func bucketKeys(t *testing.T, n *testkit.NATS) []string {
 
 func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
 	n := testkit.StartNATS(t)
-	proxy := testkit.NewProxy(t, strings.TrimPrefix(n.URL, "nats://"))
+	proxy := testkit.NewProxy(t, n.Addr)
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
-	settings["NATS_URL"], settings["REQUEST_TIMEOUT"], settings["BCRYPT_COST"] = "nats://"+proxy.Addr(), "3s", "10"
+	settings["NATS_URL"], settings["REQUEST_TIMEOUT"], settings["BCRYPT_COST"] = n.URLAt(proxy.Addr()), "3s", "10"
 	child := startBinary(t, settings)
 	c := client{t: t, base: "http://" + settings["HTTP_ADDR"]}
 	cid, tok, _ := owner(t, c, "owner@example.com")
@@ -128,10 +128,10 @@ func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
 
 func TestACreateDuringANATSOutageIsDoneOnceAfterIt(t *testing.T) {
 	n := testkit.StartNATS(t)
-	proxy := testkit.NewProxy(t, strings.TrimPrefix(n.URL, "nats://"))
+	proxy := testkit.NewProxy(t, n.Addr)
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
-	settings["NATS_URL"], settings["REQUEST_TIMEOUT"] = "nats://"+proxy.Addr(), "2s"
+	settings["NATS_URL"], settings["REQUEST_TIMEOUT"] = n.URLAt(proxy.Addr()), "2s"
 	start(t, settings, "serve")
 	c := client{t: t, base: "http://" + settings["HTTP_ADDR"]}
 	waitReady(t, c.base, 200, 15*time.Second)

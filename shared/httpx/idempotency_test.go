@@ -59,8 +59,8 @@ type createOutput struct {
 func startIdempotent(t *testing.T, requestTimeout time.Duration) *idemServer {
 	t.Helper()
 	n := testkit.StartNATS(t)
-	s := &idemServer{proxy: testkit.NewProxy(t, strings.TrimPrefix(n.URL, "nats://")), revoked: map[string]bool{}}
-	nc, err := nats.Connect("nats://"+s.proxy.Addr(), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
+	s := &idemServer{proxy: testkit.NewProxy(t, n.Addr), revoked: map[string]bool{}}
+	nc, err := nats.Connect(n.URLAt(s.proxy.Addr()), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,15 @@ type NATS struct {
 	Server *natsx.Embedded
 	Conn   *nats.Conn
 	URL    string // with the service user's credentials in it
+	Addr   string // host:port, e.g. for a Proxy in front of it
+}
+
+// URLAt is URL with another host:port (a Proxy's), keeping the
+// credentials.
+func (n *NATS) URLAt(addr string) string {
+	u, _ := url.Parse(n.URL)
+	u.Host = addr
+	return u.String()
 }
 
 // StartNATS starts a server that syncs every write to disk, as the
@@ -46,5 +55,5 @@ func StartNATSWithSync(tb testing.TB, sync string) *NATS {
 		tb.Fatalf("connect to embedded NATS: %v", err)
 	}
 	tb.Cleanup(nc.Close)
-	return &NATS{Server: emb, Conn: nc, URL: u.String()}
+	return &NATS{Server: emb, Conn: nc, URL: u.String(), Addr: u.Host}
 }
