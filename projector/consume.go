@@ -62,6 +62,7 @@ func (c *consumer) step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.r.ann.committed(c.p.Name, last)
 	if c.r.opts.afterCommit != nil {
 		c.r.opts.afterCommit(c.p.Name, last)
 	}

@@ -49,6 +49,8 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	r.ann.lead(p.Name, checkpoint)
+	defer r.ann.unlead(p.Name)
 	r.deps.Metrics.setPosition(p.Name, checkpoint)
 	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.BatchSize * 2))
 	if err != nil {

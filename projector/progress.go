@@ -2,23 +2,19 @@ package projector
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
-// Progress answers how far projections are, for read-your-writes and for
-// operators. It needs no running projector: it reads the checkpoints and
-// asks the stream.
+// Progress answers how far projections are, for operators. It needs no
+// running projector: it reads the checkpoints and asks the stream. Reads
+// that wait for a position do not use it (see readmodel.Follower).
 type Progress struct {
 	pool        *pgxpool.Pool
 	js          jetstream.JetStream
@@ -134,84 +130,4 @@ func (p *Progress) lag(ctx context.Context, name string, position, last uint64) 
 		return last - position
 	}
 	return 0
-}
-
-// CaughtUp reports whether projection name reflects every event up to
-// position n. A projection reads only its own event types, so it is caught
-// up to n when its checkpoint reached n or no event of its types lies
-// between its checkpoint and n. A position the stream has not reached is
-// never caught up.
-func (p *Progress) CaughtUp(ctx context.Context, name string, n uint64) (bool, error) {
-	proj, ok := p.projections[name]
-	if !ok {
-		return false, fmt.Errorf("unknown projection %q", name)
-	}
-	var pos int64
-	err := p.pool.QueryRow(ctx, "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&pos)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return false, err
-	}
-	if uint64(pos) >= n {
-		return true, nil
-	}
-	stream, err := p.js.Stream(ctx, events.StreamName)
-	if err != nil {
-		return false, err
-	}
-	if stream.CachedInfo().State.LastSeq < n {
-		return false, nil
-	}
-	for _, subject := range proj.FilterSubjects() {
-		msg, err := stream.GetMsg(ctx, uint64(pos)+1, jetstream.WithGetMsgSubject(subject))
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
-		if err != nil {
-			return false, err
-		}
-		if msg.Sequence <= n {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
-// ErrLagging is the answer when projections do not catch up in time.
-func ErrLagging() *apperr.Error {
-	return &apperr.Error{Kind: apperr.KindUnavailable, Code: "projection_lagging",
-		Message: "the data is not yet up to date with your last write; retry shortly", RetryAfter: 1}
-}
-
-// Wait returns once every named projection is caught up to n, or
-// ErrLagging after bound.
-func (p *Progress) Wait(ctx context.Context, n uint64, bound time.Duration, names ...string) error {
-	if n == 0 {
-		return nil
-	}
-	deadline := time.Now().Add(bound)
-	pause := time.Millisecond
-	pending := names
-	for {
-		var still []string
-		for _, name := range pending {
-			ok, err := p.CaughtUp(ctx, name, n)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				still = append(still, name)
-			}
-		}
-		if len(still) == 0 {
-			return nil
-		}
-		if time.Now().Add(pause).After(deadline) {
-			return ErrLagging()
-		}
-		sleep(ctx, pause)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		pending, pause = still, min(pause*2, 20*time.Millisecond)
-	}
 }

@@ -3,7 +3,6 @@ package projector
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
@@ -307,40 +305,6 @@ func TestAnOldVersionReachesItsReducerUpcast(t *testing.T) {
 	e.waitCheckpoint("notes", ack.Sequence, 10*time.Second)
 	if e.count("from v1") != 1 {
 		t.Fatal("the v1 event was not applied through its upcaster")
-	}
-}
-
-func TestReadYourWrites(t *testing.T) {
-	e := newEnv(t)
-	progress := NewProgress(e.db.Pool, e.js, []Projection{notesProjection(), EventLog()})
-	ctx := context.Background()
-
-	// Nothing runs yet: a write is not visible, and the wait gives up.
-	pos := e.note("mine")
-	err := progress.Wait(ctx, pos, 100*time.Millisecond, "notes")
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Code != "projection_lagging" || ae.RetryAfter < 1 {
-		t.Fatalf("wait without a projector: %v", err)
-	}
-
-	e.runner(e.js, Options{}, notesProjection(), EventLog())
-	pos = e.note("read me")
-	if err := progress.Wait(ctx, pos, 5*time.Second, "notes", "event_log"); err != nil {
-		t.Fatal(err)
-	}
-	if e.count("read me") != 1 {
-		t.Fatal("waited, yet the write is not in the read model")
-	}
-
-	// An event the projection does not read does not hold it back.
-	ref := eventstore.Ref{Tenant: "t1", Type: "other", ID: uuid.NewString()}
-	ack, err := e.js.Publish(ctx, events.Subject(ref.Tenant, ref.Type, ref.ID, "SomethingElse"), []byte(`{}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, err := progress.CaughtUp(ctx, "notes", ack.Sequence)
-	if err != nil || !ok {
-		t.Fatalf("notes caught up to a foreign event: %v %v", ok, err)
 	}
 }
 

@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,6 +45,7 @@ type Runner struct {
 	deps        Deps
 	opts        Options
 	projections []Projection
+	ann         *announcer
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -82,7 +84,21 @@ func (r *Runner) Start(ctx context.Context) error {
 		return err
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
-	r.wg.Add(1)
+	checkpoints, err := r.checkpoints(ctx)
+	if err != nil {
+		r.cancel()
+		return err
+	}
+	r.ann = newAnnouncer(r.deps.JS, r.projections, r.deps.Logger)
+	if err := r.ann.start(ctx, checkpoints); err != nil {
+		r.cancel()
+		return fmt.Errorf("projection progress: %w", err)
+	}
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		r.ann.run(ctx)
+	}()
 	go func() {
 		defer r.wg.Done()
 		r.reportLag(ctx)
@@ -95,6 +111,25 @@ func (r *Runner) Start(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// checkpoints are the applied positions of the projections that ran before.
+func (r *Runner) checkpoints(ctx context.Context) (map[string]uint64, error) {
+	rows, err := r.deps.Pool.Query(ctx, "SELECT name, position FROM projection_checkpoints")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var name string
+		var pos int64
+		if err := rows.Scan(&name, &pos); err != nil {
+			return nil, err
+		}
+		out[name] = uint64(pos)
+	}
+	return out, rows.Err()
 }
 
 // Stop stops every projection after its current batch and waits.

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
@@ -18,10 +19,11 @@ import (
 type Deps struct {
 	Pool     *pgxpool.Pool
 	Redis    *redis.Client
-	Progress *projector.Progress
-	ReadWait time.Duration  // bound of X-Min-Position waits
-	Keys     *auth.KeySet   // published at /.well-known/jwks.json
-	Policy   *policy.Holder // the configuration in force
+	Progress *projector.Progress // projection statuses for operators
+	Follower *readmodel.Follower // how far projections are, for X-Min-Position
+	ReadWait time.Duration       // bound of X-Min-Position waits
+	Keys     *auth.KeySet        // published at /.well-known/jwks.json
+	Policy   *policy.Holder      // the configuration in force
 	Logger   *slog.Logger
 }
 
@@ -56,5 +58,5 @@ type MinPosition struct {
 // Await waits until the projections a read uses reflect min, or answers
 // 503 projection_lagging with Retry-After.
 func (s *Side) Await(ctx context.Context, min MinPosition, projections ...string) error {
-	return s.deps.Progress.Wait(ctx, min.MinPosition, s.deps.ReadWait, projections...)
+	return s.deps.Follower.Wait(ctx, min.MinPosition, s.deps.ReadWait, projections...)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/query"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
@@ -58,8 +59,14 @@ func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 	}
 	defer runner.Stop()
 
-	side := query.New(query.Deps{Pool: db.Pool, ReadWait: 2 * time.Second,
-		Progress: projector.NewProgress(db.Pool, js, projector.All())})
+	follower, err := readmodel.Follow(n.Conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer follower.Close()
+	const bound = time.Second
+	side := query.New(query.Deps{Pool: db.Pool, ReadWait: bound,
+		Progress: projector.NewProgress(db.Pool, js, projector.All()), Follower: follower})
 	metrics := observability.NewMetrics()
 	srv := httpx.New(httpx.Options{Title: "t", Version: "t", BodyLimit: 1 << 20, ReadTimeout: 5 * time.Second,
 		WriteTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second,
@@ -97,16 +104,39 @@ func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 	}
 
 	// A position nobody reached answers 503 projection_lagging with Retry-After.
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/test-events/"+uuid.NewString(), nil)
-	req.Header.Set("X-Min-Position", "999999")
+	lagging(t, ln.Addr().String(), 999999, bound)
+
+	// With the projector stopped, a new write's position answers 503 at
+	// the bound, not seconds after it.
+	runner.Stop()
+	res, err := store.Append(ctx, eventstore.Ref{Tenant: "t1", Type: "ping", ID: uuid.NewString()}, eventstore.Loaded{},
+		events.Event{Type: "Pinged", Data: pinged{Note: "unseen"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lagging(t, ln.Addr().String(), res.Position, bound)
+}
+
+// lagging asserts that a read at position pos answers 503
+// projection_lagging with Retry-After, once the bound has passed and well
+// before a second more (generous for a loaded machine).
+func lagging(t *testing.T, addr string, pos uint64, bound time.Duration) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/test-events/"+uuid.NewString(), nil)
+	req.Header.Set("X-Min-Position", strconv.FormatUint(pos, 10))
+	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	took := time.Since(start)
 	var p httpx.Problem
 	_ = json.NewDecoder(resp.Body).Decode(&p)
 	resp.Body.Close()
 	if resp.StatusCode != 503 || p.Code != "projection_lagging" || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("unreached position: %d %+v Retry-After %q", resp.StatusCode, p, resp.Header.Get("Retry-After"))
+		t.Fatalf("position %d: %d %+v Retry-After %q", pos, resp.StatusCode, p, resp.Header.Get("Retry-After"))
+	}
+	if took < bound || took > bound+time.Second {
+		t.Fatalf("position %d: 503 after %v, want at the bound of %v", pos, took, bound)
 	}
 }

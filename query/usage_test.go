@@ -20,6 +20,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/usage"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
@@ -54,7 +55,12 @@ func newUsageWorld(t *testing.T) *usageWorld {
 	}
 	t.Cleanup(runner.Stop)
 
-	side := New(Deps{Pool: db.Pool, ReadWait: 5 * time.Second, Progress: projector.NewProgress(db.Pool, js, projector.All())})
+	follower, err := readmodel.Follow(n.Conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(follower.Close)
+	side := New(Deps{Pool: db.Pool, ReadWait: 5 * time.Second, Progress: projector.NewProgress(db.Pool, js, projector.All()), Follower: follower})
 	srv := httpx.New(httpx.Options{Title: "t", Version: "t", BodyLimit: 1 << 20, ReadTimeout: 5 * time.Second,
 		WriteTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second,
 		Origins: httpx.NewOrigins(nil), Metrics: observability.NewMetrics(), Logger: quiet})

@@ -10,6 +10,7 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/query"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/policy"
@@ -85,9 +86,14 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 			defer closeCommand()
 		}
 		if parts&partQuery != 0 {
+			follower, err := readmodel.Follow(rt.nc, rt.log)
+			if err != nil {
+				return fmt.Errorf("projection progress: %v", err)
+			}
+			defer follower.Close()
 			side := query.New(query.Deps{
 				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
-				Progress: projector.NewProgress(rt.pool, rt.js, projector.All()),
+				Progress: projector.NewProgress(rt.pool, rt.js, projector.All()), Follower: follower,
 			})
 			side.Register(srv.API)
 			defer side.Close()
