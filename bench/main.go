@@ -60,6 +60,7 @@ var scenarios = []scenario{
 	{"bot_api", benchBotAPI},
 	{"tenant_read", benchTenantRead},
 	{"tenant_read_http", benchTenantReadHTTP},
+	{"read_your_writes", benchReadYourWrites},
 }
 
 func main() {
