@@ -60,6 +60,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		BodyLimit: cfg.BodyLimit, ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout,
 		IdleTimeout: cfg.HTTPIdleTimeout, RequestTimeout: cfg.RequestTimeout,
 		Origins: origins, Metrics: rt.metrics, Logger: rt.log,
+		AccessLog: httpx.AccessLog{Success: cfg.AccessLog, Slow: cfg.SlowRequestThreshold},
 	})
 	var config *policy.Holder
 	if parts&(partCommand|partQuery) != 0 {

@@ -39,8 +39,10 @@ type Config struct {
 
 	ReadWaitTimeout time.Duration // bound of X-Min-Position waits
 
-	LogLevel  string
-	LogFormat string
+	LogLevel             string
+	LogFormat            string
+	AccessLog            string        // level of the line of a 2xx/3xx request: debug, info or off
+	SlowRequestThreshold time.Duration // a request slower than this is logged at warn; 0: never
 
 	SentryDSN         string
 	SentryEnvironment string
@@ -105,6 +107,8 @@ var Settings = []Setting{
 	{"REDIS_URL", "", "Redis URL for the rate limits, quotas and login throttle; empty runs without Redis (counters are then per process)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
+	{"ACCESS_LOG", "debug", "level of the access log line of a 2xx or 3xx request: debug, info or off; 4xx (info), 5xx (error) and slow requests (warn) are logged whatever it says"},
+	{"SLOW_REQUEST_THRESHOLD", "1s", "a request that takes longer is logged at warn as slow; 0 turns that off"},
 	{"SENTRY_DSN", "", "Sentry DSN; empty turns error reporting off"},
 	{"SENTRY_ENVIRONMENT", "development", "environment name attached to Sentry events"},
 	{"JWT_PRIVATE_KEY_FILE", "", "PEM Ed25519 private key signing access tokens; empty generates a dev key under DATA_DIR"},
@@ -135,39 +139,41 @@ func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	r := reader{lookup: lookup}
 	c := Config{
-		HTTPAddr:            r.addr("HTTP_ADDR"),
-		HTTPReadTimeout:     r.duration("HTTP_READ_TIMEOUT"),
-		HTTPWriteTimeout:    r.duration("HTTP_WRITE_TIMEOUT"),
-		HTTPIdleTimeout:     r.duration("HTTP_IDLE_TIMEOUT"),
-		RequestTimeout:      r.duration("REQUEST_TIMEOUT"),
-		ShutdownTimeout:     r.duration("SHUTDOWN_TIMEOUT"),
-		BodyLimit:           r.size("BODY_LIMIT"),
-		CORSAllowedOrigins:  r.origins("CORS_ALLOWED_ORIGINS"),
-		DatabaseURL:         r.databaseURL("DATABASE_URL"),
-		DatabaseMaxConns:    int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
-		AutoMigrate:         r.boolean("AUTO_MIGRATE"),
-		NATSURL:             r.natsURL("NATS_URL"),
-		NATSListen:          r.addr("NATS_LISTEN"),
-		NATSSyncInterval:    r.syncInterval("NATS_SYNC_INTERVAL"),
-		NATSReplicas:        r.intRange("NATS_REPLICAS", 1, 5),
-		NATSAuth:            r.natsAuth(),
-		DataDir:             r.nonEmpty("DATA_DIR"),
-		RedisURL:            r.redisURL("REDIS_URL"),
-		ReadWaitTimeout:     r.duration("READ_WAIT_TIMEOUT"),
-		LogLevel:            r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
-		LogFormat:           r.oneOf("LOG_FORMAT", "text", "json"),
-		SentryDSN:           r.sentryDSN("SENTRY_DSN"),
-		SentryEnvironment:   r.get("SENTRY_ENVIRONMENT"),
-		JWTPrivateKeyFile:   r.file("JWT_PRIVATE_KEY_FILE"),
-		JWTPublicKeyFiles:   r.files("JWT_PUBLIC_KEY_FILES"),
-		PersonalDataKeyFile: r.file("PERSONAL_DATA_KEY_FILE"),
-		JWTIssuer:           r.nonEmpty("JWT_ISSUER"),
-		JWTAudience:         r.nonEmpty("JWT_AUDIENCE"),
-		TrustedProxies:      r.prefixes("TRUSTED_PROXIES"),
-		BcryptCost:          r.intRange("BCRYPT_COST", 10, 16),
-		PasswordPepper:      r.get("PASSWORD_PEPPER"),
-		AdminEmail:          r.get("ADMIN_EMAIL"),
-		AdminPassword:       r.get("ADMIN_PASSWORD"),
+		HTTPAddr:             r.addr("HTTP_ADDR"),
+		HTTPReadTimeout:      r.duration("HTTP_READ_TIMEOUT"),
+		HTTPWriteTimeout:     r.duration("HTTP_WRITE_TIMEOUT"),
+		HTTPIdleTimeout:      r.duration("HTTP_IDLE_TIMEOUT"),
+		RequestTimeout:       r.duration("REQUEST_TIMEOUT"),
+		ShutdownTimeout:      r.duration("SHUTDOWN_TIMEOUT"),
+		BodyLimit:            r.size("BODY_LIMIT"),
+		CORSAllowedOrigins:   r.origins("CORS_ALLOWED_ORIGINS"),
+		DatabaseURL:          r.databaseURL("DATABASE_URL"),
+		DatabaseMaxConns:     int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
+		AutoMigrate:          r.boolean("AUTO_MIGRATE"),
+		NATSURL:              r.natsURL("NATS_URL"),
+		NATSListen:           r.addr("NATS_LISTEN"),
+		NATSSyncInterval:     r.syncInterval("NATS_SYNC_INTERVAL"),
+		NATSReplicas:         r.intRange("NATS_REPLICAS", 1, 5),
+		NATSAuth:             r.natsAuth(),
+		DataDir:              r.nonEmpty("DATA_DIR"),
+		RedisURL:             r.redisURL("REDIS_URL"),
+		ReadWaitTimeout:      r.duration("READ_WAIT_TIMEOUT"),
+		LogLevel:             r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
+		LogFormat:            r.oneOf("LOG_FORMAT", "text", "json"),
+		AccessLog:            r.oneOf("ACCESS_LOG", "debug", "info", "off"),
+		SlowRequestThreshold: r.optionalDuration("SLOW_REQUEST_THRESHOLD"),
+		SentryDSN:            r.sentryDSN("SENTRY_DSN"),
+		SentryEnvironment:    r.get("SENTRY_ENVIRONMENT"),
+		JWTPrivateKeyFile:    r.file("JWT_PRIVATE_KEY_FILE"),
+		JWTPublicKeyFiles:    r.files("JWT_PUBLIC_KEY_FILES"),
+		PersonalDataKeyFile:  r.file("PERSONAL_DATA_KEY_FILE"),
+		JWTIssuer:            r.nonEmpty("JWT_ISSUER"),
+		JWTAudience:          r.nonEmpty("JWT_AUDIENCE"),
+		TrustedProxies:       r.prefixes("TRUSTED_PROXIES"),
+		BcryptCost:           r.intRange("BCRYPT_COST", 10, 16),
+		PasswordPepper:       r.get("PASSWORD_PEPPER"),
+		AdminEmail:           r.get("ADMIN_EMAIL"),
+		AdminPassword:        r.get("ADMIN_PASSWORD"),
 	}
 	if c.NATSURL == "" && c.NATSAuth != (NATSAuth{}) {
 		r.fail("NATS_URL", "must be set when NATS_CREDS_FILE, NATS_USER or NATS_TLS_* are: they are for an external server")
@@ -237,6 +243,16 @@ func (r *reader) duration(name string) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		r.fail(name, "%q is not a positive duration such as 10s or 2m", v)
+	}
+	return d
+}
+
+// optionalDuration is a duration where 0 turns the feature off.
+func (r *reader) optionalDuration(name string) time.Duration {
+	v := r.nonEmpty(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		r.fail(name, "%q is not a duration such as 500ms or 2s (0 for none)", v)
 	}
 	return d
 }

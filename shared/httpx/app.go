@@ -26,6 +26,7 @@ type Options struct {
 	Origins        *Origins
 	Metrics        Metrics
 	Logger         *slog.Logger
+	AccessLog      AccessLog
 }
 
 // Server is a Fiber app with the middleware chain and the huma API on it.
@@ -51,7 +52,7 @@ func New(o Options) *Server {
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler,
 	})
-	app.Use(requestID(o.RequestTimeout), observe(o.Metrics, o.Logger), recoverPanic(o.Metrics),
+	app.Use(requestID(o.RequestTimeout), observe(o.Metrics, o.Logger, o.AccessLog), recoverPanic(o.Metrics),
 		secureHeaders, cors(o.Origins), checkBody)
 
 	cfg := huma.DefaultConfig(o.Title, o.Version)

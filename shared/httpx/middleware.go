@@ -65,31 +65,88 @@ func saneRequestID(id string) bool {
 	return true
 }
 
+// AccessLog says how much the access log writes: one line per request at
+// most, at a level that follows the outcome, so that routine successes can
+// stay out of an INFO log while every failure and every slow request shows.
+type AccessLog struct {
+	// Success is the level of a 2xx or 3xx line: "debug", "info" (also
+	// when empty) or "off".
+	Success string
+	// Slow is the duration past which a request is logged at warn as
+	// slow, whatever its status; 0 never.
+	Slow time.Duration
+}
+
+// level is the level of a request's line, and whether it is written. A
+// 5xx is an error, a slow request a warning, a 4xx (the client's doing,
+// but worth seeing: scans, broken clients, abuse) info.
+func (a AccessLog) level(status int, took time.Duration) (slog.Level, bool) {
+	slow := a.Slow > 0 && took > a.Slow
+	switch {
+	case status >= 500:
+		return slog.LevelError, true
+	case slow:
+		return slog.LevelWarn, true
+	case status >= 400:
+		return slog.LevelInfo, true
+	case a.Success == "off":
+		return 0, false
+	case a.Success == "debug":
+		return slog.LevelDebug, true
+	}
+	return slog.LevelInfo, true
+}
+
+// failure holds the cause of a request's internal error, so that the
+// access line of a 5xx carries it and the failure is logged once.
+type failure struct{ err error }
+
+type failureKey struct{}
+
+// noteFailure gives the cause of a 5xx to the request's access line; it
+// reports false outside a request, where the caller logs it itself.
+func noteFailure(ctx context.Context, err error) bool {
+	f, ok := ctx.Value(failureKey{}).(*failure)
+	if ok {
+		f.err = err
+	}
+	return ok
+}
+
 // observe writes the access log line and the HTTP metrics. Errors from the
 // rest of the chain are answered here, so the status it records is the one
 // the client gets.
-func observe(metrics Metrics, log *slog.Logger) fiber.Handler {
+func observe(metrics Metrics, log *slog.Logger, access AccessLog) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		done := metrics.RequestStarted()
 		start := time.Now()
+		failed := &failure{}
+		c.SetUserContext(context.WithValue(c.UserContext(), failureKey{}, failed))
 		if err := c.Next(); err != nil {
 			if herr := c.App().ErrorHandler(c, err); herr != nil {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
+		took := time.Since(start)
 		status := c.Response().StatusCode()
 		route := c.Route().Path
 		if status == fiber.StatusNotFound && route == "/" {
 			route = "unmatched" // keep unknown paths out of metric labels
 		}
 		done(strings.Clone(c.Method()), route, status) // label values are kept by the registry
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
+		level, ok := access.level(status, took)
+		if !ok || !log.Enabled(c.UserContext(), level) {
+			return nil
 		}
-		log.Log(c.UserContext(), level, "http request",
-			"method", c.Method(), "path", c.Path(), "route", route, "status", status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", c.IP())
+		attrs := []any{"method", c.Method(), "path", c.Path(), "route", route, "status", status,
+			"duration_ms", float64(took.Microseconds()) / 1000, "remote", c.IP()}
+		if access.Slow > 0 && took > access.Slow {
+			attrs = append(attrs, "slow", true)
+		}
+		if failed.err != nil {
+			attrs = append(attrs, "err", failed.err)
+		}
+		log.Log(c.UserContext(), level, "http request", attrs...)
 		return nil
 	}
 }

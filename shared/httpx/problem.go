@@ -165,8 +165,12 @@ func plainFieldMessage(m string) string {
 	return m
 }
 
+// reportInternal sends the cause to Sentry and to the request's access
+// line (logged at error there, once), or logs it outside a request.
 func reportInternal(ctx context.Context, err error) {
-	slog.ErrorContext(ctx, "request failed", "err", err)
+	if !noteFailure(ctx, err) {
+		slog.ErrorContext(ctx, "request failed", "err", err)
+	}
 	observability.ReportError(ctx, err, nil)
 }
 
