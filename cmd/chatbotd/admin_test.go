@@ -64,6 +64,18 @@ func TestAdminBootstrapAndConfiguration(t *testing.T) {
 			t.Errorf("unknown key: %d", r.status)
 		}
 	})
+	t.Run("default limits have the bounds of every limit", func(t *testing.T) {
+		for field, v := range map[string]any{"requests_per_minute": 100_000_000, "monthly_requests": 10_000_000_000, "daily_requests": 0} {
+			r := c.do("PATCH", "/v1/admin/config", map[string]any{"default_limits": map[string]any{field: v}}, bearer(admin)...)
+			if r.status != 422 || !strings.Contains(r.raw, `"field":"default_limits.`+field+`"`) {
+				t.Errorf("default_limits.%s %v: %d %s", field, v, r.status, r.raw)
+			}
+		}
+		spec := c.do("GET", "/openapi.json", nil)
+		if !strings.Contains(spec.raw, `"requests_per_minute":{"format":"int64","maximum":1000000,"minimum":1`) {
+			t.Errorf("the spec does not document the per-minute bound")
+		}
+	})
 	t.Run("a change applies at once, CORS included", func(t *testing.T) {
 		r := c.do("PATCH", "/v1/admin/config", map[string]any{"password": map[string]any{"min_length": 20},
 			"cors_allowed_origins": []string{"https://app.example.com"}}, bearer(admin)...)

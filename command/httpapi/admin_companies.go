@@ -30,9 +30,9 @@ type planBody struct {
 }
 
 type limitsBody struct {
-	RequestsPerMinute *int `json:"requests_per_minute,omitempty" minimum:"1" maximum:"1000000"`
-	DailyRequests     *int `json:"daily_requests,omitempty" minimum:"1" maximum:"1000000000"`
-	MonthlyRequests   *int `json:"monthly_requests,omitempty" minimum:"1" maximum:"1000000000"`
+	RequestsPerMinute *perMinute       `json:"requests_per_minute,omitempty"`
+	DailyRequests     *dailyRequests   `json:"daily_requests,omitempty"`
+	MonthlyRequests   *monthlyRequests `json:"monthly_requests,omitempty"`
 }
 
 type companyOutput struct {
@@ -61,7 +61,7 @@ func (a *AdminCompanies) patch(ctx context.Context, in *patchCompanyInput) (*com
 	if p := in.Body.Plan; p != nil {
 		patch.Plan = &app.PlanPatch{Name: p.Name}
 		if l := p.Limits; l != nil {
-			patch.Plan.Limits = events.Limits{RequestsPerMinute: l.RequestsPerMinute, DailyRequests: l.DailyRequests, MonthlyRequests: l.MonthlyRequests}
+			patch.Plan.Limits = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
 		}
 	}
 	c, pos, err := a.Identity.PatchCompany(ctx, in.ID, patch)

@@ -38,9 +38,9 @@ type configPatch struct {
 	SignupEnabled      *bool     `json:"signup_enabled,omitempty"`
 	CORSAllowedOrigins *[]string `json:"cors_allowed_origins,omitempty" maxItems:"100" doc:"exact origins such as https://app.example.com"`
 	DefaultLimits      *struct {
-		RequestsPerMinute *int `json:"requests_per_minute,omitempty" minimum:"0" nullable:"true"`
-		DailyRequests     *int `json:"daily_requests,omitempty" minimum:"0" nullable:"true"`
-		MonthlyRequests   *int `json:"monthly_requests,omitempty" minimum:"0" nullable:"true"`
+		RequestsPerMinute *perMinute       `json:"requests_per_minute,omitempty" nullable:"true"`
+		DailyRequests     *dailyRequests   `json:"daily_requests,omitempty" nullable:"true"`
+		MonthlyRequests   *monthlyRequests `json:"monthly_requests,omitempty" nullable:"true"`
 	} `json:"default_limits,omitempty"`
 }
 
@@ -108,7 +108,7 @@ func applyPatch(p configPatch, c *events.PlatformConfig) []string {
 		changed = append(changed, "cors_allowed_origins")
 	}
 	if d := p.DefaultLimits; d != nil {
-		c.DefaultLimits = events.Limits{RequestsPerMinute: d.RequestsPerMinute, DailyRequests: d.DailyRequests, MonthlyRequests: d.MonthlyRequests}
+		c.DefaultLimits = limitsOf(d.RequestsPerMinute, d.DailyRequests, d.MonthlyRequests)
 		changed = append(changed, "default_limits")
 	}
 	return changed

@@ -264,9 +264,9 @@ func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*positi
 type setLimitsInput struct {
 	ChatbotPath
 	Body struct {
-		RequestsPerMinute *int `json:"requests_per_minute" required:"true" nullable:"true" minimum:"1" maximum:"1000000"`
-		DailyRequests     *int `json:"daily_requests" required:"true" nullable:"true" minimum:"1" maximum:"1000000000"`
-		MonthlyRequests   *int `json:"monthly_requests" required:"true" nullable:"true" minimum:"1" maximum:"1000000000"`
+		RequestsPerMinute *perMinute       `json:"requests_per_minute" required:"true" nullable:"true"`
+		DailyRequests     *dailyRequests   `json:"daily_requests" required:"true" nullable:"true"`
+		MonthlyRequests   *monthlyRequests `json:"monthly_requests" required:"true" nullable:"true"`
 	}
 }
 
@@ -276,7 +276,7 @@ func (a *Companies) setLimits(ctx context.Context, in *setLimitsInput) (*chatbot
 		return nil, err
 	}
 	b := in.Body
-	bot, pos, err := a.Chatbots.SetLimits(ctx, cid, in.BID, events.Limits{RequestsPerMinute: b.RequestsPerMinute, DailyRequests: b.DailyRequests, MonthlyRequests: b.MonthlyRequests})
+	bot, pos, err := a.Chatbots.SetLimits(ctx, cid, in.BID, limitsOf(b.RequestsPerMinute, b.DailyRequests, b.MonthlyRequests))
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ package config
 import (
 	"slices"
 
+	"github.com/chatbotsaas/chatbot/command/domain/limits"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -31,6 +32,10 @@ func Change(before, after events.PlatformConfig, changed []string) ([]events.Eve
 	}
 	if after.Tokens.RefreshIdleTTLSeconds < after.Tokens.AccessTTLSeconds {
 		errs = append(errs, apperr.FieldError{Field: "tokens.refresh_idle_ttl_seconds", Message: "must not be shorter than access_ttl_seconds"})
+	}
+	// A stored default is not judged again when another key changes.
+	if slices.Contains(changed, "default_limits") {
+		errs = append(errs, limits.Check(after.DefaultLimits, "default_limits.", "no limit")...)
 	}
 	if len(errs) > 0 {
 		return nil, apperr.Validation(errs...)
