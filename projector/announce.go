@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,12 +53,14 @@ type announcer struct {
 	log         *slog.Logger
 	projections []Projection
 	filters     [][]string // of each projection, in the same order
+	byType      bool       // whether matching can be remembered by event type (see matching)
 
 	mu        sync.Mutex
 	base      map[string]uint64 // through positions learnt at start
 	feed      uint64            // the feed has seen every event up to here
 	lastMatch map[string]uint64 // the last event of each projection's types the feed saw
 	led       map[string]uint64 // applied checkpoint of each projection this process leads
+	memo      map[string][]bool // matching by token count and event type
 	sent      []readmodel.Mark
 	wake      chan struct{}
 	stop      func()
@@ -68,6 +72,7 @@ func newAnnouncer(js jetstream.JetStream, projections []Projection, log *slog.Lo
 		filters[i] = p.FilterSubjects()
 	}
 	return &announcer{nc: js.Conn(), js: js, log: log, projections: projections, filters: filters,
+		byType: typeOnly(filters), memo: map[string][]bool{},
 		base: map[string]uint64{}, lastMatch: map[string]uint64{}, led: map[string]uint64{},
 		wake: make(chan struct{}, 1)}
 }
@@ -128,19 +133,61 @@ func (a *announcer) saw(m jetstream.Msg) {
 	if err != nil {
 		return
 	}
-	seq, subject := md.Sequence.Stream, m.Subject()
+	seq := md.Sequence.Stream
 	a.mu.Lock()
-	for i, p := range a.projections {
-		for _, f := range a.filters[i] {
-			if server.SubjectMatchesFilter(subject, f) {
-				a.lastMatch[p.Name] = seq
-				break
-			}
+	for i, matches := range a.matching(m.Subject()) {
+		if matches {
+			a.lastMatch[a.projections[i].Name] = seq
 		}
 	}
 	a.feed = max(a.feed, seq)
 	a.mu.Unlock()
 	a.signal()
+}
+
+// matching tells, for each projection, whether its consumer's filter
+// takes subject, by the server's own subject matching. Projection filters
+// are events.> or events.*.*.*.<Type>, so the answer depends only on the
+// subject's event type and number of tokens, and is remembered by those
+// (a few dozen entries); other filters are matched every time. Lock held.
+func (a *announcer) matching(subject string) []bool {
+	key := ""
+	if a.byType {
+		key = strconv.Itoa(strings.Count(subject, ".")) + ":" + subject[strings.LastIndexByte(subject, '.')+1:]
+		if got, ok := a.memo[key]; ok {
+			return got
+		}
+	}
+	out := make([]bool, len(a.projections))
+	for i, filters := range a.filters {
+		out[i] = slices.ContainsFunc(filters, func(f string) bool { return server.SubjectMatchesFilter(subject, f) })
+	}
+	if a.byType {
+		a.memo[key] = out
+	}
+	return out
+}
+
+// typeOnly reports whether every filter is events.> or has wildcards
+// for every token between events and a literal event type.
+func typeOnly(filters [][]string) bool {
+	for _, fs := range filters {
+		for _, f := range fs {
+			tokens := strings.Split(f, ".")
+			if f == events.AllFilter {
+				continue
+			}
+			if tokens[0] != events.SubjectPrefix || len(tokens) < 2 || strings.ContainsAny(tokens[len(tokens)-1], "*>") {
+				return false
+			}
+			for _, t := range tokens[1 : len(tokens)-1] {
+				if t != "*" {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // lead, committed and unlead follow the projections this process applies.

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // follower is a reading process of its own: its own connection.
@@ -141,4 +144,39 @@ func TestAWaitGivesUpAtItsBoundWhenNoProjectorRuns(t *testing.T) {
 	if took < bound || took > bound+time.Second {
 		t.Fatalf("gave up after %v, want at the bound of %v", took, bound)
 	}
+}
+
+func TestTheFeedMatchesSubjectsAsTheConsumersFiltersDo(t *testing.T) {
+	a := newAnnouncer(testkitJS(t), All(), nil)
+	if !a.byType {
+		t.Fatal("the projections' filters are not all by event type: every event is matched afresh")
+	}
+	subjects := []string{
+		events.Subject("t1", "chatbot", uuid.NewString(), events.ChatbotCreated),
+		events.Subject("t2", "chatbot", uuid.NewString(), events.ChatbotCreated), // remembered
+		events.Subject("platform", "user", uuid.NewString(), events.UserRegistered),
+		events.Subject("t1", "thing", uuid.NewString(), "NobodyReadsThis"),
+		"events.t1.odd.NobodyReadsThis",
+	}
+	for _, subject := range subjects {
+		got := a.matching(subject)
+		for i, p := range a.projections {
+			want := false
+			for _, f := range p.FilterSubjects() {
+				want = want || server.SubjectMatchesFilter(subject, f)
+			}
+			if got[i] != want {
+				t.Errorf("%s for %s: got %v, want %v", subject, p.Name, got[i], want)
+			}
+		}
+	}
+}
+
+func testkitJS(t *testing.T) jetstream.JetStream {
+	t.Helper()
+	js, err := jetstream.New(testkit.StartNATS(t).Conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
