@@ -54,6 +54,7 @@ type announcer struct {
 	projections []Projection
 	filters     [][]string // of each projection, in the same order
 	byType      bool       // whether matching can be remembered by event type (see matching)
+	every       time.Duration
 
 	mu        sync.Mutex
 	base      map[string]uint64 // through positions learnt at start
@@ -72,7 +73,7 @@ func newAnnouncer(js jetstream.JetStream, projections []Projection, log *slog.Lo
 		filters[i] = p.FilterSubjects()
 	}
 	return &announcer{nc: js.Conn(), js: js, log: log, projections: projections, filters: filters,
-		byType: typeOnly(filters), memo: map[string][]bool{},
+		byType: typeOnly(filters), memo: map[string][]bool{}, every: announceEvery,
 		base: map[string]uint64{}, lastMatch: map[string]uint64{}, led: map[string]uint64{},
 		wake: make(chan struct{}, 1)}
 }
@@ -227,7 +228,7 @@ func (a *announcer) forceNext() {
 // run announces until ctx ends.
 func (a *announcer) run(ctx context.Context) {
 	defer a.stop()
-	tick := time.NewTicker(announceEvery)
+	tick := time.NewTicker(a.every)
 	defer tick.Stop()
 	for {
 		select {

@@ -26,6 +26,8 @@ type Options struct {
 
 	// afterCommit, in tests, runs between a batch's commit and its ack.
 	afterCommit func(projection string, lastSeq uint64)
+	// heartbeat, in tests, replaces the period of progress announcements.
+	heartbeat time.Duration
 }
 
 // Deps are the connections projections run on.
@@ -90,6 +92,9 @@ func (r *Runner) Start(ctx context.Context) error {
 		return err
 	}
 	r.ann = newAnnouncer(r.deps.JS, r.projections, r.deps.Logger)
+	if r.opts.heartbeat > 0 {
+		r.ann.every = r.opts.heartbeat
+	}
 	if err := r.ann.start(ctx, checkpoints); err != nil {
 		r.cancel()
 		return fmt.Errorf("projection progress: %w", err)
