@@ -73,6 +73,9 @@ func accessServer(t *testing.T, access httpx.AccessLog, logLevel string) (string
 	huma.Get(srv.API, "/fail", func(context.Context, *struct{}) (*struct{}, error) {
 		return nil, errors.New("database on fire")
 	})
+	huma.Get(srv.API, "/panic", func(context.Context, *struct{}) (*struct{}, error) {
+		panic("out of cheese")
+	})
 	huma.Get(srv.API, "/slow", func(context.Context, *struct{}) (*struct{}, error) {
 		time.Sleep(3 * access.Slow)
 		return nil, nil
@@ -139,6 +142,21 @@ func TestA5xxIsLoggedOnceWithItsCause(t *testing.T) {
 	if lines[0]["level"] != "ERROR" || !strings.Contains(lines[0]["err"].(string), "database on fire") ||
 		lines[0]["request_id"] == nil {
 		t.Fatalf("the 5xx line lacks its level, cause or request id: %v", lines[0])
+	}
+}
+
+func TestAPanicIsLoggedOnceWithItsStack(t *testing.T) {
+	base, sink := accessServer(t, httpx.AccessLog{Success: "info"}, "info")
+	if a := do(t, "GET", base+"/panic", "", nil); a.status != 500 {
+		t.Fatalf("status %d, want 500", a.status)
+	}
+	lines := sink.lines(t)
+	if len(lines) != 1 {
+		t.Fatalf("got %d lines, want one: %v", len(lines), lines)
+	}
+	if lines[0]["level"] != "ERROR" || !strings.Contains(lines[0]["err"].(string), "out of cheese") ||
+		!strings.Contains(lines[0]["stack"].(string), "goroutine") {
+		t.Fatalf("the panic's line lacks its cause or stack: %v", lines[0])
 	}
 }
 

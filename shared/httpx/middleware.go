@@ -97,9 +97,13 @@ func (a AccessLog) level(status int, took time.Duration) (slog.Level, bool) {
 	return slog.LevelInfo, true
 }
 
-// failure holds the cause of a request's internal error, so that the
-// access line of a 5xx carries it and the failure is logged once.
-type failure struct{ err error }
+// failure holds the cause of a request's internal error (and the stack of
+// a panic), so that the access line of a 5xx carries it and the failure is
+// logged once.
+type failure struct {
+	err   error
+	stack string
+}
 
 type failureKey struct{}
 
@@ -146,6 +150,9 @@ func observe(metrics Metrics, log *slog.Logger, access AccessLog) fiber.Handler 
 		if failed.err != nil {
 			attrs = append(attrs, "err", failed.err)
 		}
+		if failed.stack != "" {
+			attrs = append(attrs, "stack", failed.stack)
+		}
 		log.Log(c.UserContext(), level, "http request", attrs...)
 		return nil
 	}
@@ -165,7 +172,11 @@ func recoverPanic(metrics Metrics) fiber.Handler {
 			if r := recover(); r != nil {
 				metrics.PanicRecovered()
 				ctx := c.UserContext()
-				slog.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				if f, ok := ctx.Value(failureKey{}).(*failure); ok {
+					f.stack = string(debug.Stack()) // logged with the access line
+				} else {
+					slog.ErrorContext(ctx, "handler panicked", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				}
 				err = apperr.Internal(fmt.Errorf("panic: %v", r))
 			}
 		}()
