@@ -62,6 +62,7 @@ type announcer struct {
 	lastMatch map[string]uint64 // the last event of each projection's types the feed saw
 	led       map[string]uint64 // applied checkpoint of each projection this process leads
 	memo      map[string][]bool // matching by token count and event type
+	none      []bool            // no projection matches
 	sent      []readmodel.Mark
 	wake      chan struct{}
 	stop      func()
@@ -73,7 +74,7 @@ func newAnnouncer(js jetstream.JetStream, projections []Projection, log *slog.Lo
 		filters[i] = p.FilterSubjects()
 	}
 	return &announcer{nc: js.Conn(), js: js, log: log, projections: projections, filters: filters,
-		byType: typeOnly(filters), memo: map[string][]bool{}, every: announceEvery,
+		byType: typeOnly(filters), memo: map[string][]bool{}, none: make([]bool, len(projections)), every: announceEvery,
 		base: map[string]uint64{}, lastMatch: map[string]uint64{}, led: map[string]uint64{},
 		wake: make(chan struct{}, 1)}
 }
@@ -90,7 +91,9 @@ func (a *announcer) start(ctx context.Context, checkpoints map[string]uint64) er
 		}
 	}
 	a.feed = low
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.AllFilter}, HeadersOnly: true,
+	// The whole stream, timers included, so that the feed's position is
+	// the stream's: a position is through once the stream has reached it.
+	cfg := jetstream.OrderedConsumerConfig{HeadersOnly: true,
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: low + 1}
 	cons, err := a.js.OrderedConsumer(ctx, events.StreamName, cfg)
 	if err != nil {
@@ -150,9 +153,13 @@ func (a *announcer) saw(m jetstream.Msg) {
 // takes subject, by the server's own subject matching. Projection filters
 // are events.> or events.*.*.*.<Type>, so the answer depends only on the
 // subject's event type and number of tokens, and is remembered by those
-// (a few dozen entries); other filters are matched every time. Lock held.
+// (a few dozen entries); a subject outside events. matches none of them.
+// Other filters are matched every time. Lock held.
 func (a *announcer) matching(subject string) []bool {
 	key := ""
+	if a.byType && !strings.HasPrefix(subject, events.SubjectPrefix+".") {
+		return a.none // a timer: no projection reads it
+	}
 	if a.byType {
 		key = strconv.Itoa(strings.Count(subject, ".")) + ":" + subject[strings.LastIndexByte(subject, '.')+1:]
 		if got, ok := a.memo[key]; ok {

@@ -159,6 +159,7 @@ func TestTheFeedMatchesSubjectsAsTheConsumersFiltersDo(t *testing.T) {
 		events.Subject("platform", "user", uuid.NewString(), events.UserRegistered),
 		events.Subject("t1", "thing", uuid.NewString(), "NobodyReadsThis"),
 		"events.t1.odd.NobodyReadsThis",
+		"timers.unlock.t1.u1.42",
 	}
 	for _, subject := range subjects {
 		got := a.matching(subject)
