@@ -485,7 +485,7 @@ func TestCompanyPlanSetsDefaultLimits(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	audit := c.do("GET", "/v1/admin/events?type=CompanyPlanChanged", nil, bearer(admin)...)
+	audit := c.do("GET", "/v1/admin/events?type=CompanyPlanChanged", nil, append(bearer(admin), "X-Min-Position", r.header.Get("X-Event-Position"))...)
 	if !strings.Contains(audit.raw, `"plan":"pro"`) {
 		t.Errorf("the audit log: %s", audit.raw)
 	}
