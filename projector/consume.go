@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/deadletter"
 	"github.com/chatbotsaas/chatbot/shared/pii"
 )
 
@@ -177,24 +177,29 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 	return last, applied, nil
 }
 
-// reduce decodes one message and runs the projection's reducer on it.
+// reduce runs the projection's reducer on one message.
 func (c *consumer) reduce(ctx context.Context, b *Batch, m jetstream.Msg, seq uint64) error {
-	env, err := events.Unmarshal(m.Data(), seq)
+	return c.r.reduce(ctx, c.p, b, m.Data(), seq)
+}
+
+// reduce decodes one stored event and runs the projection's reducer on it.
+func (r *Runner) reduce(ctx context.Context, p Projection, b *Batch, stored []byte, seq uint64) error {
+	env, err := events.Unmarshal(stored, seq)
 	if err != nil {
 		return err
 	}
-	if c.p.Every != nil {
-		return c.p.Every(b, env, nil)
+	if p.Every != nil {
+		return p.Every(b, env, nil)
 	}
-	reducer, ok := c.p.Reducers[env.Type]
+	reducer, ok := p.Reducers[env.Type]
 	if !ok {
 		return nil
 	}
-	data, err := c.r.deps.Registry.Decode(&env)
+	data, err := r.deps.Registry.Decode(&env)
 	if err != nil {
 		return err
 	}
-	if err := c.r.deps.Vault.OpenData(ctx, env.AggregateID, data); err != nil {
+	if err := r.deps.Vault.OpenData(ctx, env.AggregateID, data); err != nil {
 		if errors.Is(err, pii.ErrUnreadable) {
 			return err
 		}
@@ -224,22 +229,8 @@ func isEventFault(err error) bool {
 }
 
 func queueDeadLetter(b *Batch, projection string, m jetstream.Msg, seq uint64, reason string, attempts int) {
-	env, _ := events.Unmarshal(m.Data(), seq)
-	eventType, tenant := env.Type, env.TenantID
-	if eventType == "" || tenant == "" {
-		// Unreadable envelope: take what the subject says.
-		parts := strings.Split(m.Subject(), ".")
-		if len(parts) == 5 {
-			tenant, eventType = parts[1], parts[4]
-		}
-	}
-	var eventID *string
-	if env.ID != "" {
-		eventID = &env.ID
-	}
-	b.Queue(`INSERT INTO dead_letters (projection, position, event_id, event_type, subject, tenant_id, payload, error, attempts)
-		VALUES ($1, $2, $3::text::uuid, $4, $5, $6, $7, $8, $9) ON CONFLICT (projection, position) DO NOTHING`,
-		projection, int64(seq), eventID, eventType, m.Subject(), tenant, m.Data(), reason, max(attempts, 1))
+	sql, args := deadletter.New(deadletter.KindProjection, projection, seq, m.Subject(), m.Data(), reason, attempts).Insert()
+	b.Queue(sql, args...)
 }
 
 func streamSeq(m jetstream.Msg) uint64 {

@@ -52,6 +52,11 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	r.ann.lead(p.Name, checkpoint)
 	defer r.ann.unlead(p.Name)
 	r.deps.Metrics.setPosition(p.Name, checkpoint)
+	stopRetries, err := r.serveRetries(ctx, p, log)
+	if err != nil {
+		return err
+	}
+	defer stopRetries()
 	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.BatchSize * 2))
 	if err != nil {
 		return err
