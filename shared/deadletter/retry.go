@@ -116,7 +116,9 @@ func Serve(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, consumer stri
 // failed apply rolls back and is counted on the letter.
 func retry(ctx context.Context, pool *pgxpool.Pool, consumer string, req RetryRequest,
 	before func(context.Context, pgx.Tx) error, apply Retrier) retryReply {
-	internal := func(err error) retryReply { return retryReply{Refused: "internal", Outcome: Outcome{Error: err.Error()}} }
+	internal := func(err error) retryReply {
+		return retryReply{Refused: "internal", Outcome: Outcome{Error: err.Error()}}
+	}
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return internal(err)
