@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -12,7 +11,8 @@ import (
 
 // erasureConsumer finishes the deletion of users: DeleteUser erases at once,
 // and this durable consumer makes sure it happened (a failure there is
-// retried here until it succeeds), in whichever command process gets it.
+// retried here, then parked as a dead letter for an operator), in
+// whichever command process gets it.
 const erasureConsumer = "user_erasures"
 
 // erase destroys what a deleted user leaves outside read models: its
@@ -25,19 +25,15 @@ func (id *Identity) erase(ctx context.Context, tenant, userID string) error {
 }
 
 // RunErasures consumes UserDeleted events until ctx ends.
-func (id *Identity) RunErasures(ctx context.Context, log *slog.Logger) error {
-	return runTasks(ctx, id.js, jetstream.ConsumerConfig{
+func (id *Identity) RunErasures(ctx context.Context) error {
+	return id.tasks.run(ctx, jetstream.ConsumerConfig{
 		Durable: erasureConsumer, Description: "destroys the password hash and data key of deleted users",
 		FilterSubject: events.Subject("*", events.AggregateUser, "*", events.UserDeleted),
-		DeliverPolicy: jetstream.DeliverAllPolicy, MaxDeliver: -1,
-	}, log, func(ctx context.Context, m jetstream.Msg) error {
-		meta, err := m.Metadata()
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	}, func(ctx context.Context, m task) error {
+		env, err := events.Unmarshal(m.data, m.seq)
 		if err != nil {
-			return errDrop
-		}
-		env, err := events.Unmarshal(m.Data(), meta.Sequence.Stream)
-		if err != nil {
-			return errDrop
+			return fmt.Errorf("%w: %v", errDrop, err)
 		}
 		return id.erase(ctx, env.TenantID, env.AggregateID)
 	})

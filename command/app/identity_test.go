@@ -476,12 +476,13 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	holder := policy.NewHolder(p)
 	hasher, _ := auth.NewHasher(4, nil, true)
 	revoked := auth.NewRevocations(func() time.Duration { return p.AccessTTL }, time.Now)
+	tasks := &app.Tasks{JS: js, Pool: testkit.NewDatabase(t).Pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	id, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
-		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now)})
+		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now), Tasks: tasks})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := id.RunUnlockTimers(ctx, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := id.RunUnlockTimers(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, id: id, js: js, store: store}

@@ -60,12 +60,12 @@ func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error
 
 // RunUnlockTimers consumes due unlock timers until ctx ends. Every command
 // process may run it: the durable consumer hands each timer to one of them.
-func (id *Identity) RunUnlockTimers(ctx context.Context, log *slog.Logger) error {
-	return runTasks(ctx, id.js, jetstream.ConsumerConfig{
+func (id *Identity) RunUnlockTimers(ctx context.Context) error {
+	return id.tasks.run(ctx, jetstream.ConsumerConfig{
 		Durable: unlockConsumer, Description: "ends temporary account locks at their time",
-		FilterSubject: unlockDueSubject + ".>", MaxDeliver: 20,
-	}, log, func(ctx context.Context, m jetstream.Msg) error {
-		parts := strings.Split(strings.TrimPrefix(m.Subject(), unlockDueSubject+"."), ".")
+		FilterSubject: unlockDueSubject + ".>",
+	}, func(ctx context.Context, m task) error {
+		parts := strings.Split(strings.TrimPrefix(m.subject, unlockDueSubject+"."), ".")
 		if len(parts) != 2 {
 			return errDrop
 		}
