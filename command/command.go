@@ -3,6 +3,7 @@ package command
 import (
 	"github.com/chatbotsaas/chatbot/command/bot"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
 	"log/slog"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -17,7 +18,8 @@ import (
 // Deps are what the write side runs on.
 type Deps struct {
 	Store        *eventstore.Store
-	Pool         *pgxpool.Pool // the read models' database, for operations on projections
+	Pool         *pgxpool.Pool // the read models' database, for operations on projections and dead letters
+	NATS         *nats.Conn    // carries dead-letter retries to their consumers' processes
 	Identity     *app.Identity
 	Configurator *app.Configurator
 	Chatbots     *app.Chatbots
@@ -44,6 +46,10 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.Companies{Identity: s.deps.Identity, Chatbots: s.deps.Chatbots}).Register(api)
 	s.deps.Bot.Register(api)
 	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool}).Register(api)
+	(&httpapi.AdminDeadLetters{
+		Retry:   app.RetryDeadLetter{Store: s.deps.Store, Pool: s.deps.Pool, NATS: s.deps.NATS},
+		Discard: app.DiscardDeadLetter{Store: s.deps.Store, Pool: s.deps.Pool},
+	}).Register(api)
 }
 
 // Close stops what the side started.

@@ -42,6 +42,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerAdminEvents(api)
 	s.registerAdminUsers(api)
 	s.registerAdminProjections(api)
+	s.registerAdminDeadLetters(api)
 	s.registerCompanies(api)
 	s.registerUsage(api)
 }

@@ -44,6 +44,11 @@ func users(e matrixEnv) (string, string) { return e.newUser(e.ownCompany), e.new
 
 func same(status int) cell { return cell{status, status} }
 
+// noDeadLetter is a dead letter id that no letter has.
+func noDeadLetter(matrixEnv) (string, string) {
+	return "0190a1b2-0000-7000-8000-000000000001", "0190a1b2-0000-7000-8000-000000000002"
+}
+
 // routes lists every operation of the API. A route missing here fails the
 // test: no route goes unchecked, none is public by accident.
 var routes = map[string]row{
@@ -78,6 +83,11 @@ var routes = map[string]row{
 		return map[string]string{"email": e.uniq() + "@example.com", "name": "New", "password": "a long password 1", "role": "user", "company_id": e.ownCompany}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(201)},
 	"GET /v1/admin/projections": {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	// No dead letters here: an admin's call passes the guard and finds none.
+	"GET /v1/admin/dead-letters":               {anonymous: same(401), user: same(403), comp: same(403), admin: same(200)},
+	"GET /v1/admin/dead-letters/{id}":          {ids: noDeadLetter, anonymous: same(401), user: same(403), comp: same(403), admin: same(404)},
+	"POST /v1/admin/dead-letters/{id}/retry":   {ids: noDeadLetter, anonymous: same(401), user: same(403), comp: same(403), admin: same(404)},
+	"POST /v1/admin/dead-letters/{id}/discard": {ids: noDeadLetter, anonymous: same(401), user: same(403), comp: same(403), admin: same(404)},
 
 	// A company's routes: members read, managers write, admins do both on any company.
 	"GET /v1/companies/{cid}":                         companyRead,

@@ -94,7 +94,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err != nil {
 		return nil, err
 	}
-	side := command.New(command.Deps{Store: store, Pool: rt.pool, Identity: identity, Policy: sec.policy,
+	side := command.New(command.Deps{Store: store, Pool: rt.pool, NATS: rt.js.Conn(), Identity: identity, Policy: sec.policy,
 		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
 		Chatbots:     app.NewChatbots(store, time.Now), Bot: bots,
 		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})

@@ -21,6 +21,8 @@ const (
 
 	PermProjectionsRead    Permission = "projections:read"    // see every read model's progress
 	PermProjectionsRebuild Permission = "projections:rebuild" // rebuild a read model from the stream
+	PermDeadLettersRead    Permission = "dead_letters:read"   // list and inspect the messages consumers parked
+	PermDeadLettersWrite   Permission = "dead_letters:write"  // retry or discard a parked message
 )
 
 // Role is one role with what it may do.
@@ -36,7 +38,8 @@ var Roles = []Role{
 	{Name: RoleAdmin, Description: "platform operator: every user, company and the platform configuration",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermRolesRead, PermConfigRead, PermConfigWrite,
 			PermCompaniesRead, PermCompaniesWrite, PermUsersRead, PermUsersWrite, PermAuditRead,
-			PermProjectionsRead, PermProjectionsRebuild, PermCompanyRead, PermCompanyWrite}},
+			PermProjectionsRead, PermProjectionsRebuild, PermDeadLettersRead, PermDeadLettersWrite,
+			PermCompanyRead, PermCompanyWrite}},
 	{Name: RoleCompany, Description: "a company's manager: its members, chatbots, API keys and usage",
 		Permissions: []Permission{PermProfileRead, PermProfileWrite, PermCompanyRead, PermCompanyWrite}},
 	{Name: RoleUser, Description: "a company's member: reads its company's chatbots and usage",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -66,6 +67,9 @@ func scan(r pgx.Row) (Letter, error) {
 
 // Get returns the letter id, or ErrNotFound.
 func Get(ctx context.Context, db DB, id string) (Letter, error) {
+	if uuid.Validate(id) != nil {
+		return Letter{}, ErrNotFound
+	}
 	return scan(db.QueryRow(ctx, `SELECT `+columns+` FROM dead_letters WHERE id = $1::text::uuid`, id))
 }
 
@@ -73,6 +77,9 @@ func Get(ctx context.Context, db DB, id string) (Letter, error) {
 // so that one retry or discard at a time resolves it. It answers
 // ErrNotFound for another consumer's letter, ErrResolved for a resolved one.
 func Lock(ctx context.Context, tx pgx.Tx, consumer, id string) (Letter, error) {
+	if uuid.Validate(id) != nil {
+		return Letter{}, ErrNotFound
+	}
 	l, err := scan(tx.QueryRow(ctx, `SELECT `+columns+` FROM dead_letters
 		WHERE id = $1::text::uuid AND ($2 = '' OR projection = $2) FOR UPDATE`, id, consumer))
 	if err == nil && !l.Open() {

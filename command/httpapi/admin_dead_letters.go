@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/deadletter"
+)
+
+// AdminDeadLetters serves the retry and the discard of dead letters.
+type AdminDeadLetters struct {
+	Retry   app.RetryDeadLetter
+	Discard app.DiscardDeadLetter
+}
+
+type deadLetterInput struct {
+	ID string `path:"id" format:"uuid" doc:"the dead letter's id, as GET /v1/admin/dead-letters lists it"`
+}
+
+type retryDeadLetterOutput struct {
+	EventPosition
+	Body deadletter.Outcome
+}
+
+type discardDeadLetterOutput struct {
+	EventPosition
+	Status int
+}
+
+// Register adds the routes.
+func (a *AdminDeadLetters) Register(api huma.API) {
+	tags := []string{"Admin"}
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "retry-dead-letter", Method: http.MethodPost, Path: "/v1/admin/dead-letters/{id}/retry", Tags: tags,
+		Summary: "Apply a parked message again",
+		Description: "The process that runs the letter's consumer (a projection's leader, or a process running the task) applies the message again and, " +
+			"if it applies, marks the letter resolved in the same transaction, so it is applied once. `outcome` is `applied`, or `failed` with the error " +
+			"(the letter stays open and its attempts grow). DeadLetterRetryRequested records who asked. A resolved letter: 409 `conflict`; " +
+			"no process running its consumer: 503 `consumer_unavailable`.",
+	}, auth.PermDeadLettersWrite), a.retry)
+	huma.Register(api, auth.Require(huma.Operation{
+		OperationID: "discard-dead-letter", Method: http.MethodPost, Path: "/v1/admin/dead-letters/{id}/discard", Tags: tags,
+		DefaultStatus: http.StatusNoContent,
+		Summary:       "Give up on a parked message",
+		Description:   "Marks the letter resolved (discarded) by the caller, and records it in the audit log as DeadLetterDiscarded. The message is never applied. A resolved letter: 409 `conflict`.",
+	}, auth.PermDeadLettersWrite), a.discard)
+}
+
+func (a *AdminDeadLetters) retry(ctx context.Context, in *deadLetterInput) (*retryDeadLetterOutput, error) {
+	res, err := a.Retry.Handle(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &retryDeadLetterOutput{EventPosition: EventPosition{EventPosition: res.Position}, Body: res.Outcome}, nil
+}
+
+func (a *AdminDeadLetters) discard(ctx context.Context, in *deadLetterInput) (*discardDeadLetterOutput, error) {
+	pos, err := a.Discard.Handle(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &discardDeadLetterOutput{EventPosition: EventPosition{EventPosition: pos}, Status: http.StatusNoContent}, nil
+}
