@@ -115,6 +115,17 @@ func subcommands() []subcommand {
 			run:      runEvents,
 		},
 		{
+			name: "dead-letters", usage: deadLettersUsage,
+			summary: "list, inspect, retry or discard the messages consumers parked",
+			detail: "A projection's event or a task's message that still failed after its retries is parked as a\n" +
+				"dead letter. list shows them oldest first (--consumer, --resolved select; --json for JSON lines);\n" +
+				"show prints one with its message; retry has the process running its consumer apply it again\n" +
+				"(exit 0 once applied); discard gives up on it. Retries and discards are recorded in the audit\n" +
+				"log with the actor system:cli. The same as the /v1/admin/dead-letters routes.",
+			settings: concat(storeSettings, obsSettings),
+			run:      runDeadLetters,
+		},
+		{
 			name: "version", usage: "version", summary: "print the version and build information",
 			settings: []string{},
 			run:      runVersion,

@@ -1,0 +1,65 @@
+package deadletter_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/deadletter"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+func TestParkingAgain(t *testing.T) {
+	db := testkit.NewDatabase(t)
+	ctx := context.Background()
+	park := func(pos uint64, reason string) deadletter.Letter {
+		l := deadletter.New(deadletter.KindProjection, "notes", pos, "events.t1.note.n1.Noted", []byte("{}"), reason, 2)
+		if err := deadletter.Park(ctx, db.Pool, l); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := deadletter.List(ctx, db.Pool, deadletter.Filter{Consumer: "notes", Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range got {
+			if g.Position == pos {
+				return g
+			}
+		}
+		t.Fatalf("nothing at %d", pos)
+		return deadletter.Letter{}
+	}
+	admin := events.Actor{Type: events.ActorUser, ID: "a1"}
+
+	t.Run("an open letter parked again keeps its first row", func(t *testing.T) {
+		first := park(1, "first")
+		again := park(1, "second")
+		if again.ID != first.ID || again.Error != "first" || again.Attempts != 2 {
+			t.Errorf("parked again: %+v", again)
+		}
+	})
+	t.Run("a retried letter that fails again opens again", func(t *testing.T) {
+		first := park(2, "first")
+		if err := deadletter.Resolve(ctx, db.Pool, first.ID, deadletter.Retried, admin); err != nil {
+			t.Fatal(err)
+		}
+		again := park(2, "failed in a rebuild")
+		if again.ID != first.ID || !again.Open() || again.Error != "failed in a rebuild" || again.Attempts != 4 {
+			t.Errorf("parked again after a retry: %+v", again)
+		}
+	})
+	t.Run("a discarded letter stays discarded", func(t *testing.T) {
+		first := park(3, "first")
+		if err := deadletter.Resolve(ctx, db.Pool, first.ID, deadletter.Discarded, admin); err != nil {
+			t.Fatal(err)
+		}
+		if again := park(3, "again"); again.Open() || *again.Resolution != deadletter.Discarded {
+			t.Errorf("parked again after a discard: %+v", again)
+		}
+	})
+	t.Run("an id that is no uuid is not found", func(t *testing.T) {
+		if _, err := deadletter.Get(ctx, db.Pool, "nope"); err != deadletter.ErrNotFound {
+			t.Errorf("got %v", err)
+		}
+	})
+}
