@@ -64,6 +64,13 @@ func NewTaskMetrics(reg prometheus.Registerer) *TaskMetrics {
 	return m
 }
 
+func (t *Tasks) logger() *slog.Logger {
+	if t.Log == nil {
+		return slog.Default()
+	}
+	return t.Log
+}
+
 func (t *Tasks) backoff(try int) time.Duration {
 	b := t.Backoff
 	if len(b) == 0 {
@@ -90,7 +97,7 @@ func (t *Tasks) run(ctx context.Context, cfg jetstream.ConsumerConfig, do func(c
 	if err != nil {
 		return fmt.Errorf("%s consumer: %w", cfg.Durable, err)
 	}
-	stopRetries, err := deadletter.Serve(ctx, t.JS.Conn(), t.Pool, cfg.Durable, t.Log, nil,
+	stopRetries, err := deadletter.Serve(ctx, t.JS.Conn(), t.Pool, cfg.Durable, t.logger(), nil,
 		func(ctx context.Context, _ pgx.Tx, l deadletter.Letter) error {
 			m := task{subject: l.Subject, data: l.Payload, seq: l.Position}
 			return do(events.WithTask(ctx, m), m)
@@ -114,7 +121,7 @@ func (t *Tasks) handle(ctx context.Context, durable string, attempts int, m jets
 	md, err := m.Metadata()
 	if err != nil {
 		_ = m.Term() // not a JetStream message: nothing to redeliver
-		t.Log.Error(durable+": a message without metadata was dropped", "subject", m.Subject())
+		t.logger().Error(durable+": a message without metadata was dropped", "subject", m.Subject())
 		return
 	}
 	err = do(events.WithTask(ctx, m), task{subject: m.Subject(), headers: m.Headers(), data: m.Data(), seq: md.Sequence.Stream})
@@ -127,7 +134,7 @@ func (t *Tasks) handle(ctx context.Context, durable string, attempts int, m jets
 	case errors.Is(err, errDrop) || tries >= attempts:
 		t.park(ctx, durable, m, md.Sequence.Stream, tries, err)
 	default:
-		t.Log.Warn(durable+": failed; it will be tried again", "subject", m.Subject(), "try", tries, "of", attempts, "err", err)
+		t.logger().Warn(durable+": failed; it will be tried again", "subject", m.Subject(), "try", tries, "of", attempts, "err", err)
 		_ = m.NakWithDelay(t.backoff(tries))
 	}
 }
@@ -137,7 +144,7 @@ func (t *Tasks) handle(ctx context.Context, durable string, attempts int, m jets
 func (t *Tasks) park(ctx context.Context, durable string, m jetstream.Msg, seq uint64, tries int, reason error) {
 	l := deadletter.New(deadletter.KindTask, durable, seq, m.Subject(), m.Data(), reason.Error(), tries)
 	if err := deadletter.Park(context.WithoutCancel(ctx), t.Pool, l); err != nil {
-		t.Log.Error(durable+": could not park a failed task; it will be tried again", "subject", m.Subject(), "err", err)
+		t.logger().Error(durable+": could not park a failed task; it will be tried again", "subject", m.Subject(), "err", err)
 		_ = m.NakWithDelay(t.backoff(tries))
 		return
 	}
@@ -145,5 +152,5 @@ func (t *Tasks) park(ctx context.Context, durable string, m jetstream.Msg, seq u
 	if t.Metrics != nil {
 		t.Metrics.parked.WithLabelValues(durable).Inc()
 	}
-	t.Log.Error(durable+": task parked in dead_letters", "subject", m.Subject(), "position", seq, "tries", tries, "reason", reason.Error())
+	t.logger().Error(durable+": task parked in dead_letters", "subject", m.Subject(), "position", seq, "tries", tries, "reason", reason.Error())
 }

@@ -26,15 +26,16 @@ var (
 	ErrResolved = errors.New("the dead letter is already resolved")
 )
 
-// insertSQL parks a letter once: a message parked again (a redelivery, a
-// rebuild meeting the same event) keeps its first row and id. If that row
-// was retried, the message has failed since: the letter opens again with
-// the new failure. A discarded one stays discarded.
+// insertSQL parks a letter once: a message parked again (a rebuild
+// meeting the event, a task redelivered because its termination was lost)
+// keeps its first row and id, with the new failure and tries added. A
+// letter that had been retried opens again: its message has failed since.
+// A discarded one stays as it was.
 const insertSQL = `INSERT INTO dead_letters (id, kind, projection, position, event_id, event_type, subject, tenant_id, payload, error, attempts)
 	VALUES ($1, $2, $3, $4, $5::text::uuid, $6, $7, $8, $9, $10, $11)
 	ON CONFLICT (projection, position) DO UPDATE SET resolved_at = NULL, resolution = NULL, resolved_by_type = NULL,
-		resolved_by = NULL, error = EXCLUDED.error, attempts = dead_letters.attempts + EXCLUDED.attempts
-	WHERE dead_letters.resolution = 'retried'`
+		resolved_by = NULL, error = EXCLUDED.error, attempts = dead_letters.attempts + EXCLUDED.attempts, last_tried_at = now()
+	WHERE dead_letters.resolution IS DISTINCT FROM 'discarded'`
 
 // Insert is the statement that parks l, for a caller that batches it
 // with other writes (a projection's batch, in its transaction).

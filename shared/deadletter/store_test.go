@@ -31,10 +31,10 @@ func TestParkingAgain(t *testing.T) {
 	}
 	admin := events.Actor{Type: events.ActorUser, ID: "a1"}
 
-	t.Run("an open letter parked again keeps its first row", func(t *testing.T) {
+	t.Run("an open letter parked again keeps its row, with the new failure", func(t *testing.T) {
 		first := park(1, "first")
 		again := park(1, "second")
-		if again.ID != first.ID || again.Error != "first" || again.Attempts != 2 {
+		if again.ID != first.ID || !again.Open() || again.Error != "second" || again.Attempts != 4 || again.LastTriedAt == nil {
 			t.Errorf("parked again: %+v", again)
 		}
 	})
@@ -53,7 +53,7 @@ func TestParkingAgain(t *testing.T) {
 		if err := deadletter.Resolve(ctx, db.Pool, first.ID, deadletter.Discarded, admin); err != nil {
 			t.Fatal(err)
 		}
-		if again := park(3, "again"); again.Open() || *again.Resolution != deadletter.Discarded {
+		if again := park(3, "again"); again.Open() || *again.Resolution != deadletter.Discarded || again.Error != "first" {
 			t.Errorf("parked again after a discard: %+v", again)
 		}
 	})
