@@ -194,7 +194,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "chatbotd: the chatbot platform (event-sourced on NATS JetStream, read models in Postgres)")
 	fmt.Fprintln(w, "\nUsage: chatbotd <command> [arguments]\n\nCommands:")
 	for _, s := range subcommands() {
-		fmt.Fprintf(w, "  %-10s %s\n", s.name, s.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", s.name, s.summary)
 	}
 	fmt.Fprintln(w, "\nConfiguration comes from environment variables; `chatbotd <command> --help` lists those it reads.")
 }

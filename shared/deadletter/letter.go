@@ -68,6 +68,9 @@ func (l Letter) Detailed() Detail {
 
 // New is a letter to park: its id is a fresh UUIDv7.
 func New(kind, consumer string, position uint64, subject string, payload []byte, reason string, attempts int) Letter {
+	if payload == nil {
+		payload = []byte{} // a timer's message is empty, and the column is NOT NULL
+	}
 	l := Letter{ID: uuid.Must(uuid.NewV7()).String(), Consumer: consumer, Kind: kind, Position: position,
 		Subject: subject, Payload: payload, Error: reason, Attempts: max(attempts, 1)}
 	env, _ := events.Unmarshal(payload, position)

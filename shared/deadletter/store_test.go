@@ -57,6 +57,17 @@ func TestParkingAgain(t *testing.T) {
 			t.Errorf("parked again after a discard: %+v", again)
 		}
 	})
+	t.Run("an empty task message parks with the platform tenant and its subject as type", func(t *testing.T) {
+		l := deadletter.New(deadletter.KindTask, "unlock_timers", 9, "timers.due.unlock.t1.u1", nil, "no such user", 5)
+		if err := deadletter.Park(ctx, db.Pool, l); err != nil {
+			t.Fatal(err)
+		}
+		got, err := deadletter.Get(ctx, db.Pool, l.ID)
+		d := got.Detailed()
+		if err != nil || got.TenantID != events.PlatformTenant || got.EventType != "timers.due.unlock.t1.u1" || d.Envelope != nil || d.Payload != nil {
+			t.Errorf("got %+v %v", got, err)
+		}
+	})
 	t.Run("an id that is no uuid is not found", func(t *testing.T) {
 		if _, err := deadletter.Get(ctx, db.Pool, "nope"); err != deadletter.ErrNotFound {
 			t.Errorf("got %v", err)
