@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -32,6 +35,8 @@ type actorWalk struct {
 	owner, ownerID    string
 	company, password string
 	n                 int
+	// park parks a stored event of the company as a dead letter of consumer.
+	park func(consumer, aggregate, eventType string) string
 }
 
 func (w *actorWalk) uniq() string { w.n++; return fmt.Sprintf("w%d", w.n) }
@@ -138,6 +143,14 @@ var actorSteps = map[string]func(w *actorWalk) []walkCall{
 	"POST /v1/admin/projections/{name}/rebuild": func(w *actorWalk) []walkCall {
 		return []walkCall{{path: "/v1/admin/projections/companies/rebuild", auth: w.admin, status: 202, actor: actedBy(events.UserActor(w.adminID))}}
 	},
+	"POST /v1/admin/dead-letters/{id}/retry": func(w *actorWalk) []walkCall {
+		id := w.park("companies", events.AggregateCompany, events.CompanyRegistered)
+		return []walkCall{{path: "/v1/admin/dead-letters/" + id + "/retry", auth: w.admin, status: 200, actor: actedBy(events.UserActor(w.adminID))}}
+	},
+	"POST /v1/admin/dead-letters/{id}/discard": func(w *actorWalk) []walkCall {
+		id := w.park("users", events.AggregateUser, events.UserRegistered)
+		return []walkCall{{path: "/v1/admin/dead-letters/" + id + "/discard", auth: w.admin, status: 204, actor: actedBy(events.UserActor(w.adminID))}}
+	},
 	"PATCH /v1/companies/{cid}": func(w *actorWalk) []walkCall {
 		return []walkCall{{path: w.companyPath(""), body: map[string]string{"name": "Renamed " + w.uniq()}, auth: w.owner, status: 200,
 			actor: actedBy(events.UserActor(w.ownerID))}}
@@ -202,6 +215,14 @@ func TestEveryWriteNamesItsActor(t *testing.T) {
 	su := c.signup("owner@example.com")
 	w.company, w.ownerID = su.str("company_id"), su.str("user_id")
 	w.owner = w.session("owner@example.com").str("access_token")
+	pool, err := pgxpool.New(context.Background(), settings["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	w.park = func(consumer, aggregate, eventType string) string {
+		return parkStored(t, settings, pool, consumer, w.company, aggregate, eventType).ID
+	}
 
 	spec := c.do("GET", "/openapi.json", nil)
 	paths, _ := spec.body["paths"].(map[string]any)

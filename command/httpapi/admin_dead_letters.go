@@ -7,7 +7,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatbotsaas/chatbot/command/app"
-	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/deadletter"
 )
@@ -51,17 +50,8 @@ func (a *AdminDeadLetters) Register(api huma.API) {
 	}, auth.PermDeadLettersWrite), a.discard)
 }
 
-// asAdmin names the calling administrator as the actor of what the route
-// appends and resolves: the audit log says who retried or discarded.
-func asAdmin(ctx context.Context) context.Context {
-	if p, ok := auth.PrincipalFrom(ctx); ok {
-		return events.WithActor(ctx, events.Actor{Type: events.ActorUser, ID: p.UserID})
-	}
-	return ctx
-}
-
 func (a *AdminDeadLetters) retry(ctx context.Context, in *deadLetterInput) (*retryDeadLetterOutput, error) {
-	res, err := a.Retry.Handle(asAdmin(ctx), in.ID)
+	res, err := a.Retry.Handle(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +59,7 @@ func (a *AdminDeadLetters) retry(ctx context.Context, in *deadLetterInput) (*ret
 }
 
 func (a *AdminDeadLetters) discard(ctx context.Context, in *deadLetterInput) (*discardDeadLetterOutput, error) {
-	pos, err := a.Discard.Handle(asAdmin(ctx), in.ID)
+	pos, err := a.Discard.Handle(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
