@@ -6,5 +6,6 @@ ALTER TABLE dead_letters
     DROP COLUMN resolution,
     DROP COLUMN resolved_by_type,
     DROP COLUMN resolved_by,
-    DROP COLUMN last_tried_at;
+    DROP COLUMN last_tried_at,
+    DROP COLUMN headers;
 ALTER TABLE dead_letters RENAME COLUMN seq TO id;

@@ -99,7 +99,7 @@ func (t *Tasks) run(ctx context.Context, cfg jetstream.ConsumerConfig, do func(c
 	}
 	stopRetries, err := deadletter.Serve(ctx, t.JS.Conn(), t.Pool, cfg.Durable, t.logger(), nil,
 		func(ctx context.Context, _ pgx.Tx, l deadletter.Letter) error {
-			m := task{subject: l.Subject, data: l.Payload, seq: l.Position}
+			m := task{subject: l.Subject, headers: l.Headers, data: l.Payload, seq: l.Position}
 			return do(events.WithTask(ctx, m), m)
 		})
 	if err != nil {
@@ -143,6 +143,7 @@ func (t *Tasks) handle(ctx context.Context, durable string, attempts int, m jets
 // if it cannot be stored it stays on the consumer and is tried again.
 func (t *Tasks) park(ctx context.Context, durable string, m jetstream.Msg, seq uint64, tries int, reason error) {
 	l := deadletter.New(deadletter.KindTask, durable, seq, m.Subject(), m.Data(), reason.Error(), tries)
+	l.Headers = m.Headers() // a timer's name the event that set it: its retry keeps that cause
 	if err := deadletter.Park(context.WithoutCancel(ctx), t.Pool, l); err != nil {
 		t.logger().Error(durable+": could not park a failed task; it will be tried again", "subject", m.Subject(), "err", err)
 		_ = m.NakWithDelay(t.backoff(tries))

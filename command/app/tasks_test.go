@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -54,13 +56,18 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 		Metrics: NewTaskMetrics(reg), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	var broken atomic.Bool
 	var tries, done atomic.Int32
+	var mu sync.Mutex
+	var causes []string
 	broken.Store(true)
 	const durable = "probe_task"
 	err := tasks.run(ctx, jetstream.ConsumerConfig{Durable: durable, FilterSubject: "timers.due.probe.>"},
-		func(_ context.Context, m task) error {
+		func(ctx context.Context, m task) error {
 			if !json.Valid(m.data) {
 				return errDrop
 			}
+			mu.Lock()
+			causes = append(causes, events.CausationFrom(ctx))
+			mu.Unlock()
 			tries.Add(1)
 			if broken.Load() {
 				return errors.New("the mail server does not answer")
@@ -71,7 +78,9 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ack, err := js.Publish(ctx, "timers.due.probe.t1.u1", []byte(`{"to":"ada@example.com"}`))
+	msg := &nats.Msg{Subject: "timers.due.probe.t1.u1", Data: []byte(`{"to":"ada@example.com"}`), Header: nats.Header{}}
+	msg.Header.Set(events.CausationHeader, "the-cause")
+	ack, err := js.PublishMsg(ctx, msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +114,11 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 		}
 		if done.Load() != 1 || tries.Load() != 4 {
 			t.Errorf("the task ran %d times, done %d; want 4 and 1", tries.Load(), done.Load())
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(causes) != 4 || causes[3] != "the-cause" {
+			t.Errorf("the causes the task ran with: %q; want the timer's each time, its retry included", causes)
 		}
 		l, _ := deadletter.Get(ctx, db.Pool, parked.ID)
 		if l.Open() || *l.Resolution != deadletter.Retried {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -40,8 +41,9 @@ type Letter struct {
 	Resolution  *string       `json:"resolution" enum:"retried,discarded" doc:"null while open"`
 	ResolvedBy  *events.Actor `json:"resolved_by" doc:"who retried or discarded it"`
 
-	Seq     int64  `json:"-"` // the order of parking
-	Payload []byte `json:"-"`
+	Seq     int64       `json:"-"` // the order of parking
+	Payload []byte      `json:"-"`
+	Headers nats.Header `json:"-"` // a task message's, given back to its retry
 }
 
 // Detail is a letter with the message it holds: the event envelope, or
@@ -50,6 +52,7 @@ type Detail struct {
 	Letter
 	Envelope json.RawMessage `json:"envelope,omitempty" doc:"the event envelope as stored, personal fields sealed"`
 	Payload  []byte          `json:"payload,omitempty" doc:"the message's bytes when they are not a JSON document"`
+	Headers  nats.Header     `json:"headers,omitempty" doc:"a task message's NATS headers"`
 }
 
 // Open reports whether the letter still waits for an operator.
@@ -57,7 +60,7 @@ func (l Letter) Open() bool { return l.ResolvedAt == nil }
 
 // Detailed returns the letter with its message.
 func (l Letter) Detailed() Detail {
-	d := Detail{Letter: l}
+	d := Detail{Letter: l, Headers: l.Headers}
 	if json.Valid(l.Payload) {
 		d.Envelope = json.RawMessage(l.Payload)
 	} else if len(l.Payload) > 0 {

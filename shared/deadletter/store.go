@@ -3,6 +3,7 @@ package deadletter
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strconv"
 
@@ -31,8 +32,8 @@ var (
 // keeps its first row and id, with the new failure and tries added. A
 // letter that had been retried opens again: its message has failed since.
 // A discarded one stays as it was.
-const insertSQL = `INSERT INTO dead_letters (id, kind, projection, position, event_id, event_type, subject, tenant_id, payload, error, attempts)
-	VALUES ($1, $2, $3, $4, $5::text::uuid, $6, $7, $8, $9, $10, $11)
+const insertSQL = `INSERT INTO dead_letters (id, kind, projection, position, event_id, event_type, subject, tenant_id, payload, error, attempts, headers)
+	VALUES ($1, $2, $3, $4, $5::text::uuid, $6, $7, $8, $9, $10, $11, $12)
 	ON CONFLICT (projection, position) DO UPDATE SET resolved_at = NULL, resolution = NULL, resolved_by_type = NULL,
 		resolved_by = NULL, error = EXCLUDED.error, attempts = dead_letters.attempts + EXCLUDED.attempts, last_tried_at = now()
 	WHERE dead_letters.resolution IS DISTINCT FROM 'discarded'`
@@ -40,8 +41,12 @@ const insertSQL = `INSERT INTO dead_letters (id, kind, projection, position, eve
 // Insert is the statement that parks l, for a caller that batches it
 // with other writes (a projection's batch, in its transaction).
 func (l Letter) Insert() (string, []any) {
+	var headers []byte
+	if len(l.Headers) > 0 {
+		headers, _ = json.Marshal(l.Headers) // a map of string slices always encodes
+	}
 	return insertSQL, []any{l.ID, l.Kind, l.Consumer, int64(l.Position), l.EventID, l.EventType, l.Subject,
-		l.TenantID, l.Payload, l.Error, l.Attempts}
+		l.TenantID, l.Payload, l.Error, l.Attempts, headers}
 }
 
 // Park stores l. It is what every consumer calls once a message has used
@@ -53,16 +58,20 @@ func Park(ctx context.Context, db DB, l Letter) error {
 }
 
 const columns = `seq, id::text, projection, kind, position, event_id::text, event_type, subject, tenant_id, error, attempts,
-	created_at, last_tried_at, resolved_at, resolution, resolved_by_type, resolved_by, payload`
+	created_at, last_tried_at, resolved_at, resolution, resolved_by_type, resolved_by, payload, headers`
 
 func scan(r pgx.Row) (Letter, error) {
 	var l Letter
 	var pos int64
 	var byType, byID *string
+	var headers []byte
 	err := r.Scan(&l.Seq, &l.ID, &l.Consumer, &l.Kind, &pos, &l.EventID, &l.EventType, &l.Subject, &l.TenantID, &l.Error,
-		&l.Attempts, &l.ParkedAt, &l.LastTriedAt, &l.ResolvedAt, &l.Resolution, &byType, &byID, &l.Payload)
+		&l.Attempts, &l.ParkedAt, &l.LastTriedAt, &l.ResolvedAt, &l.Resolution, &byType, &byID, &l.Payload, &headers)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return l, ErrNotFound
+	}
+	if err == nil && headers != nil {
+		err = json.Unmarshal(headers, &l.Headers)
 	}
 	l.Position = uint64(pos)
 	if byType != nil && byID != nil {
