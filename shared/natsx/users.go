@@ -70,6 +70,7 @@ func AuditPermissions(protected []string) *server.Permissions {
 	}
 	deny := []string{
 		"events.>", "timers.>", "$KV.>",
+		"deadletters.>", // an operator's retry, carried to the consumer's process (shared/deadletter)
 		api + "STREAM.PURGE.>", api + "STREAM.DELETE.>", api + "STREAM.MSG.DELETE.>",
 		api + "STREAM.UPDATE.>", api + "STREAM.CREATE.>",
 		// The legacy form takes the consumer's name from the body, where
@@ -88,7 +89,7 @@ func AuditPermissions(protected []string) *server.Permissions {
 		Publish: &server.SubjectPermission{Allow: allow, Deny: deny},
 		Subscribe: &server.SubjectPermission{
 			Allow: []string{"events.>", "_INBOX.>"},
-			Deny:  []string{"timers.>", "$KV.>", ServiceInboxPrefix + ".>"},
+			Deny:  []string{"timers.>", "$KV.>", ServiceInboxPrefix + ".>", "deadletters.>"},
 		},
 	}
 }

@@ -245,6 +245,10 @@ func TestTheAuditUserChangesNothing(t *testing.T) {
 			_, err = kv.Get(ctx, "u1")
 			return err
 		}},
+		{"retry a dead letter", "deadletters.retry.users", func(ctx context.Context) error {
+			_, err := nc.RequestWithContext(ctx, "deadletters.retry.users", []byte(`{"id":"x"}`))
+			return err
+		}},
 		{"delete chatbotd's consumer", "$JS.API.CONSUMER.DELETE.EVENTS.users", func(ctx context.Context) error {
 			return js.DeleteConsumer(ctx, "EVENTS", "users")
 		}},
@@ -289,8 +293,12 @@ func TestTheAuditUserCannotReadChatbotdsReplies(t *testing.T) {
 	if _, err := nc.SubscribeSync("$KV.CREDENTIALS.>"); err != nil {
 		t.Fatal(err)
 	}
+	// Nor pose as the process that answers a dead letter's retry.
+	if _, err := nc.SubscribeSync("deadletters.retry.users"); err != nil {
+		t.Fatal(err)
+	}
 	_ = nc.Flush()
-	for _, subj := range []string{natsx.ServiceInboxPrefix + ".>", "$KV.CREDENTIALS.>"} {
+	for _, subj := range []string{natsx.ServiceInboxPrefix + ".>", "$KV.CREDENTIALS.>", "deadletters.retry.users"} {
 		if !v.saw(subj) {
 			t.Errorf("subscription to %s not refused", subj)
 		}
