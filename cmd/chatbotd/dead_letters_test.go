@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -63,6 +65,23 @@ func TestDeadLettersAnOperatorActsOn(t *testing.T) {
 			if r := c.do(call[0], call[1], nil, bearer(company)...); r.status != 403 || r.str("code") != "forbidden" {
 				t.Errorf("%s %s as a company: %d %s", call[0], call[1], r.status, r.raw)
 			}
+		}
+	})
+	t.Run("the roles list the dead-letter permissions for admins only", func(t *testing.T) {
+		roles := c.do("GET", "/v1/admin/roles", nil, bearer(admin)...)
+		var admins, others string
+		var list []map[string]any
+		_ = json.Unmarshal([]byte(roles.raw), &list)
+		for _, r := range list {
+			perms := fmt.Sprint(r["permissions"])
+			if r["name"] == "admin" {
+				admins = perms
+			} else {
+				others += perms
+			}
+		}
+		if !strings.Contains(admins, "dead_letters:read") || !strings.Contains(admins, "dead_letters:write") || strings.Contains(others, "dead_letters") {
+			t.Errorf("roles: %s", roles.raw)
 		}
 	})
 	t.Run("the list pages oldest first and filters by consumer", func(t *testing.T) {
@@ -159,6 +178,11 @@ func TestDeadLettersAnOperatorActsOn(t *testing.T) {
 		code, out, stderr := runOnce(settings, "dead-letters", "list", "--resolved", "false")
 		if code != 0 || !strings.Contains(out, kept.ID) || strings.Contains(out, lost.ID) {
 			t.Errorf("list: %d %q %q", code, out, stderr)
+		}
+		code, out, _ = runOnce(settings, "dead-letters", "list", "--consumer", "companies", "--json")
+		var listed deadletter.Letter
+		if err := json.Unmarshal([]byte(out), &listed); code != 0 || err != nil || listed.ID != lost.ID || listed.Open() {
+			t.Errorf("list --json: %d %q %v", code, out, err)
 		}
 		if code, out, _ := runOnce(settings, "dead-letters", "show", kept.ID); code != 0 || !strings.Contains(out, `"envelope"`) {
 			t.Errorf("show: %d %q", code, out)
