@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -156,4 +157,21 @@ func List(ctx context.Context, db DB, f Filter) ([]Letter, *string, error) {
 		next = &c
 	}
 	return append([]Letter{}, items...), next, nil
+}
+
+// Rebuilt is the actor of letters a rebuild resolved.
+var Rebuilt = events.Actor{Type: events.ActorSystem, ID: "rebuild"}
+
+// ResolveRebuilt marks resolved (retried, by Rebuilt) the open letters of
+// a projection whose events a rebuild that started at startedAt (the
+// database's clock) applied: those parked before it at or below through
+// that it did not park again (parking again sets last_tried_at). It is for
+// a rebuild to run in the transaction that swaps its tables in, so that
+// the read model and the letters agree. It returns how many it resolved.
+func ResolveRebuilt(ctx context.Context, db DB, projection string, startedAt time.Time, through uint64) (int64, error) {
+	tag, err := db.Exec(ctx, `UPDATE dead_letters SET resolved_at = now(), resolution = 'retried',
+		resolved_by_type = $4, resolved_by = $5, last_tried_at = now()
+		WHERE projection = $1 AND resolved_at IS NULL AND position <= $3 AND created_at < $2
+		AND (last_tried_at IS NULL OR last_tried_at < $2)`, projection, startedAt, int64(through), Rebuilt.Type, Rebuilt.ID)
+	return tag.RowsAffected(), err
 }

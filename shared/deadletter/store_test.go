@@ -3,6 +3,7 @@ package deadletter_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/deadletter"
@@ -73,4 +74,38 @@ func TestParkingAgain(t *testing.T) {
 			t.Errorf("got %v", err)
 		}
 	})
+}
+
+func TestARebuildResolvesTheLettersItApplied(t *testing.T) {
+	db := testkit.NewDatabase(t)
+	ctx := context.Background()
+	park := func(consumer string, pos uint64) string {
+		l := deadletter.New(deadletter.KindProjection, consumer, pos, "events.t1.note.n1.Noted", []byte("{}"), "failed", 5)
+		if err := deadletter.Park(ctx, db.Pool, l); err != nil {
+			t.Fatal(err)
+		}
+		return l.ID
+	}
+	applied, beyond, other := park("notes", 1), park("notes", 9), park("other", 1)
+	failedAgain := park("notes", 2)
+	var started time.Time
+	if err := db.Pool.QueryRow(ctx, "SELECT now()").Scan(&started); err != nil {
+		t.Fatal(err)
+	}
+	park("notes", 2) // the rebuild meets it and fails again
+	parkedMeanwhile := park("notes", 3)
+
+	n, err := deadletter.ResolveRebuilt(ctx, db.Pool, "notes", started, 5)
+	if err != nil || n != 1 {
+		t.Fatalf("resolved %d, %v; want 1", n, err)
+	}
+	for id, open := range map[string]bool{applied: false, beyond: true, other: true, failedAgain: true, parkedMeanwhile: true} {
+		l, err := deadletter.Get(ctx, db.Pool, id)
+		if err != nil || l.Open() != open {
+			t.Errorf("letter at %d of %s: open %v, want %v (%v)", l.Position, l.Consumer, l.Open(), open, err)
+		}
+		if !open && (*l.Resolution != deadletter.Retried || *l.ResolvedBy != deadletter.Rebuilt) {
+			t.Errorf("resolved as %v by %v", *l.Resolution, *l.ResolvedBy)
+		}
+	}
 }
