@@ -30,6 +30,8 @@ var (
 	errDeadLetterResolved = apperr.New(apperr.KindConflict, "conflict", "the dead letter is already resolved (retried or discarded)")
 	errNoConsumer         = &apperr.Error{Kind: apperr.KindUnavailable, Code: "consumer_unavailable", RetryAfter: 5,
 		Message: "no process runs the consumer of this dead letter now; start it and retry"}
+	errNoAnswer = &apperr.Error{Kind: apperr.KindUnavailable, Code: "consumer_unavailable", RetryAfter: 5,
+		Message: "the consumer's process did not answer in time; it may still apply the retry: look at the dead letter before retrying"}
 )
 
 // deadLetterError maps the store's and the owner's refusals to API errors.
@@ -39,8 +41,10 @@ func deadLetterError(err error) error {
 		return errDeadLetterNotFound
 	case errors.Is(err, deadletter.ErrResolved):
 		return errDeadLetterResolved
-	case errors.Is(err, deadletter.ErrNoOwner), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, deadletter.ErrNoOwner):
 		return errNoConsumer
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
+		return errNoAnswer
 	}
 	return err
 }
@@ -54,7 +58,7 @@ type RetryDeadLetter struct {
 	Store *eventstore.Store
 	Pool  *pgxpool.Pool
 	NATS  *nats.Conn
-	Wait  time.Duration // for the outcome; default 30s
+	Wait  time.Duration // for the outcome, within the caller's deadline; default 10s
 }
 
 // RetryResult is the outcome and the position of the request's event.
@@ -81,7 +85,7 @@ func (h RetryDeadLetter) Handle(ctx context.Context, id string) (RetryResult, er
 	}
 	wait := h.Wait
 	if wait <= 0 {
-		wait = 30 * time.Second
+		wait = 10 * time.Second
 	}
 	actx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
