@@ -1,6 +1,7 @@
 package readmodel
 
 import (
+	"container/heap"
 	"context"
 	"log/slog"
 	"sync"
@@ -21,11 +22,10 @@ type Follower struct {
 	marks map[string]*mark
 }
 
-// mark is one projection's progress and the channel closed when it next
-// moves: every read waiting on it wakes, checks, and waits again if need be.
+// mark is one projection's progress and the reads waiting for more.
 type mark struct {
 	through uint64
-	moved   chan struct{}
+	waiting waiters
 }
 
 // Follow subscribes to the announcements and asks the leaders for their
@@ -74,8 +74,7 @@ func (f *Follower) receive(m *nats.Msg) {
 		// announcement arriving late cannot take one back.
 		if through := max(mk.Through, mk.Checkpoint); through > e.through {
 			e.through = through
-			close(e.moved)
-			e.moved = make(chan struct{})
+			e.waiting.wakeThrough(through)
 		}
 	}
 }
@@ -84,19 +83,17 @@ func (f *Follower) receive(m *nats.Msg) {
 func (f *Follower) entry(name string) *mark {
 	e, ok := f.marks[name]
 	if !ok {
-		e = &mark{moved: make(chan struct{})}
+		e = &mark{}
 		f.marks[name] = e
 	}
 	return e
 }
 
-// Through is how far projection name is known to be, and a channel closed
-// when that changes.
-func (f *Follower) Through(name string) (uint64, <-chan struct{}) {
+// Through is how far projection name is known to be.
+func (f *Follower) Through(name string) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	e := f.entry(name)
-	return e.through, e.moved
+	return f.entry(name).through
 }
 
 // Wait returns once every named projection is through position n, or
@@ -106,26 +103,49 @@ func (f *Follower) Wait(ctx context.Context, n uint64, bound time.Duration, name
 	if n == 0 {
 		return nil
 	}
-	start := time.Now()
+	deadline := time.Now().Add(bound)
 	var timer *time.Timer
 	for _, name := range names {
-		for {
-			through, moved := f.Through(name)
-			if through >= n {
-				break
-			}
-			if timer == nil {
-				timer = time.NewTimer(bound - time.Since(start))
-				defer timer.Stop()
-			}
-			select {
-			case <-moved:
-			case <-timer.C:
-				return ErrLagging()
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		w := f.await(name, n)
+		if w == nil {
+			continue
+		}
+		if timer == nil {
+			timer = time.NewTimer(time.Until(deadline))
+			defer timer.Stop()
+		}
+		select {
+		case <-w.ready:
+			continue
+		case <-timer.C:
+			f.abandon(name, w)
+			return ErrLagging()
+		case <-ctx.Done():
+			f.abandon(name, w)
+			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// await queues a waiter for projection name to be through n, or returns
+// nil if it already is.
+func (f *Follower) await(name string, n uint64) *waiter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e := f.entry(name)
+	if e.through >= n {
+		return nil
+	}
+	w := &waiter{n: n, ready: make(chan struct{})}
+	heap.Push(&e.waiting, w)
+	return w
+}
+
+// abandon forgets a waiter whose read gave up, so a stopped projector
+// does not pile up the reads it failed.
+func (f *Follower) abandon(name string, w *waiter) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.entry(name).waiting.drop(w)
 }

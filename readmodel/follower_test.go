@@ -39,7 +39,7 @@ func TestAFollowerWakesReadsAsMarksMove(t *testing.T) {
 	if err := f.Wait(context.Background(), 1, 5*time.Second, "c"); err != nil {
 		t.Fatal(err)
 	}
-	if through, _ := f.Through("a"); through != 12 {
+	if through := f.Through("a"); through != 12 {
 		t.Fatalf("a is through %d, want 12", through)
 	}
 
@@ -47,6 +47,12 @@ func TestAFollowerWakesReadsAsMarksMove(t *testing.T) {
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Code != "projection_lagging" {
 		t.Fatalf("a wait past every mark: %v", err)
+	}
+	f.mu.Lock()
+	left := f.marks["a"].waiting.Len()
+	f.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d reads that gave up still wait", left)
 	}
 	if err := f.Wait(context.Background(), 0, time.Nanosecond, "unknown"); err != nil {
 		t.Fatalf("a read without a position waits for nothing: %v", err)
