@@ -38,7 +38,7 @@ func benchReadYourWrites(runConfig) (Result, error) {
 
 	var mu sync.Mutex
 	var creates, gets []time.Duration
-	lagging, failed, skipped := 0, 0, 0
+	lagging, failed := 0, 0
 	pair := func() {
 		t0 := time.Now()
 		id, pos, err := rywCreate(client, p.base+path, token)
@@ -59,32 +59,8 @@ func benchReadYourWrites(runConfig) (Result, error) {
 			creates, gets = append(creates, t1.Sub(t0)), append(gets, t2.Sub(t1))
 		}
 	}
-	slots := make(chan struct{}, rywInFlight)
-	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / rywRate)
 	start := time.Now()
-	started := 0
-	for time.Since(start) < rywDuration {
-		<-tick.C
-		// A ticker drops ticks when it falls behind: start what is due by
-		// now, so the rate holds on a busy machine.
-		for due := int(time.Since(start).Seconds() * rywRate); started < due; started++ {
-			select {
-			case slots <- struct{}{}:
-			default:
-				skipped++
-				continue
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-slots }()
-				pair()
-			}()
-		}
-	}
-	tick.Stop()
-	wg.Wait()
+	skipped := openLoop(rywRate, rywDuration, rywInFlight, pair)
 	elapsed := time.Since(start)
 	slices.Sort(creates)
 	slices.Sort(gets)
@@ -99,6 +75,38 @@ func benchReadYourWrites(runConfig) (Result, error) {
 		Note: fmt.Sprintf("open loop, %s; GET p50 %.2f ms p99 %.2f ms (targets ≤ 5 / ≤ 50 ms); %d answered 503 projection_lagging, %d failed, %d ticks skipped (%d pairs in flight); creates p50 %.2f ms p99 %.2f ms at %.0f/s",
 			rywDuration, load.P50ms, load.P99ms, lagging, failed, skipped, rywInFlight, base.P50ms, base.P99ms, base.Rate),
 	}, nil
+}
+
+// openLoop starts op rate times a second for d, at most inFlight at once
+// (a start beyond is skipped and counted), and waits for the last to end.
+func openLoop(rate int, d time.Duration, inFlight int, op func()) (skipped int) {
+	slots := make(chan struct{}, inFlight)
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	start := time.Now()
+	started := 0
+	for time.Since(start) < d {
+		<-tick.C
+		// A ticker drops ticks when it falls behind: start what is due by
+		// now, so the rate holds on a busy machine.
+		for due := int(time.Since(start).Seconds() * float64(rate)); started < due; started++ {
+			select {
+			case slots <- struct{}{}:
+			default:
+				skipped++
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-slots }()
+				op()
+			}()
+		}
+	}
+	wg.Wait()
+	return skipped
 }
 
 // companyManager signs a company up and returns its manager's access
