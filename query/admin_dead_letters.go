@@ -31,7 +31,7 @@ type getDeadLetterInput struct {
 }
 
 type deadLetterOutput struct {
-	Body deadletter.Detail
+	Body deadletter.LetterDetail
 }
 
 func (s *Side) registerAdminDeadLetters(api huma.API) {

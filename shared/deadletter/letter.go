@@ -46,9 +46,9 @@ type Letter struct {
 	Headers nats.Header `json:"-"` // a task message's, given back to its retry
 }
 
-// Detail is a letter with the message it holds: the event envelope, or
+// LetterDetail is a letter with the message it holds: the event envelope, or
 // the raw payload when the message is not JSON (a timer's is empty).
-type Detail struct {
+type LetterDetail struct {
 	Letter
 	Envelope json.RawMessage `json:"envelope,omitempty" doc:"the event envelope as stored, personal fields sealed"`
 	Payload  []byte          `json:"payload,omitempty" doc:"the message's bytes when they are not a JSON document"`
@@ -59,8 +59,8 @@ type Detail struct {
 func (l Letter) Open() bool { return l.ResolvedAt == nil }
 
 // Detailed returns the letter with its message.
-func (l Letter) Detailed() Detail {
-	d := Detail{Letter: l, Headers: l.Headers}
+func (l Letter) Detailed() LetterDetail {
+	d := LetterDetail{Letter: l, Headers: l.Headers}
 	if json.Valid(l.Payload) {
 		d.Envelope = json.RawMessage(l.Payload)
 	} else if len(l.Payload) > 0 {
