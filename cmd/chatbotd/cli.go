@@ -126,6 +126,16 @@ func subcommands() []subcommand {
 			run:      runDeadLetters,
 		},
 		{
+			name: "dev", usage: "dev seed [--chatbots N] [--keys-per-chatbot K] [--tenants T] [--seed S] [--force]",
+			summary: "development tools: seed an empty stream with many chatbots and keys",
+			detail: "seed appends, for T companies, N chatbots spread over them with K API keys each (at most 10),\n" +
+				"publishing asynchronously, to measure a deployment at scale. The keys derive from --seed, so\n" +
+				"a load tool can call with them: never seed a production stream. It refuses a stream that\n" +
+				"holds events unless --force. Run it before `chatbotd serve`, or beside it (shared NATS).",
+			settings: concat(storeSettings, obsSettings),
+			run:      runDev,
+		},
+		{
 			name: "version", usage: "version", summary: "print the version and build information",
 			settings: []string{},
 			run:      runVersion,

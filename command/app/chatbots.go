@@ -3,9 +3,6 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
-	"math/big"
 	"time"
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
@@ -88,7 +85,7 @@ func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name stri
 	}
 	keyID := newID()
 	b, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) {
-		return b.IssueKey(c.now(), keyID, name, HashAPIKey(secret), secret[:8], secret[len(secret)-4:], expiresAt)
+		return b.IssueKey(c.now(), keyID, name, chatbot.HashKey(secret), secret[:8], secret[len(secret)-4:], expiresAt)
 	})
 	if err != nil {
 		return IssuedKey{}, 0, err
@@ -134,31 +131,11 @@ func (c *Chatbots) update(ctx context.Context, ref eventstore.Ref, decide func(*
 	return after, res.Position, nil
 }
 
-// APIKeyPrefix starts every chatbot API key.
-const APIKeyPrefix = "cbk_"
-
-const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
 // NewAPIKey returns "cbk_" and 256 random bits in base62 (43 characters).
 func NewAPIKey() (string, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
 		return "", err
 	}
-	n := new(big.Int).SetBytes(raw)
-	out := make([]byte, 43)
-	base := big.NewInt(62)
-	mod := new(big.Int)
-	for i := len(out) - 1; i >= 0; i-- {
-		n.DivMod(n, base, mod)
-		out[i] = base62[mod.Int64()]
-	}
-	return APIKeyPrefix + string(out), nil
-}
-
-// HashAPIKey is how a key is stored and looked up: SHA-256, hex. A fast
-// hash is right for a 256-bit random secret (no guessing to slow down).
-func HashAPIKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
+	return chatbot.FormatKey(raw), nil
 }

@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math"
@@ -16,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/command/usage"
 	"github.com/chatbotsaas/chatbot/events"
@@ -74,19 +73,15 @@ func (a *API) Register(api huma.API) {
 var errBadKey = apperr.New(apperr.KindUnauthenticated, "unauthenticated", "a valid API key is required")
 
 // caller is what a call authenticated with: the key, its chatbot and the
-// chatbot's company, as the directory knows them now.
-type caller struct {
-	key     Key
-	bot     Chatbot
-	company Company
-}
+// chatbot's company, as the stream holds them now.
+type caller = Found
 
 type callerKey struct{}
 
 // KeyID is the id of the API key a call authenticated with.
 func KeyID(ctx context.Context) (string, bool) {
 	c, ok := ctx.Value(callerKey{}).(caller)
-	return c.key.ID, ok
+	return c.Key.ID, ok
 }
 
 // authenticate checks the API key before anything else of the route runs,
@@ -105,30 +100,22 @@ func (a *API) authenticate(api huma.API) func(huma.Context, func(huma.Context)) 
 
 func (a *API) caller(ctx context.Context, authorization string) (caller, error) {
 	token, ok := strings.CutPrefix(authorization, "Bearer ")
-	if !ok || !strings.HasPrefix(token, "cbk_") || len(token) > 200 {
+	if !ok || !strings.HasPrefix(token, chatbot.KeyPrefix) || len(token) > 200 {
 		return caller{}, errBadKey
 	}
-	hash := hashKey(token)
-	key, _, _, found := a.Directory.Lookup(hash)
-	if !found {
-		// Perhaps issued a moment ago through another process.
-		if err := a.Directory.FreshKeys(ctx); err != nil {
-			return caller{}, err
-		}
-		if key, _, _, found = a.Directory.Lookup(hash); !found {
-			return caller{}, errBadKey
-		}
-	}
-	// Any change to the chatbot or its keys, made through any process,
-	// counts from this call on.
-	if err := a.Directory.Fresh(ctx, key.Tenant, key.ChatbotID); err != nil {
+	// Any change to the key, its chatbot or its company, made through any
+	// process, counts from this call on.
+	found, ok, err := a.Directory.Lookup(ctx, chatbot.HashKey(token))
+	if err != nil {
 		return caller{}, err
 	}
-	key, bot, company, _ := a.Directory.Lookup(hash)
-	if err := refusal(key, bot, company, a.Now().UTC()); err != nil {
+	if !ok {
+		return caller{}, errBadKey
+	}
+	if err := refusal(found, a.Now().UTC()); err != nil {
 		return caller{}, err
 	}
-	return caller{key: key, bot: bot, company: company}, nil
+	return found, nil
 }
 
 func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, error) {
@@ -136,7 +123,7 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	if !ok {
 		return nil, errBadKey
 	}
-	key, bot, company := c.key, c.bot, c.company
+	key, bot, company := c.Key, c.Chatbot, c.Company
 	// The key is this route's authentication, and the actor of what the call causes.
 	ctx = events.WithActor(ctx, events.APIKeyActor(key.ID))
 	now := a.Now().UTC()
@@ -154,9 +141,9 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 		return nil, &apperr.Error{Kind: apperr.KindTooMany, Code: decision.Reason, Message: msg,
 			RetryAfter: int(math.Ceil(max(decision.RetryAfter, time.Second).Seconds()))}
 	}
-	a.Usage.Record(key.Tenant, bot.ID, key.ID, units(in.Body.Message), now)
+	a.Usage.Record(bot.CompanyID, bot.ID, key.ID, units(in.Body.Message), now)
 	for _, c := range decision.Crossed {
-		a.threshold(ctx, key.Tenant, bot.ID, c)
+		a.threshold(ctx, bot.CompanyID, bot.ID, c)
 	}
 
 	out := &messageOutput{}
@@ -172,12 +159,11 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 // refusal is why a call with this key is refused now, if it is: a revoked
 // or expired key, a deleted chatbot or a suspended company do not
 // authenticate (401); a paused chatbot does not answer (403).
-func refusal(key Key, bot Chatbot, company Company, now time.Time) error {
+func refusal(f Found, now time.Time) error {
 	switch {
-	case key.Revoked, key.ExpiresAt != nil && !now.Before(*key.ExpiresAt),
-		bot.Status == "deleted", bot.Status == "", company.Suspended:
+	case !f.Key.Live(now), !f.Chatbot.Exists(), f.Company.Status == company.StatusSuspended:
 		return errBadKey
-	case bot.Status == "paused":
+	case f.Chatbot.Status == chatbot.StatusPaused:
 		return apperr.New(apperr.KindForbidden, "chatbot_paused", "the chatbot is paused")
 	}
 	return nil
@@ -209,9 +195,4 @@ func deref(v *int) int {
 // units bills a message: one per started 1,000 characters.
 func units(message string) int64 {
 	return int64(max(1, (utf8.RuneCountInString(message)+999)/1000))
-}
-
-func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
 }

@@ -1,84 +1,14 @@
 package bot
 
 import (
-	"encoding/json"
-	"errors"
+	"bytes"
+	"fmt"
+	"strings"
 	"testing"
-	"time"
 
+	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
-
-func envelope(t *testing.T, typ, tenant, aggType, aggID string, pos uint64, data any) events.Envelope {
-	t.Helper()
-	b, err := json.Marshal(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return events.Envelope{ID: "e", Type: typ, Version: 1, TenantID: tenant, AggregateType: aggType, AggregateID: aggID, Position: pos, Data: b}
-}
-
-func TestTheDirectoryFollowsKeysChatbotsAndCompanies(t *testing.T) {
-	d := NewDirectory()
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	soon := now.Add(time.Hour)
-	apply := func(e events.Envelope) {
-		if err := d.Apply(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	apply(envelope(t, events.ChatbotCreated, "c1", events.AggregateChatbot, "b1", 1, events.ChatbotCreatedData{Name: "Bot",
-		Settings: events.ChatbotSettings{FallbackReply: "?"}}))
-	apply(envelope(t, events.ApiKeyIssued, "c1", events.AggregateChatbot, "b1", 2, events.ApiKeyIssuedData{KeyID: "k1", KeyHash: "h1"}))
-	apply(envelope(t, events.ApiKeyIssued, "c1", events.AggregateChatbot, "b1", 3, events.ApiKeyIssuedData{KeyID: "k2", KeyHash: "h2", ExpiresAt: &soon}))
-
-	code := func(hash string, at time.Time) string {
-		k, b, c, ok := d.Lookup(hash)
-		if !ok {
-			return "unknown"
-		}
-		var ae *apperr.Error
-		if err := refusal(k, b, c, at); errors.As(err, &ae) {
-			return ae.Code
-		}
-		return "ok"
-	}
-	if got := code("h1", now); got != "ok" {
-		t.Fatalf("a live key: %s", got)
-	}
-	if got := code("nope", now); got != "unknown" {
-		t.Errorf("an unknown hash: %s", got)
-	}
-	if got := code("h2", now); got != "ok" {
-		t.Errorf("a key before its expiry: %s", got)
-	}
-	if got := code("h2", soon); got != "unauthenticated" {
-		t.Errorf("a key at its expiry: %s", got)
-	}
-
-	apply(envelope(t, events.ChatbotPaused, "c1", events.AggregateChatbot, "b1", 4, events.ChatbotStatusData{}))
-	if got := code("h1", now); got != "chatbot_paused" {
-		t.Errorf("a paused chatbot: %s", got)
-	}
-	apply(envelope(t, events.ChatbotResumed, "c1", events.AggregateChatbot, "b1", 5, events.ChatbotStatusData{}))
-	apply(envelope(t, events.CompanySuspended, "c1", events.AggregateCompany, "c1", 6, events.CompanyStatusData{}))
-	if got := code("h1", now); got != "unauthenticated" {
-		t.Errorf("a suspended company's key: %s", got)
-	}
-	apply(envelope(t, events.CompanyReactivated, "c1", events.AggregateCompany, "c1", 7, events.CompanyStatusData{}))
-	apply(envelope(t, events.ApiKeyRevoked, "c1", events.AggregateChatbot, "b1", 8, events.ApiKeyRevokedData{KeyID: "k1"}))
-	if got := code("h1", now); got != "unauthenticated" {
-		t.Errorf("a revoked key: %s", got)
-	}
-	if got := code("h2", now); got != "ok" {
-		t.Errorf("another key of the chatbot after a revocation: %s", got)
-	}
-	apply(envelope(t, events.ChatbotDeleted, "c1", events.AggregateChatbot, "b1", 9, events.ChatbotStatusData{}))
-	if got := code("h2", now); got != "unauthenticated" {
-		t.Errorf("a deleted chatbot's key: %s", got)
-	}
-}
 
 func TestLimitsComeFromTheChatbotThenThePlanThenThePlatform(t *testing.T) {
 	n := func(v int) *int { return &v }
@@ -94,5 +24,47 @@ func TestLimitsComeFromTheChatbotThenThePlanThenThePlatform(t *testing.T) {
 		if got := units(msg); got != want {
 			t.Errorf("units of %d characters: %d, want %d", len([]rune(msg)), got, want)
 		}
+	}
+}
+
+func TestTheKeyIndexFindsEveryOwnerAndSurvivesItsSnapshot(t *testing.T) {
+	x := newKeyIndex()
+	want := map[string]owner{}
+	for i := range 3*mergeAt + 5 { // several merges and a recent tail
+		hash := chatbot.HashKey(fmt.Sprint("key ", i))
+		o := owner{tenant: fmt.Sprint("t", i%7), id: fmt.Sprint("b", i/10)}
+		x.add(hash, o, uint64(i+1))
+		want[hash] = o
+	}
+	// Two keys whose hashes share their first 64 bits.
+	twin := "0123456789abcdef" + strings.Repeat("0", 48)
+	x.add(twin, owner{"t0", "first"}, 1e6)
+	x.add(twin[:16]+strings.Repeat("1", 48), owner{"t0", "second"}, 1e6+1)
+	var buf bytes.Buffer
+	if err := x.view().encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	y, err := decodeIndex(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, idx := range map[string]*keyIndex{"built": x, "read back": y} {
+		if idx.at() != 1e6+1 || idx.size() != len(want)+2 {
+			t.Errorf("%s: position %d, %d keys", name, idx.at(), idx.size())
+		}
+		for hash, o := range want {
+			if got := idx.candidates(hash); len(got) != 1 || got[0] != o {
+				t.Fatalf("%s: owners of %s: %v, want %v", name, hash, got, o)
+			}
+		}
+		if got := idx.candidates(twin); len(got) != 2 || got[0].id != "first" || got[1].id != "second" {
+			t.Errorf("%s: twin prefixes: %v", name, got)
+		}
+		if got := idx.candidates("not a hash"); got != nil {
+			t.Errorf("%s: not a hash: %v", name, got)
+		}
+	}
+	if _, err := decodeIndex(strings.NewReader("something else")); err == nil {
+		t.Error("a foreign object read as a snapshot")
 	}
 }

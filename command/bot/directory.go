@@ -7,194 +7,146 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/domain/company"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-// The directory is this process's live view of what the bot API needs on
-// every call: keys by hash, chatbots (status, settings, limits) and
-// companies (status, plan limits). It follows the stream from its start
-// with an ordered consumer, so a call costs no database round trip; every
-// process sees a change within milliseconds, and Fresh makes a call wait until its chatbot's last event
-// is in: a revoked key is refused on the very next call, in every process.
+// The directory is what a call needs to know, kept so that memory follows
+// what is called, not what is stored:
+//   - every key's owner, in a compact index (12 bytes a key) that starts from
+//     a snapshot in the object store and follows the ApiKeyIssued events after
+//     it;
+//   - the chatbots and companies calls used last, as the domain folds them
+//     (chatbot.Chatbot, company.Company), each with the stream sequence it is
+//     at.
+//
+// A call asks the stream for the last sequence of its chatbot and of its
+// company (one direct get each) and reads the events after the state it
+// holds, if any: a key revoked, a chatbot paused or deleted, a company
+// suspended through any process counts from the very next call.
 
-// Key is what the directory knows of an API key.
-type Key struct {
-	ID        string
-	ChatbotID string
-	Tenant    string
-	ExpiresAt *time.Time
-	Revoked   bool
-}
-
-// Chatbot is what a call needs of its chatbot.
-type Chatbot struct {
-	ID       string
-	Tenant   string
-	Status   string // active, paused, deleted
-	Settings events.ChatbotSettings
-	Limits   events.Limits
-}
-
-// Company is what a call needs of its company.
-type Company struct {
-	Suspended bool
-	Limits    events.Limits // the plan's; nil: the platform default
-}
+// CacheSize is how many chatbots, and how many companies, a directory keeps
+// folded by default.
+const CacheSize = 4096
 
 // Directory is safe for concurrent use.
 type Directory struct {
-	mu        sync.RWMutex
-	keys      map[string]*Key     // by SHA-256 of the key
-	bots      map[string]*Chatbot // by chatbot id
-	companies map[string]*Company // by company id
-	applied   map[string]uint64   // by chatbot id: stream position of its last event applied
-	position  uint64              // of the last event applied
+	store     *eventstore.Store
+	keys      *keyIndex
+	bots      *states[chatbot.Chatbot]
+	companies *states[company.Company]
 	stream    jetstream.Stream
+	snapshots *indexSnapshots
+	log       *slog.Logger
+
+	snapshotEvery uint64
 }
 
-// NewDirectory returns an empty directory.
-func NewDirectory() *Directory {
-	return &Directory{keys: map[string]*Key{}, bots: map[string]*Chatbot{}, companies: map[string]*Company{}, applied: map[string]uint64{}}
+// NewDirectory returns a directory that folds from store, keeping at most
+// size chatbots and size companies.
+func NewDirectory(store *eventstore.Store, size int) *Directory {
+	return &Directory{store: store, keys: newKeyIndex(), bots: newStates[chatbot.Chatbot](size),
+		companies: newStates[company.Company](size), log: slog.Default(), snapshotEvery: snapshotEvery}
 }
 
-// filters are the subjects the directory follows.
-func filters() []string {
-	return []string{
-		events.SubjectPrefix + ".*." + events.AggregateChatbot + ".>",
-		events.TypeFilter(events.CompanySuspended),
-		events.TypeFilter(events.CompanyReactivated),
-		events.TypeFilter(events.CompanyPlanChanged),
-	}
+// Found is a key with its chatbot and company as the stream holds them now.
+// The chatbot and company are shared: never change them.
+type Found struct {
+	Key     chatbot.Key
+	Chatbot *chatbot.Chatbot
+	Company *company.Company
 }
 
-// Follow applies every stored event it needs, then every new one, until
-// ctx ends. It returns once the view is complete.
-func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, log *slog.Logger) error {
-	stream, err := js.Stream(ctx, events.StreamName)
-	if err != nil {
-		return err
-	}
-	d.stream = stream
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: filters(), DeliverPolicy: jetstream.DeliverAllPolicy}
-	return events.Follow(ctx, js, cfg, "bot directory", time.Minute, func(env events.Envelope) error {
-		err := d.Apply(env)
-		d.mu.Lock()
-		d.position = max(d.position, env.Position)
-		d.mu.Unlock()
-		return err
-	}, log)
-}
-
-// Apply folds one event into the view, in stream order.
-func (d *Directory) Apply(env events.Envelope) error {
-	if env.AggregateType != events.AggregateChatbot && env.AggregateType != events.AggregateCompany {
-		return nil
-	}
-	data, err := events.Default.Decode(&env)
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if env.AggregateType == events.AggregateCompany {
-		c := d.company(env.TenantID)
-		switch v := data.(type) {
-		case *events.CompanyStatusData:
-			c.Suspended = env.Type == events.CompanySuspended
-		case *events.CompanyPlanChangedData:
-			c.Limits = v.Limits
+// Lookup finds the key with this hash. A key the index does not know may be
+// one issued a moment ago through another process: the index first catches
+// up with the last key issued anywhere.
+func (d *Directory) Lookup(ctx context.Context, hash string) (Found, bool, error) {
+	owners := d.keys.candidates(hash)
+	if len(owners) == 0 {
+		if err := d.freshKeys(ctx); err != nil {
+			return Found{}, false, err
 		}
-		return nil
-	}
-	bot := d.bots[env.AggregateID]
-	if bot == nil {
-		bot = &Chatbot{ID: env.AggregateID, Tenant: env.TenantID}
-		d.bots[env.AggregateID] = bot
-	}
-	switch v := data.(type) {
-	case *events.ChatbotCreatedData:
-		bot.Status, bot.Settings = "active", v.Settings
-	case *events.ChatbotUpdatedData:
-		if v.Settings != nil {
-			bot.Settings = *v.Settings
-		}
-	case *events.ChatbotStatusData:
-		bot.Status = map[string]string{events.ChatbotPaused: "paused", events.ChatbotResumed: "active", events.ChatbotDeleted: "deleted"}[env.Type]
-	case *events.ChatbotLimitsSetData:
-		bot.Limits = v.Limits
-	case *events.ApiKeyIssuedData:
-		d.keys[v.KeyHash] = &Key{ID: v.KeyID, ChatbotID: env.AggregateID, Tenant: env.TenantID, ExpiresAt: v.ExpiresAt}
-	case *events.ApiKeyRevokedData:
-		for _, k := range d.keys {
-			if k.ID == v.KeyID && k.ChatbotID == env.AggregateID {
-				k.Revoked = true
-			}
+		if owners = d.keys.candidates(hash); len(owners) == 0 {
+			return Found{}, false, nil
 		}
 	}
-	if env.Position > d.applied[env.AggregateID] {
-		d.applied[env.AggregateID] = env.Position
+	for _, o := range owners {
+		bot, err := d.chatbot(ctx, o)
+		if err != nil {
+			return Found{}, false, err
+		}
+		key, ok := bot.KeyWithHash(hash)
+		if !ok {
+			continue // another key with the same first 64 bits
+		}
+		co, err := d.company(ctx, o.tenant)
+		if err != nil {
+			return Found{}, false, err
+		}
+		return Found{Key: key, Chatbot: bot, Company: co}, true, nil
 	}
-	return nil
+	return Found{}, false, nil
 }
 
-func (d *Directory) company(id string) *Company {
-	c := d.companies[id]
-	if c == nil {
-		c = &Company{}
-		d.companies[id] = c
-	}
-	return c
-}
-
-// Lookup finds a key by its hash, with its chatbot and company as they are
-// now (copies).
-func (d *Directory) Lookup(hash string) (Key, Chatbot, Company, bool) {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	k, ok := d.keys[hash]
-	if !ok {
-		return Key{}, Chatbot{}, Company{}, false
-	}
-	bot := d.bots[k.ChatbotID]
-	var c Company
-	if co := d.companies[k.Tenant]; co != nil {
-		c = *co
-	}
-	return *k, *bot, c, true
-}
-
-// Fresh waits until the view holds the chatbot's last stored event, so that
-// a change made through any process counts from the next call on. It asks
-// the stream for that position: one direct get.
-func (d *Directory) Fresh(ctx context.Context, tenant, chatbotID string) error {
-	return d.catchUp(ctx, events.AggregateFilter(tenant, events.AggregateChatbot, chatbotID), func() uint64 {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		return d.applied[chatbotID]
+func (d *Directory) chatbot(ctx context.Context, o owner) (*chatbot.Chatbot, error) {
+	ref := eventstore.Ref{Tenant: o.tenant, Type: events.AggregateChatbot, ID: o.id}
+	return fresh(ctx, d.store, d.bots, ref, func(c *chatbot.Chatbot) *chatbot.Chatbot {
+		next := *c
+		next.Keys = slices.Clone(c.Keys)
+		return &next
 	})
 }
 
-// FreshKeys waits until the view holds the last key issued anywhere: a key
-// it does not know may be one issued a moment ago through another process.
-func (d *Directory) FreshKeys(ctx context.Context) error {
-	return d.catchUp(ctx, events.TypeFilter(events.ApiKeyIssued), func() uint64 {
-		d.mu.RLock()
-		defer d.mu.RUnlock()
-		return d.position
+func (d *Directory) company(ctx context.Context, id string) (*company.Company, error) {
+	ref := eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id}
+	return fresh(ctx, d.store, d.companies, ref, func(c *company.Company) *company.Company {
+		next := *c
+		next.Managers = slices.Clone(c.Managers)
+		return &next
 	})
 }
 
-// catchUp waits until at() reaches the last stored event on subject.
-func (d *Directory) catchUp(ctx context.Context, subject string, at func() uint64) error {
+// fresh returns the aggregate's state as of its last stored event: the
+// kept one if it is there already, else a copy of it (or a new state)
+// brought up to that event.
+func fresh[T any, A interface {
+	*T
+	eventstore.Aggregate
+}](ctx context.Context, store *eventstore.Store, kept *states[T], ref eventstore.Ref, copyOf func(*T) *T) (*T, error) {
+	last, err := store.LastSeq(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("bot directory: %w", err)
+	}
+	key := ref.String()
+	state, at, ok := kept.get(key)
+	if ok && at >= last {
+		return state, nil
+	}
+	next := new(T)
+	if ok {
+		next = copyOf(state)
+	}
+	loaded, err := store.CatchUp(ctx, ref, A(next), eventstore.Loaded{Seq: at}, last)
+	if err != nil {
+		return nil, fmt.Errorf("bot directory: %w", err)
+	}
+	kept.put(key, next, loaded.Seq)
+	return next, nil
+}
+
+// freshKeys waits until the index holds the last key issued anywhere.
+func (d *Directory) freshKeys(ctx context.Context) error {
 	if d.stream == nil {
 		return nil
 	}
-	msg, err := d.stream.GetLastMsgForSubject(ctx, subject)
+	msg, err := d.stream.GetLastMsgForSubject(ctx, events.TypeFilter(events.ApiKeyIssued))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return nil
 	}
@@ -202,7 +154,7 @@ func (d *Directory) catchUp(ctx context.Context, subject string, at func() uint6
 		return fmt.Errorf("bot directory: %w", err)
 	}
 	deadline := time.Now().Add(2 * time.Second)
-	for pause := 100 * time.Microsecond; at() < msg.Sequence; pause = min(pause*2, 10*time.Millisecond) {
+	for pause := 100 * time.Microsecond; d.keys.at() < msg.Sequence; pause = min(pause*2, 10*time.Millisecond) {
 		if time.Now().After(deadline) {
 			return errors.New("bot directory: lagging behind the stream")
 		}

@@ -40,8 +40,33 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 			base = snapshot{} // unreadable: replay from the start
 		}
 	}
-	loaded := Loaded{Seq: base.Seq, Version: base.Version}
-	replayed := 0
+	loaded, err := s.CatchUp(ctx, ref, agg, Loaded{Seq: base.Seq, Version: base.Version}, lastSeq)
+	if err != nil {
+		return Loaded{}, err
+	}
+	replayed := loaded.Replayed
+	s.opts.Metrics.loaded(ref.Type, replayed)
+	if replayed > 0 {
+		s.remember(ctx, ref, agg, loaded, snapVersion, replayed >= int(s.opts.SnapshotEvery))
+	}
+	return loaded, nil
+}
+
+// LastSeq is the stream sequence of the aggregate's newest event, 0 if
+// none: one direct get. A view that keeps its own state compares it with
+// the sequence that state is at.
+func (s *Store) LastSeq(ctx context.Context, ref Ref) (uint64, error) {
+	if err := ref.check(); err != nil {
+		return 0, err
+	}
+	return s.lastSeq(ctx, ref)
+}
+
+// CatchUp folds into agg, the aggregate's state as of at, its events after
+// at.Seq up to lastSeq, read from the stream alone (neither the cache nor a
+// snapshot is read or written). Replayed counts them.
+func (s *Store) CatchUp(ctx context.Context, ref Ref, agg Aggregate, at Loaded, lastSeq uint64) (Loaded, error) {
+	loaded := Loaded{Seq: at.Seq, Version: at.Version}
 	for loaded.Seq < lastSeq {
 		n, err := s.replay(ctx, ref, agg, &loaded, lastSeq)
 		if err != nil {
@@ -54,12 +79,7 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 				return Loaded{}, err
 			}
 		}
-		replayed += n
-	}
-	loaded.Replayed = replayed
-	s.opts.Metrics.loaded(ref.Type, replayed)
-	if replayed > 0 {
-		s.remember(ctx, ref, agg, loaded, snapVersion, replayed >= int(s.opts.SnapshotEvery))
+		loaded.Replayed += n
 	}
 	return loaded, nil
 }

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/chatbotsaas/chatbot/command/devseed"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/config"
+)
+
+// runDev handles `chatbotd dev seed ...`.
+func runDev(ctx context.Context, e env, cfg config.Config, args []string) error {
+	if len(args) == 0 || args[0] != "seed" {
+		return usageError("the only action is seed")
+	}
+	fs := flag.NewFlagSet("dev seed", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var o devseed.Options
+	fs.IntVar(&o.Chatbots, "chatbots", 1000, "")
+	fs.IntVar(&o.KeysPerChatbot, "keys-per-chatbot", 1, "")
+	fs.IntVar(&o.Tenants, "tenants", 100, "")
+	fs.StringVar(&o.Seed, "seed", "dev", "")
+	fs.BoolVar(&o.Force, "force", false, "")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+		return usageError("dev seed takes --chatbots, --keys-per-chatbot, --tenants, --seed and --force")
+	}
+	rt, err := openRuntime(ctx, e, cfg, "dev", natsShared, false)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	if _, err := events.EnsureStream(ctx, rt.js, cfg.NATSReplicas); err != nil {
+		return err
+	}
+	got, err := devseed.Run(ctx, rt.js, o)
+	if errors.Is(err, devseed.ErrNotEmpty) {
+		return usageError(err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "seeded %d events (to position %d) in %s\n", got.Events, got.Position, got.Took.Round(1e6))
+	return nil
+}
