@@ -120,24 +120,26 @@ func fresh[T any, A interface {
 	*T
 	eventstore.Aggregate
 }](ctx context.Context, store *eventstore.Store, kept *states[T], ref eventstore.Ref, copyOf func(*T) *T) (*T, error) {
-	last, err := store.LastSeq(ctx, ref)
+	last, err := store.Last(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("bot directory: %w", err)
 	}
 	key := ref.String()
 	state, at, ok := kept.get(key)
-	if ok && at >= last {
+	if ok && at.Seq >= last.Seq {
 		return state, nil
 	}
 	next := new(T)
 	if ok {
 		next = copyOf(state)
+	} else {
+		at = eventstore.Loaded{}
 	}
-	loaded, err := store.CatchUp(ctx, ref, A(next), eventstore.Loaded{Seq: at}, last)
+	loaded, err := store.CatchUp(ctx, ref, A(next), at, last)
 	if err != nil {
 		return nil, fmt.Errorf("bot directory: %w", err)
 	}
-	kept.put(key, next, loaded.Seq)
+	kept.put(key, next, eventstore.Loaded{Seq: loaded.Seq, Version: loaded.Version})
 	return next, nil
 }
 

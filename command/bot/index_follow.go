@@ -15,13 +15,16 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-// SnapshotBucket is the object store holding the key index's snapshot.
-const SnapshotBucket = "BOT_DIRECTORY"
+// The key index's snapshot is the object SnapshotObject in the object
+// store SnapshotBucket.
+const (
+	SnapshotBucket = "BOT_DIRECTORY"
+	SnapshotObject = "key-index"
+)
 
 const (
-	snapshotObject = "key-index"
-	positionMeta   = "position"
-	streamMeta     = "stream_created" // a snapshot of another stream is of no use
+	positionMeta = "position"
+	streamMeta   = "stream_created" // a snapshot of another stream is of no use
 	// snapshotEvery is by default how many keys issued after the last
 	// snapshot make a process write a new one.
 	snapshotEvery = 10_000
@@ -33,7 +36,7 @@ const (
 // indexSnapshots reads and writes the key index's snapshot.
 type indexSnapshots struct {
 	obs     jetstream.ObjectStore
-	stream  string // the stream's creation time, as streamMeta holds it
+	stream  string        // the stream's creation time, as streamMeta holds it
 	keys    atomic.Uint64 // how many keys the snapshot read or written last holds
 	writing atomic.Bool
 }
@@ -126,9 +129,11 @@ func (d *Directory) snapshotIfDue(ctx context.Context) error {
 	return s.write(ctx, d.keys.view(), d.log)
 }
 
+// storedPosition is the position of the stored snapshot of this stream, 0
+// if there is none.
 func (s *indexSnapshots) storedPosition(ctx context.Context) uint64 {
-	info, err := s.obs.GetInfo(ctx, snapshotObject)
-	if err != nil {
+	info, err := s.obs.GetInfo(ctx, SnapshotObject)
+	if err != nil || info.Metadata[streamMeta] != s.stream {
 		return 0
 	}
 	n, _ := strconv.ParseUint(info.Metadata[positionMeta], 10, 64)
@@ -138,7 +143,7 @@ func (s *indexSnapshots) storedPosition(ctx context.Context) uint64 {
 // read returns the stored index, or nil when there is none or it cannot be
 // used (then the index is read from the stream).
 func (s *indexSnapshots) read(ctx context.Context, lastSeq uint64, log *slog.Logger) *keyIndex {
-	obj, err := s.obs.Get(ctx, snapshotObject)
+	obj, err := s.obs.Get(ctx, SnapshotObject)
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return nil
 	}
@@ -169,7 +174,7 @@ func (s *indexSnapshots) write(ctx context.Context, v indexView, log *slog.Logge
 	began := time.Now()
 	r, w := io.Pipe()
 	go func() { w.CloseWithError(v.encode(w)) }()
-	meta := jetstream.ObjectMeta{Name: snapshotObject, Metadata: map[string]string{
+	meta := jetstream.ObjectMeta{Name: SnapshotObject, Metadata: map[string]string{
 		positionMeta: strconv.FormatUint(v.position, 10), streamMeta: s.stream}}
 	info, err := s.obs.Put(ctx, meta, r)
 	r.Close()

@@ -23,10 +23,11 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 	if err := ref.check(); err != nil {
 		return Loaded{}, err
 	}
-	lastSeq, err := s.lastSeq(ctx, ref)
+	last, err := s.last(ctx, ref)
 	if err != nil {
 		return Loaded{}, err
 	}
+	lastSeq := last.Seq
 	if lastSeq == 0 {
 		return Loaded{}, nil
 	}
@@ -40,7 +41,7 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 			base = snapshot{} // unreadable: replay from the start
 		}
 	}
-	loaded, err := s.CatchUp(ctx, ref, agg, Loaded{Seq: base.Seq, Version: base.Version}, lastSeq)
+	loaded, err := s.CatchUp(ctx, ref, agg, Loaded{Seq: base.Seq, Version: base.Version}, last)
 	if err != nil {
 		return Loaded{}, err
 	}
@@ -52,30 +53,42 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 	return loaded, nil
 }
 
-// LastSeq is the stream sequence of the aggregate's newest event, 0 if
-// none: one direct get. A view that keeps its own state compares it with
-// the sequence that state is at.
-func (s *Store) LastSeq(ctx context.Context, ref Ref) (uint64, error) {
+// Last is where the aggregate's history ends now: the stream sequence and
+// version of its newest event (zero if none), read with one direct get. A
+// view that keeps its own state compares it with where that state is.
+func (s *Store) Last(ctx context.Context, ref Ref) (Loaded, error) {
 	if err := ref.check(); err != nil {
-		return 0, err
+		return Loaded{}, err
 	}
-	return s.lastSeq(ctx, ref)
+	return s.last(ctx, ref)
 }
 
+// singleGets is how few events are read with one direct get each rather
+// than a batch get, which costs a subscription of its own.
+const singleGets = 16
+
 // CatchUp folds into agg, the aggregate's state as of at, its events after
-// at.Seq up to lastSeq, read from the stream alone (neither the cache nor a
-// snapshot is read or written). Replayed counts them.
-func (s *Store) CatchUp(ctx context.Context, ref Ref, agg Aggregate, at Loaded, lastSeq uint64) (Loaded, error) {
+// at up to last, read from the stream alone (neither the cache nor a
+// snapshot is read or written). Replayed counts them. Knowing how many
+// events remain, it asks for no more: the server then stops at the last
+// one instead of searching the rest of the stream for another.
+func (s *Store) CatchUp(ctx context.Context, ref Ref, agg Aggregate, at, last Loaded) (Loaded, error) {
 	loaded := Loaded{Seq: at.Seq, Version: at.Version}
-	for loaded.Seq < lastSeq {
-		n, err := s.replay(ctx, ref, agg, &loaded, lastSeq)
-		if err != nil {
-			return Loaded{}, err
+	for loaded.Seq < last.Seq {
+		remaining := replayBatch
+		if last.Version > loaded.Version {
+			remaining = int(min(last.Version-loaded.Version, replayBatch))
+		}
+		n, err := 0, error(nil)
+		if remaining > singleGets {
+			if n, err = s.replay(ctx, ref, agg, &loaded, last.Seq, remaining); err != nil {
+				return Loaded{}, err
+			}
 		}
 		if n == 0 {
 			// A batch get can come back empty when the server is busy with
 			// others; one plain direct get is always answered.
-			if n, err = s.replayOne(ctx, ref, agg, &loaded, lastSeq); err != nil {
+			if n, err = s.replayOne(ctx, ref, agg, &loaded, last.Seq); err != nil {
 				return Loaded{}, err
 			}
 		}
@@ -84,22 +97,26 @@ func (s *Store) CatchUp(ctx context.Context, ref Ref, agg Aggregate, at Loaded, 
 	return loaded, nil
 }
 
-// lastSeq is the stream sequence of the aggregate's newest event, 0 if none.
-func (s *Store) lastSeq(ctx context.Context, ref Ref) (uint64, error) {
+// last is the stream sequence and version of the aggregate's newest event.
+func (s *Store) last(ctx context.Context, ref Ref) (Loaded, error) {
 	msg, err := s.stream.GetLastMsgForSubject(ctx, ref.Filter())
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, nil
+		return Loaded{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("load %s: %w", ref, err)
+		return Loaded{}, fmt.Errorf("load %s: %w", ref, err)
 	}
-	return msg.Sequence, nil
+	var v struct {
+		Version int64 `json:"aggregate_version"`
+	}
+	_ = json.Unmarshal(msg.Data, &v) // unreadable: the count stays unknown
+	return Loaded{Seq: msg.Sequence, Version: v.Version}, nil
 }
 
-// replay applies up to one batch of the aggregate's events after
-// loaded.Seq and at most lastSeq, and returns how many it applied.
-func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64) (int, error) {
-	msgs, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, replayBatch,
+// replay applies up to batch of the aggregate's events after loaded.Seq and
+// at most lastSeq, and returns how many it applied.
+func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64, batch int) (int, error) {
+	msgs, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, batch,
 		jetstreamext.GetBatchSeq(loaded.Seq+1), jetstreamext.GetBatchSubject(ref.Filter()))
 	if err != nil {
 		return 0, fmt.Errorf("load %s: %w", ref, err)
