@@ -97,6 +97,12 @@ func (s *Store) CatchUp(ctx context.Context, ref Ref, agg Aggregate, at, last Lo
 	return loaded, nil
 }
 
+// lastSeq is the stream sequence of the newest event under ref's filter.
+func (s *Store) lastSeq(ctx context.Context, ref Ref) (uint64, error) {
+	last, err := s.last(ctx, ref)
+	return last.Seq, err
+}
+
 // last is the stream sequence and version of the aggregate's newest event.
 func (s *Store) last(ctx context.Context, ref Ref) (Loaded, error) {
 	msg, err := s.stream.GetLastMsgForSubject(ctx, ref.Filter())

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,6 +37,8 @@ type Embedded struct {
 	Server   *server.Server
 	addrFile string
 	users    *Users
+	stop     chan struct{}
+	stopped  sync.Once
 }
 
 // StartEmbedded starts a JetStream-enabled server and waits until it takes
@@ -86,7 +89,8 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		s.Shutdown()
 		return nil, errors.New("embedded NATS server did not become ready within 10s")
 	}
-	e := &Embedded{Server: s, addrFile: o.AddrFile, users: users}
+	e := &Embedded{Server: s, addrFile: o.AddrFile, users: users, stop: make(chan struct{})}
+	go returnMemory(30*time.Second, e.stop)
 	if o.AddrFile != "" {
 		if err := os.WriteFile(o.AddrFile, []byte(s.ClientURL()+"\n"), 0o640); err != nil {
 			e.Shutdown()
@@ -105,6 +109,7 @@ func (e *Embedded) Users() Users { return *e.users }
 
 // Shutdown stops the server, flushing JetStream, and removes the address file.
 func (e *Embedded) Shutdown() {
+	e.stopped.Do(func() { close(e.stop) })
 	if e.addrFile != "" {
 		_ = os.Remove(e.addrFile)
 	}
