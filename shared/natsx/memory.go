@@ -6,16 +6,17 @@ import (
 	"time"
 )
 
-// returnMemory gives memory back to the system once the process holds far
-// more heap than it last needed. The server keeps a message block (up to
-// 8 MB) in memory for 10 s after reading it, so reads spread over many
-// aggregates hold many blocks for a while; once dropped, the Go runtime
-// returns them only after a collection that an idle process may not run
-// for minutes.
+// returnMemory collects and gives memory back to the system every period
+// while the process holds more than 64 MB of heap. The server keeps a
+// message block (up to 8 MB) in memory for 10 s after reading it, then
+// parks it in a sync.Pool, which lets go of it at the second collection
+// after; reads spread over many aggregates (every bot API call reads its
+// chatbot's last event) hold many blocks at once. An idle process may not
+// collect for minutes, so without this it would keep its peak for minutes.
+// Two collections of a 100 MB heap every 30 s cost about 0.2 % of a core.
 func returnMemory(every time.Duration, done <-chan struct{}) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
-	var needed uint64
 	for {
 		select {
 		case <-done:
@@ -24,10 +25,9 @@ func returnMemory(every time.Duration, done <-chan struct{}) {
 		}
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		if held := m.HeapSys - m.HeapReleased; held > 2*needed+64<<20 {
+		if m.HeapSys-m.HeapReleased > 64<<20 {
+			runtime.GC()
 			debug.FreeOSMemory()
-			runtime.ReadMemStats(&m)
-			needed = m.HeapAlloc
 		}
 	}
 }
