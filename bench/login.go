@@ -39,6 +39,13 @@ func startProduct(ctx context.Context, extra ...string) (*product, error) {
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "HTTP_ADDR="+addr, "NATS_LISTEN=127.0.0.1:0", "DATA_DIR="+dir,
 		"LOG_LEVEL=error", "TRUSTED_PROXIES=127.0.0.1/32")
 	cmd.Env = append(cmd.Env, extra...)
+	if path := os.Getenv("BENCH_PRODUCT_LOG"); path != "" {
+		// Keeps what chatbotd writes to stderr (its log, GODEBUG=gctrace=1
+		// lines), to read a scenario's figures against it.
+		if f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+			cmd.Stderr, cmd.Stdout = f, f
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start bin/chatbotd (run make build first): %w", err)
 	}

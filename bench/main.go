@@ -22,6 +22,8 @@ type Result struct {
 	Load    Load    `json:"load"`
 	Base    Load    `json:"ceiling_load"`
 	Note    string  `json:"note,omitempty"`
+	// Sustained is the open-loop detail of a sustained scenario.
+	Sustained *Sustained `json:"sustained,omitempty"`
 }
 
 // Report is what a run writes.
@@ -51,6 +53,7 @@ type scenario struct {
 type runConfig struct {
 	duration time.Duration
 	workers  int
+	sustain  time.Duration // the open-loop run of the sustained scenarios
 }
 
 var scenarios = []scenario{
@@ -62,6 +65,8 @@ var scenarios = []scenario{
 	{"tenant_read", benchTenantRead},
 	{"tenant_read_http", benchTenantReadHTTP},
 	{"read_your_writes", benchReadYourWrites},
+	{"simple_command", benchSimpleCommand},
+	{"sustained_command", benchSustainedCommand},
 }
 
 func main() {
@@ -69,6 +74,7 @@ func main() {
 	md := flag.String("md", "BENCHMARKS.md", "where to write the markdown table")
 	d := flag.Duration("duration", 5*time.Second, "length of each measured run")
 	workers := flag.Int("workers", 64, "closed-loop workers")
+	sustain := flag.Duration("sustain", time.Minute, "length of the open-loop run of sustained_command (shorter for a smoke run)")
 	only := flag.String("only", "", "run only scenarios whose name contains this (\"scale\" for the scale run alone)")
 	scaleBots := flag.Int("scale-chatbots", 100_000, "chatbots seeded for the scale run (0 skips it)")
 	scaleKeys := flag.Int("scale-keys", 10, "API keys of each seeded chatbot")
@@ -80,7 +86,7 @@ func main() {
 			continue
 		}
 		log.Printf("scenario %s", s.name)
-		r, err := s.run(runConfig{duration: *d, workers: *workers})
+		r, err := s.run(runConfig{duration: *d, workers: *workers, sustain: *sustain})
 		if err != nil {
 			log.Fatalf("scenario %s: %v", s.name, err)
 		}
