@@ -38,20 +38,42 @@ var DefaultSettings = events.ChatbotSettings{
 
 // Create makes a chatbot in an existing company.
 func (c *Chatbots) Create(ctx context.Context, companyID, name, description string, settings *events.ChatbotSettings) (chatbot.Chatbot, uint64, error) {
-	var co company.Company
-	if _, err := c.store.Load(ctx, companyRef(companyID), &co); err != nil {
+	if err := c.companyExists(ctx, companyID); err != nil {
 		return chatbot.Chatbot{}, 0, err
-	}
-	if !co.Exists() {
-		return chatbot.Chatbot{}, 0, apperr.NotFound("company")
 	}
 	s := DefaultSettings
 	if settings != nil {
 		s = *settings
 	}
-	return c.update(ctx, ChatbotRef(companyID, newID()), func(b *chatbot.Chatbot) ([]events.Event, error) {
-		return b.Create(name, description, s)
+	var after chatbot.Chatbot
+	res, err := eventstore.Create(ctx, c.store, ChatbotRef(companyID, newID()), func(b *chatbot.Chatbot) ([]events.Event, error) {
+		evs, err := b.Create(name, description, s)
+		after = *b
+		return evs, err
 	})
+	if err != nil {
+		return chatbot.Chatbot{}, 0, err
+	}
+	return c.applied(after, res), res.Position, nil
+}
+
+// companyExists answers 404 for a company that was never registered. A
+// company, once registered, stays so: the state this process already
+// knows says so without a read from the stream.
+func (c *Chatbots) companyExists(ctx context.Context, companyID string) error {
+	ref := companyRef(companyID)
+	var co company.Company
+	if c.store.Known(ref, &co) && co.Exists() {
+		return nil
+	}
+	co = company.Company{}
+	if _, err := c.store.Load(ctx, ref, &co); err != nil {
+		return err
+	}
+	if !co.Exists() {
+		return apperr.NotFound("company")
+	}
+	return nil
 }
 
 // Update changes a chatbot's name, description, settings or status.
@@ -123,12 +145,17 @@ func (c *Chatbots) update(ctx context.Context, ref eventstore.Ref, decide func(*
 	if err != nil {
 		return chatbot.Chatbot{}, 0, err
 	}
+	return c.applied(after, res), res.Position, nil
+}
+
+// applied is the chatbot as decided on, with what was appended folded in.
+func (c *Chatbots) applied(after chatbot.Chatbot, res eventstore.Appended) chatbot.Chatbot {
 	for _, env := range res.Envelopes {
 		if data, err := c.store.Registry().Decode(&env); err == nil {
 			after.Apply(env, data)
 		}
 	}
-	return after, res.Position, nil
+	return after
 }
 
 // NewAPIKey returns "cbk_" and 256 random bits in base62 (43 characters).

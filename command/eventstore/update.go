@@ -65,18 +65,24 @@ func UpdateContended[T any, A interface {
 		if err != nil {
 			return Appended{}, err
 		}
-		for _, env := range res.Envelopes {
-			data, derr := s.reg.Decode(&env)
-			if derr != nil {
-				return res, nil // stored; the next load replays it
-			}
-			agg.Apply(env, data)
-		}
-		at := Loaded{Seq: res.Position, Version: loaded.Version + int64(len(res.Envelopes))}
-		due := at.Version/s.opts.SnapshotEvery > loaded.Version/s.opts.SnapshotEvery
-		s.remember(ctx, ref, agg, at, snapshotVersion(agg), due)
+		s.appended(ctx, ref, agg, loaded, res)
 		return res, nil
 	}
+}
+
+// appended folds what was just stored into the state it was decided on
+// and keeps that as the aggregate's newest state, snapshotted when due.
+func (s *Store) appended(ctx context.Context, ref Ref, agg Aggregate, loaded Loaded, res Appended) {
+	for _, env := range res.Envelopes {
+		data, err := s.reg.Decode(&env)
+		if err != nil {
+			return // stored; the next load replays it
+		}
+		agg.Apply(env, data)
+	}
+	at := Loaded{Seq: res.Position, Version: loaded.Version + int64(len(res.Envelopes))}
+	due := at.Version/s.opts.SnapshotEvery > loaded.Version/s.opts.SnapshotEvery
+	s.remember(ctx, ref, agg, at, snapshotVersion(agg), due)
 }
 
 // backoff waits a little, more after each conflict, with jitter so that
