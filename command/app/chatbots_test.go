@@ -1,0 +1,69 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+func TestCreateChatbot(t *testing.T) {
+	n := testkit.StartNATS(t)
+	js, _ := jetstream.New(n.Conn)
+	ctx := context.Background()
+	store, err := eventstore.Open(ctx, js, eventstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bots := app.NewChatbots(store, nil)
+	company := uuid.NewString()
+	ref := eventstore.Ref{Tenant: company, Type: events.AggregateCompany, ID: company}
+	if _, err := store.Append(ctx, ref, eventstore.Loaded{}, events.Event{Type: events.CompanyRegistered, Data: events.CompanyRegisteredData{Name: "Acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	var gets atomic.Int64
+	sub, err := n.Conn.Subscribe("$JS.API.DIRECT.GET."+events.StreamName+".>", func(*nats.Msg) { gets.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+
+	t.Run("a company never registered answers 404", func(t *testing.T) {
+		_, _, err := bots.Create(ctx, uuid.NewString(), "Bot", "", nil)
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Kind != apperr.KindNotFound {
+			t.Fatalf("got %v, want not found", err)
+		}
+	})
+	t.Run("creates in a known company read nothing from the stream", func(t *testing.T) {
+		if _, _, err := bots.Create(ctx, company, "First", "", nil); err != nil {
+			t.Fatal(err)
+		}
+		_ = n.Conn.Flush()
+		before := gets.Load()
+		b, pos, err := bots.Create(ctx, company, "Second", "the second", nil)
+		if err != nil || pos == 0 || b.Name != "Second" || b.Status != "active" || b.Settings.FallbackReply != app.DefaultSettings.FallbackReply {
+			t.Fatalf("got %+v at %d, %v", b, pos, err)
+		}
+		_ = n.Conn.Flush()
+		if got := gets.Load() - before; got != 0 {
+			t.Errorf("the second create made %d direct gets, want none", got)
+		}
+		var stored chatbot.Chatbot
+		loaded, err := store.Load(ctx, app.ChatbotRef(company, b.ID), &stored)
+		if err != nil || loaded.Seq != pos || stored.Name != "Second" || stored.Description != "the second" {
+			t.Fatalf("stored %+v at %d, %v; want it at %d", stored, loaded.Seq, err, pos)
+		}
+	})
+}
