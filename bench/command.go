@@ -42,27 +42,14 @@ func startCommandTarget(ctx context.Context) (*commandTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.signup("command@example.com"); err != nil {
+	token, company, err := p.companyManager("command@example.com")
+	if err != nil {
 		p.Close()
 		return nil, err
-	}
-	var login struct {
-		AccessToken string `json:"access_token"`
-	}
-	if _, err := p.call("POST", "/v1/auth/login", "", map[string]string{"email": "command@example.com", "password": "bench password 123"}, &login); err != nil {
-		p.Close()
-		return nil, err
-	}
-	var me struct {
-		CompanyID string `json:"company_id"`
-	}
-	if _, err := p.call("GET", "/v1/me", login.AccessToken, nil, &me); err != nil || me.CompanyID == "" {
-		p.Close()
-		return nil, fmt.Errorf("GET /v1/me: %v", err)
 	}
 	body, _ := json.Marshal(map[string]any{"name": "Bench", "description": strings.Repeat("d", 100),
 		"settings": map[string]any{"fallback_reply": "Sorry?", "replies": []map[string]any{{"keywords": []string{"price"}, "reply": "10 EUR"}}}})
-	return &commandTarget{p: p, url: p.base + "/v1/companies/" + me.CompanyID + "/chatbots", bearer: "Bearer " + login.AccessToken, body: body,
+	return &commandTarget{p: p, url: p.base + "/v1/companies/" + company + "/chatbots", bearer: "Bearer " + token, body: body,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}}, nil
 }
 
