@@ -18,6 +18,8 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/natsx"
 	"github.com/chatbotsaas/chatbot/shared/pii"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
@@ -219,4 +221,36 @@ func nextLine(t *testing.T, lines <-chan string) string {
 		t.Fatal("no line within 15s")
 	}
 	return ""
+}
+
+// Against a running serve, tail reads as the read-only audit user, and
+// that user's rights are enough for it: filters, positions, its consumer
+// made and removed.
+func TestEventsTailReadsARunningServeAsTheAuditUser(t *testing.T) {
+	c, settings := startIdentity(t)
+	if _, _, pos := owner(t, c, "owner@example.com"); pos == "" {
+		t.Fatal("signup answered no position")
+	}
+	tailSettings := map[string]string{"DATA_DIR": settings["DATA_DIR"], "LOG_LEVEL": "warn"}
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := tailSettings[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := openStreamReader(env{stderr: io.Discard}, cfg, "events tail")
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := rt.nc.Opts.User
+	rt.close()
+	if user != natsx.AuditUser {
+		t.Fatalf("tail connected as %q, want the audit user %q", user, natsx.AuditUser)
+	}
+
+	code, out, stderr := runOnce(tailSettings, "events", "tail", "--type", "UserRegistered,CompanyRegistered", "--format", "text")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, " UserRegistered ") || !strings.Contains(out, " CompanyRegistered ") {
+		t.Errorf("the signup's events are missing:\n%s", out)
+	}
 }
