@@ -4,13 +4,11 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
@@ -61,7 +59,7 @@ func (s *Side) registerUsage(api huma.API) {
 		OperationID: "get-company-usage", Method: http.MethodGet, Path: "/v1/companies/{cid}/usage", Tags: []string{"Company"},
 		Summary: "A company's usage of the bot API, by period",
 		Description: "Accepted bot API calls (requests) and their units, per hour, day or month (UTC), with the totals of the " +
-			"range. Usage is kept per hour: an hour counts when it starts within [from, to), so give whole hours for " +
+			"range. Usage is kept per hour and rolled up per day and month as it arrives: an hour counts when it starts within [from, to), so give whole hours for " +
 			"exact figures. Periods without usage are omitted from the series. The range is at most 31 days by hour, " +
 			"366 days by day and 1,830 days by month. Calls appear within a few seconds.",
 	}, auth.PermCompanyRead), s.getUsage)
@@ -79,20 +77,8 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, erro
 	if err := s.Await(ctx, in.MinPosition, "usage"); err != nil {
 		return nil, err
 	}
-	f := &filters{}
-	f.add("tenant_id = ?", company)
-	f.add("hour >= ?", from)
-	f.add("hour < ?", to)
-	if in.ChatbotID != "" {
-		f.add("chatbot_id = ?", in.ChatbotID)
-	}
-	if in.APIKeyID != "" {
-		f.add("api_key_id = ?", in.APIKeyID)
-	}
-	args := append(f.args, in.Granularity)
-	rows, err := TenantQuery(ctx, s.deps.Pool, company, `SELECT date_trunc($`+strconv.Itoa(len(args))+`, hour, 'UTC') AS period,
-		sum(requests)::bigint, sum(units)::bigint FROM `+projector.UsageHourlyTable+`
-		WHERE `+strings.Join(f.where, " AND ")+` GROUP BY period ORDER BY period`, args...)
+	sql, args := usageSQL(company, usageSegments(from, to, in.Granularity), in.ChatbotID, in.APIKeyID, in.Granularity)
+	rows, err := TenantQuery(ctx, s.deps.Pool, company, sql, args...)
 	if err != nil {
 		return nil, err
 	}

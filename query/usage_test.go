@@ -14,6 +14,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
@@ -33,6 +34,7 @@ import (
 type usageWorld struct {
 	t    *testing.T
 	js   jetstream.JetStream
+	pool *pgxpool.Pool
 	rec  *usage.Recorder
 	base string
 }
@@ -75,7 +77,7 @@ func newUsageWorld(t *testing.T) *usageWorld {
 	}
 	go func() { _ = srv.App.Listener(ln) }()
 	t.Cleanup(func() { _ = srv.App.Shutdown() })
-	return &usageWorld{t: t, js: js, rec: usage.New(store, usage.Options{Logger: quiet}), base: "http://" + ln.Addr().String()}
+	return &usageWorld{t: t, js: js, pool: db.Pool, rec: usage.New(store, usage.Options{Logger: quiet}), base: "http://" + ln.Addr().String()}
 }
 
 // calls records n calls of the key in the hour starting at hour.
