@@ -32,6 +32,7 @@ type runtime struct {
 	pool     *pgxpool.Pool
 	embedded *natsx.Embedded
 	nc       *nats.Conn
+	natsURL  string // "" for the embedded server
 	js       jetstream.JetStream
 	redis    *redis.Client
 	flush    func()
@@ -132,7 +133,7 @@ func (rt *runtime) openNATS(mode natsMode, name string) error {
 	if err != nil {
 		return err
 	}
-	rt.nc = nc
+	rt.nc, rt.natsURL = nc, url
 	if rt.js, err = jetstream.New(nc); err != nil {
 		return fmt.Errorf("JetStream: %v", err)
 	}

@@ -76,15 +76,8 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
 		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
 		Policy: sec.policy, Revocations: sec.revoked, Now: time.Now,
-		Tasks: &app.Tasks{JS: rt.js, Pool: rt.pool, Metrics: app.NewTaskMetrics(rt.metrics.Registry), Log: rt.log},
 	})
 	if err != nil {
-		return nil, err
-	}
-	if err := identity.RunUnlockTimers(ctx); err != nil {
-		return nil, err
-	}
-	if err := identity.RunErasures(ctx); err != nil {
 		return nil, err
 	}
 	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {

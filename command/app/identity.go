@@ -33,7 +33,6 @@ type Identity struct {
 	tokens  *auth.Tokens
 	policy  *policy.Holder
 	revoked *auth.Revocations
-	tasks   *Tasks
 	now     func() time.Time
 }
 
@@ -46,7 +45,6 @@ type IdentityDeps struct {
 	Tokens      *auth.Tokens
 	Policy      *policy.Holder
 	Revocations *auth.Revocations
-	Tasks       *Tasks // runs the unlock timers and erasures; needed by RunUnlockTimers and RunErasures
 	Now         func() time.Time
 }
 
@@ -62,7 +60,7 @@ func NewIdentity(ctx context.Context, d IdentityDeps) (*Identity, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, tasks: d.Tasks, now: d.Now}, nil
+	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, now: d.Now}, nil
 }
 
 // TokenPair is what a login or a refresh answers.

@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -476,15 +474,12 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	holder := policy.NewHolder(p)
 	hasher, _ := auth.NewHasher(4, nil, true)
 	revoked := auth.NewRevocations(func() time.Duration { return p.AccessTTL }, time.Now)
-	tasks := &app.Tasks{JS: js, Pool: testkit.NewDatabase(t).Pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	id, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
-		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now), Tasks: tasks})
+		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := id.RunUnlockTimers(ctx); err != nil {
-		t.Fatal(err)
-	}
+	startTasks(t, n, id.UnlockTimerTask())
 	h := &harness{t: t, id: id, js: js, store: store}
 	res := h.signup("ada@example.com")
 	for range p.MaxFailures {

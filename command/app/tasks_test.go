@@ -1,138 +1,36 @@
-package app
+package app_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
-	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/deadletter"
+	"github.com/chatbotsaas/chatbot/shared/taskrouter"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
-// parkedTask waits for the dead letter of consumer at seq.
-func parkedTask(t *testing.T, db deadletter.DB, consumer string, seq uint64) deadletter.Letter {
+// startTasks runs the handlers on a task router of their own until the
+// test ends.
+func startTasks(t *testing.T, n *testkit.NATS, handlers ...taskrouter.Handler) *testkit.Database {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		items, _, err := deadletter.List(context.Background(), db, deadletter.Filter{Consumer: consumer, Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range items {
-			if l.Position == seq {
-				return l
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no dead letter at %d: %v", seq, items)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
-	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
 	db := testkit.NewDatabase(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if _, err := events.EnsureStream(ctx, js, 1); err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	tasks := &Tasks{JS: js, Pool: db.Pool, Attempts: 3, Backoff: []time.Duration{10 * time.Millisecond},
-		Metrics: NewTaskMetrics(reg), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	var broken atomic.Bool
-	var tries, done atomic.Int32
-	var mu sync.Mutex
-	var causes []string
-	broken.Store(true)
-	const durable = "probe_task"
-	err := tasks.run(ctx, jetstream.ConsumerConfig{Durable: durable, FilterSubject: "timers.due.probe.>"},
-		func(ctx context.Context, m task) error {
-			if !json.Valid(m.data) {
-				return errDrop
-			}
-			mu.Lock()
-			causes = append(causes, events.CausationFrom(ctx))
-			mu.Unlock()
-			tries.Add(1)
-			if broken.Load() {
-				return errors.New("the mail server does not answer")
-			}
-			done.Add(1)
-			return nil
-		})
+	conn, err := nats.Connect(n.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := &nats.Msg{Subject: "timers.due.probe.t1.u1", Data: []byte(`{"to":"ada@example.com"}`), Header: nats.Header{}}
-	msg.Header.Set(events.CausationHeader, "the-cause")
-	ack, err := js.PublishMsg(ctx, msg)
+	r, err := taskrouter.New(taskrouter.Options{Conn: conn, Pool: db.Pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	parked := parkedTask(t, db.Pool, durable, ack.Sequence)
-
-	t.Run("it is parked after its tries, counted, and not delivered again", func(t *testing.T) {
-		if parked.Kind != deadletter.KindTask || parked.Attempts != 3 || parked.Error != "the mail server does not answer" ||
-			parked.Subject != "timers.due.probe.t1.u1" || !parked.Open() {
-			t.Errorf("parked: %+v", parked)
-		}
-		var counted dto.Metric
-		if err := tasks.Metrics.parked.WithLabelValues(durable).Write(&counted); err != nil || counted.GetCounter().GetValue() != 1 {
-			got := counted.GetCounter().GetValue()
-			t.Errorf("chatbot_task_dead_letters_total = %v, want 1", got)
-		}
-		cons, _ := js.Consumer(ctx, events.StreamName, durable)
-		info, err := cons.Info(ctx)
-		if err != nil || info.NumAckPending != 0 || info.NumPending != 0 {
-			t.Errorf("the consumer still holds the message: %+v %v", info, err)
-		}
-	})
-	t.Run("a retry re-runs the task once and resolves it", func(t *testing.T) {
-		broken.Store(false)
-		req := deadletter.RetryRequest{ID: parked.ID, Actor: events.Actor{Type: "user", ID: "admin-1"}}
-		got, err := deadletter.Ask(ctx, n.Conn, durable, req)
-		if err != nil || got.Outcome != deadletter.Applied {
-			t.Fatalf("retry: %+v %v", got, err)
-		}
-		if _, err := deadletter.Ask(ctx, n.Conn, durable, req); !errors.Is(err, deadletter.ErrResolved) {
-			t.Errorf("second retry: %v, want ErrResolved", err)
-		}
-		if done.Load() != 1 || tries.Load() != 4 {
-			t.Errorf("the task ran %d times, done %d; want 4 and 1", tries.Load(), done.Load())
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if len(causes) != 4 || causes[3] != "the-cause" {
-			t.Errorf("the causes the task ran with: %q; want the timer's each time, its retry included", causes)
-		}
-		l, _ := deadletter.Get(ctx, db.Pool, parked.ID)
-		if l.Open() || *l.Resolution != deadletter.Retried {
-			t.Errorf("after the retry: %+v", l)
-		}
-	})
-	t.Run("a malformed task is parked at once", func(t *testing.T) {
-		bad, err := js.Publish(ctx, "timers.due.probe.t1.u2", []byte("not json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		l := parkedTask(t, db.Pool, durable, bad.Sequence)
-		if l.Attempts != 1 || l.Error != errDrop.Error() || l.Detailed().Payload == nil {
-			t.Errorf("malformed: %+v", l)
-		}
-	})
+	for _, h := range handlers {
+		r.Add(h)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Stop)
+	return db
 }

@@ -13,17 +13,18 @@ import (
 	"github.com/chatbotsaas/chatbot/command/domain/user"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/taskrouter"
 )
 
 // A temporary lock ends by itself: when it is taken, a message scheduled in
 // the stream for its end is due at timers.due.unlock.<tenant>.<user>, and
-// the unlock timer consumer then appends AccountUnlocked (reason expired).
+// the unlock timer task then appends AccountUnlocked (reason expired).
 // A login after the end does the same first, so whichever comes first wins
 // and the other finds nothing to do.
 const (
 	unlockTimerSubject = events.TimerPrefix + ".unlock"
 	unlockDueSubject   = events.TimerPrefix + ".due.unlock"
-	unlockConsumer     = "unlock_timers"
+	unlockTask         = "unlock_timers"
 )
 
 // scheduleUnlocks sets a timer for each temporary lock in res.
@@ -58,17 +59,17 @@ func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error
 	return err
 }
 
-// RunUnlockTimers consumes due unlock timers until ctx ends. Every command
-// process may run it: the durable consumer hands each timer to one of them.
-func (id *Identity) RunUnlockTimers(ctx context.Context) error {
-	return id.tasks.run(ctx, jetstream.ConsumerConfig{
-		Durable: unlockConsumer, Description: "ends temporary account locks at their time",
-		FilterSubject: unlockDueSubject + ".>",
-	}, func(ctx context.Context, m task) error {
-		parts := strings.Split(strings.TrimPrefix(m.subject, unlockDueSubject+"."), ".")
-		if len(parts) != 2 {
-			return errDrop
-		}
-		return id.ExpireLock(ctx, parts[0], parts[1])
-	})
+// UnlockTimerTask handles due unlock timers on the task router.
+func (id *Identity) UnlockTimerTask() taskrouter.Handler {
+	return taskrouter.Handler{
+		Name: unlockTask, Description: "ends temporary account locks at their time",
+		Subjects: []string{unlockDueSubject + ".>"},
+		Do: func(ctx context.Context, m taskrouter.Message) error {
+			parts := strings.Split(strings.TrimPrefix(m.Subject(), unlockDueSubject+"."), ".")
+			if len(parts) != 2 {
+				return fmt.Errorf("%w: subject %s", taskrouter.ErrCannotDo, m.Subject())
+			}
+			return id.ExpireLock(ctx, parts[0], parts[1])
+		},
+	}
 }

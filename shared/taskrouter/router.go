@@ -12,11 +12,16 @@ import (
 	wmjs "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/jetstream"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
+
+// ErrCannotDo marks a message a task can never do (malformed): it is
+// parked at once, without retries.
+var ErrCannotDo = errors.New("task message cannot be done")
 
 // Handler is one task: a durable consumer of the subjects it names.
 type Handler struct {
@@ -35,8 +40,11 @@ type Handler struct {
 type Options struct {
 	// Conn is the router's own connection, closed by Stop: Watermill's
 	// subscriber drains the connection it is given when it closes.
-	Conn        *nats.Conn
+	Conn *nats.Conn
+	// DeadLetters default to StoredDeadLetters in Pool.
 	DeadLetters DeadLetters
+	Pool        *pgxpool.Pool
+	Metrics     *Metrics // of StoredDeadLetters; nil counts nothing
 	Log         *slog.Logger
 	AckWait     time.Duration // a delivery's time before it is sent again; default 60s
 	Retries     int           // tries after the first, in process; default 4
@@ -61,11 +69,14 @@ type Router struct {
 
 // New builds a router on o.Conn.
 func New(o Options) (*Router, error) {
-	if o.Conn == nil || o.DeadLetters == nil {
-		return nil, errors.New("taskrouter: a connection and the dead letters are needed")
-	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if o.DeadLetters == nil && o.Pool != nil {
+		o.DeadLetters = StoredDeadLetters{Pool: o.Pool, Conn: o.Conn, Log: o.Log, Metrics: o.Metrics}
+	}
+	if o.Conn == nil || o.DeadLetters == nil {
+		return nil, errors.New("taskrouter: a connection and the dead letters are needed")
 	}
 	if o.AckWait <= 0 {
 		o.AckWait = time.Minute
@@ -108,6 +119,7 @@ func (r *Router) middlewares() error {
 	retry := middleware.Retry{
 		MaxRetries: r.opts.Retries, InitialInterval: r.opts.FirstRetry, Multiplier: 2,
 		MaxInterval: r.opts.AckWait / 8, MaxElapsedTime: r.opts.AckWait / 2, Logger: r.logger,
+		ShouldRetry: func(p middleware.RetryParams) bool { return !errors.Is(p.Err, ErrCannotDo) },
 	}
 	r.wm.AddMiddleware(poison, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, countTries)
 	return nil
