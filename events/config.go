@@ -19,8 +19,9 @@ type ConfigurationChangedData struct {
 // answers it.
 type PlatformConfig struct {
 	Lockout            LockoutConfig  `json:"lockout"`
-	Tokens             TokensConfig   `json:"tokens" audit:"shown"`   // lifetimes, not tokens
-	Password           PasswordConfig `json:"password" audit:"shown"` // the policy, not a password
+	Tokens             TokensConfig   `json:"tokens" audit:"shown"`         // lifetimes, not tokens
+	Password           PasswordConfig `json:"password" audit:"shown"`       // the policy, not a password
+	PasswordReset      ResetConfig    `json:"password_reset" audit:"shown"` // a lifetime, not a token
 	LoginRate          LoginRate      `json:"login_rate"`
 	SignupEnabled      bool           `json:"signup_enabled"`
 	CORSAllowedOrigins []string       `json:"cors_allowed_origins"`
@@ -46,6 +47,12 @@ type TokensConfig struct {
 // PasswordConfig is the password policy.
 type PasswordConfig struct {
 	MinLength int `json:"min_length"`
+}
+
+// ResetConfig is the lifetime of password reset links; 0 in a configuration
+// recorded before it existed, read as the default.
+type ResetConfig struct {
+	TTLSeconds int `json:"ttl_seconds"`
 }
 
 // LoginRate is the per-address throttle of login and signup.

@@ -75,7 +75,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	}
 	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
 		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
-		Policy: sec.policy, Revocations: sec.revoked, Now: time.Now,
+		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now,
 	})
 	if err != nil {
 		return nil, err

@@ -127,6 +127,11 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 			return err
 		}
 		defer runner.Stop()
+		stopTasks, err := startTasks(ctx, rt, cfg, config)
+		if err != nil {
+			return err
+		}
+		defer stopTasks()
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

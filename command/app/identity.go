@@ -33,7 +33,9 @@ type Identity struct {
 	tokens  *auth.Tokens
 	policy  *policy.Holder
 	revoked *auth.Revocations
-	now     func() time.Time
+	// resetKey makes password reset tokens (the vault); nil refuses resets.
+	resetKey auth.MACer
+	now      func() time.Time
 }
 
 // IdentityDeps are what Identity runs on.
@@ -45,6 +47,7 @@ type IdentityDeps struct {
 	Tokens      *auth.Tokens
 	Policy      *policy.Holder
 	Revocations *auth.Revocations
+	ResetKey    auth.MACer // the personal data vault: makes password reset tokens
 	Now         func() time.Time
 }
 
@@ -60,7 +63,7 @@ func NewIdentity(ctx context.Context, d IdentityDeps) (*Identity, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, now: d.Now}, nil
+	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, resetKey: d.ResetKey, now: d.Now}, nil
 }
 
 // TokenPair is what a login or a refresh answers.

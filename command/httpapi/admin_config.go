@@ -32,6 +32,9 @@ type configPatch struct {
 	Password *struct {
 		MinLength *int `json:"min_length,omitempty" minimum:"8" maximum:"128"`
 	} `json:"password,omitempty"`
+	PasswordReset *struct {
+		TTLSeconds *int `json:"ttl_seconds,omitempty" minimum:"300" maximum:"86400" doc:"how long a reset link works"`
+	} `json:"password_reset,omitempty"`
 	LoginRate *struct {
 		PerIPPerMinute *int `json:"per_ip_per_minute,omitempty" minimum:"1" maximum:"100000"`
 	} `json:"login_rate,omitempty"`
@@ -95,6 +98,9 @@ func applyPatch(p configPatch, c *events.PlatformConfig) []string {
 	}
 	if p.Password != nil {
 		set("password.min_length", &c.Password.MinLength, p.Password.MinLength)
+	}
+	if p.PasswordReset != nil {
+		set("password_reset.ttl_seconds", &c.PasswordReset.TTLSeconds, p.PasswordReset.TTLSeconds)
 	}
 	if p.LoginRate != nil {
 		set("login_rate.per_ip_per_minute", &c.LoginRate.PerIPPerMinute, p.LoginRate.PerIPPerMinute)

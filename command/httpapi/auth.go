@@ -99,6 +99,7 @@ func (a *Auth) Register(api huma.API) {
 		OperationID: "logout", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Summary: "Revoke this session (or all of the user's); its access tokens stop working at once",
 	}, auth.PermProfileWrite)), a.logout)
+	a.registerPasswordReset(api, tags)
 }
 
 func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, error) {

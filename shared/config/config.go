@@ -58,6 +58,9 @@ type Config struct {
 	AdminPassword  string
 	BcryptCost     int
 	PasswordPepper string
+
+	Mail             Mail
+	SessionRetention time.Duration // SESSION_RETENTION_DAYS
 }
 
 // NATSAuth is how to authenticate to the server of NATS_URL; the embedded
@@ -178,6 +181,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if c.NATSURL == "" && c.NATSAuth != (NATSAuth{}) {
 		r.fail("NATS_URL", "must be set when NATS_CREDS_FILE, NATS_USER or NATS_TLS_* are: they are for an external server")
 	}
+	c.Mail, c.SessionRetention = r.mail(), r.days("SESSION_RETENTION_DAYS", 1, 3650)
 	if c.AdminEmail != "" && c.AdminPassword == "" {
 		r.fail("ADMIN_PASSWORD", "must be set when ADMIN_EMAIL is")
 	}

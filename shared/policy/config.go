@@ -25,6 +25,7 @@ func ToConfig(p Policy) events.PlatformConfig {
 		Tokens: events.TokensConfig{AccessTTLSeconds: secs(p.AccessTTL), RefreshIdleTTLSeconds: secs(p.RefreshIdleTTL),
 			RefreshAbsoluteTTLSeconds: secs(p.RefreshAbsoluteTTL), RefreshReuseGraceSeconds: secs(p.RefreshReuseGrace)},
 		Password:           events.PasswordConfig{MinLength: p.PasswordMinLength},
+		PasswordReset:      events.ResetConfig{TTLSeconds: secs(p.PasswordResetTTL)},
 		LoginRate:          events.LoginRate{PerIPPerMinute: p.LoginPerIPPerMin},
 		SignupEnabled:      p.SignupEnabled,
 		CORSAllowedOrigins: origins,
@@ -34,8 +35,13 @@ func ToConfig(p Policy) events.PlatformConfig {
 
 // FromConfig is the policy a configuration sets.
 func FromConfig(c events.PlatformConfig) Policy {
+	resetTTL := dur(c.PasswordReset.TTLSeconds)
+	if resetTTL <= 0 {
+		resetTTL = DefaultPasswordResetTTL
+	}
 	return Policy{
-		MaxFailures: c.Lockout.MaxFailures, FailureWindow: dur(c.Lockout.WindowSeconds), LockFor: dur(c.Lockout.LockSeconds),
+		PasswordResetTTL: resetTTL,
+		MaxFailures:      c.Lockout.MaxFailures, FailureWindow: dur(c.Lockout.WindowSeconds), LockFor: dur(c.Lockout.LockSeconds),
 		MaxTemporaryLocks: c.Lockout.MaxTemporaryLocks,
 		AccessTTL:         dur(c.Tokens.AccessTTLSeconds), RefreshIdleTTL: dur(c.Tokens.RefreshIdleTTLSeconds),
 		RefreshAbsoluteTTL: dur(c.Tokens.RefreshAbsoluteTTLSeconds), RefreshReuseGrace: dur(c.Tokens.RefreshReuseGraceSeconds),

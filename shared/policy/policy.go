@@ -21,18 +21,22 @@ type Policy struct {
 	RefreshAbsoluteTTL time.Duration
 	RefreshReuseGrace  time.Duration
 	PasswordMinLength  int
+	PasswordResetTTL   time.Duration
 	LoginPerIPPerMin   int
 	SignupEnabled      bool
 	CORSAllowedOrigins []string
 	DefaultLimits      events.Limits
 }
 
+// DefaultPasswordResetTTL is how long a reset link works by default.
+const DefaultPasswordResetTTL = 30 * time.Minute
+
 // Default is the policy of a new platform.
 func Default() Policy {
 	return Policy{
 		MaxFailures: 5, FailureWindow: 900 * time.Second, LockFor: 900 * time.Second, MaxTemporaryLocks: 3,
 		AccessTTL: 900 * time.Second, RefreshIdleTTL: 30 * 24 * time.Hour, RefreshAbsoluteTTL: 90 * 24 * time.Hour,
-		RefreshReuseGrace: 10 * time.Second, PasswordMinLength: 12, LoginPerIPPerMin: 60, SignupEnabled: true,
+		RefreshReuseGrace: 10 * time.Second, PasswordMinLength: 12, PasswordResetTTL: DefaultPasswordResetTTL, LoginPerIPPerMin: 60, SignupEnabled: true,
 		DefaultLimits: events.Limits{RequestsPerMinute: intp(60), DailyRequests: intp(10_000), MonthlyRequests: intp(100_000)},
 	}
 }

@@ -48,7 +48,7 @@ func Change(before, after events.PlatformConfig, changed []string) ([]events.Eve
 }
 
 func equal(a, b events.PlatformConfig) bool {
-	return a.Lockout == b.Lockout && a.Tokens == b.Tokens && a.Password == b.Password && a.LoginRate == b.LoginRate &&
+	return a.Lockout == b.Lockout && a.Tokens == b.Tokens && a.Password == b.Password && a.PasswordReset == b.PasswordReset && a.LoginRate == b.LoginRate &&
 		a.SignupEnabled == b.SignupEnabled && slices.Equal(a.CORSAllowedOrigins, b.CORSAllowedOrigins) &&
 		eqp(a.DefaultLimits.RequestsPerMinute, b.DefaultLimits.RequestsPerMinute) &&
 		eqp(a.DefaultLimits.DailyRequests, b.DefaultLimits.DailyRequests) &&

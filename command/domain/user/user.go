@@ -28,6 +28,9 @@ type User struct {
 	LockCount     int         `json:"lock_count,omitempty"` // locks since the last success or unlock by hand
 	LastLoginAt   *time.Time  `json:"last_login_at,omitempty"`
 
+	// Reset links asked in the last hour or still valid; a spent one has no hash.
+	ResetTokens []ResetToken `json:"reset_tokens,omitempty"`
+
 	// Sessions started before SessionsValidFrom are revoked, except KeepSession.
 	SessionsValidFrom time.Time `json:"sessions_valid_from"`
 	KeepSession       string    `json:"keep_session,omitempty"`
@@ -45,6 +48,7 @@ func (u *User) Exists() bool { return u.Status != "" && u.Status != StatusDelete
 // Apply folds one event into the state.
 func (u *User) Apply(e events.Envelope, data any) {
 	at := e.OccurredAt
+	u.applyReset(at, data)
 	switch d := data.(type) {
 	case *events.UserRegisteredData:
 		u.ID, u.CompanyID, u.Email, u.Name, u.Role = e.AggregateID, d.CompanyID, d.Email, d.Name, d.Role

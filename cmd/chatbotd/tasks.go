@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/shared/config"
+	"github.com/chatbotsaas/chatbot/shared/mail"
+	"github.com/chatbotsaas/chatbot/shared/natsx"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+	"github.com/chatbotsaas/chatbot/shared/taskrouter"
+	"github.com/chatbotsaas/chatbot/tasks"
+)
+
+// startTasks runs every background task on one router, in the processes
+// that run the projector (serve, projector): the unlock timers, the
+// erasures, the session clean-up and, when SMTP_HOST is set, the mail.
+// Each task's consumer is pinned to one of those processes at a time.
+func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy.Holder) (stop func(), err error) {
+	vault, err := rt.personalData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log, Vault: vault})
+	if err != nil {
+		return nil, err
+	}
+	identity, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Policy: pol, Now: time.Now})
+	if err != nil {
+		return nil, err
+	}
+	// Watermill's subscriber drains the connection it is given when it
+	// closes: the router has its own.
+	conn, err := natsx.Connect(rt.natsURL, rt.embedded, "chatbotd tasks", rt.log)
+	if err != nil {
+		return nil, err
+	}
+	router, err := taskrouter.New(taskrouter.Options{Conn: conn, Pool: rt.pool, Log: rt.log})
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	cleanup := &tasks.SessionCleanup{Pool: rt.pool, JS: rt.js, Retention: cfg.SessionRetention}
+	for _, h := range []taskrouter.Handler{identity.UnlockTimerTask(), identity.ErasureTask(), cleanup.Handler()} {
+		router.Add(h)
+	}
+	m := cfg.Mail
+	if !m.Enabled() {
+		rt.log.Info("mail is off: SMTP_HOST is empty; no notifications or password reset links are sent")
+	} else {
+		sender, err := mail.NewSMTP(mail.Settings{Host: m.SMTPHost, Port: m.SMTPPort, Username: m.SMTPUsername,
+			Password: m.SMTPPassword, From: m.SMTPFrom, TLS: m.SMTPTLS})
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		n := &tasks.Notifier{Pool: rt.pool, Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
+		for _, h := range n.Handlers() {
+			router.Add(h)
+		}
+		rt.log.Info("mail is on", "smtp", m.SMTPHost, "port", m.SMTPPort, "tls", m.SMTPTLS)
+	}
+	if err := router.Start(context.WithoutCancel(ctx)); err != nil {
+		return nil, err
+	}
+	if err := cleanup.Start(ctx); err != nil {
+		router.Stop()
+		return nil, err
+	}
+	return router.Stop, nil
+}

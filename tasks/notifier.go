@@ -1,0 +1,91 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/mail"
+	"github.com/chatbotsaas/chatbot/shared/policy"
+	"github.com/chatbotsaas/chatbot/shared/taskrouter"
+)
+
+// Notifier mails the notifications. Recipients' emails are read from the
+// users read model, where the projector keeps them opened: events carry
+// them sealed.
+type Notifier struct {
+	Pool      *pgxpool.Pool
+	Mail      mail.Sender
+	ResetKey  auth.MACer // makes the reset tokens the mails carry (the vault)
+	Policy    *policy.Holder
+	PublicURL string // the console, linked from the mails
+	ResetURL  string // PASSWORD_RESET_URL: with ?token= it resets, without it asks for a link
+}
+
+// Handlers are the notification tasks.
+func (n *Notifier) Handlers() []taskrouter.Handler {
+	return []taskrouter.Handler{n.accountLocked(), n.passwordChanged(), n.passwordReset(), n.apiKeyIssued(), n.quotaThreshold()}
+}
+
+// recipient is a user the mail goes to.
+type recipient struct {
+	ID, Email, Name string
+}
+
+// errNotYetProjected: the event is newer than the read model; the retry
+// finds the row.
+var errNotYetProjected = errors.New("the user is not in the read model yet")
+
+// user reads the account an event is about; ok is false for an account
+// that is gone (deleted: nothing to mail).
+func (n *Notifier) user(ctx context.Context, tenant, id string) (recipient, bool, error) {
+	var r recipient
+	var status string
+	err := n.Pool.QueryRow(ctx, `SELECT id::text, email, name, status FROM `+projector.UsersTable+`
+		WHERE tenant_id = $1 AND id = $2::text::uuid`, tenant, id).Scan(&r.ID, &r.Email, &r.Name, &status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, false, errNotYetProjected
+	}
+	if err != nil {
+		return r, false, err
+	}
+	return r, status != "deleted" && r.Email != "", nil
+}
+
+// managers are the active users of role company of a company.
+func (n *Notifier) managers(ctx context.Context, company string) ([]recipient, error) {
+	rows, err := n.Pool.Query(ctx, `SELECT id::text, email, name FROM `+projector.UsersTable+`
+		WHERE tenant_id = $1 AND company_id = $1::text::uuid AND role = 'company' AND status = 'active' AND email <> ''
+		ORDER BY id`, company)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (recipient, error) {
+		var m recipient
+		return m, r.Scan(&m.ID, &m.Email, &m.Name)
+	})
+}
+
+// send mails template name to r once for the task and event: the mail's
+// record is claimed, the mail sent, and the record committed.
+func (n *Notifier) send(ctx context.Context, task, eventID string, r recipient, name string, data any) error {
+	msg, err := mail.Render(name, r.Email, data)
+	if err != nil {
+		return fmt.Errorf("%w: %v", taskrouter.ErrCannotDo, err)
+	}
+	msg.ID = eventID + "." + r.ID + "@" + task
+	return taskrouter.Once(ctx, n.Pool, task, eventID+"/"+r.ID, func(ctx context.Context, _ pgx.Tx) error {
+		return n.Mail.Send(ctx, msg)
+	})
+}
+
+// utc formats a time for the mails.
+func utc(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+func (n *Notifier) resetMinutes() int { return int(n.Policy.Get().PasswordResetTTL / time.Minute) }
