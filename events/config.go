@@ -19,9 +19,9 @@ type ConfigurationChangedData struct {
 // answers it.
 type PlatformConfig struct {
 	Lockout            LockoutConfig  `json:"lockout"`
-	Tokens             TokensConfig   `json:"tokens" audit:"shown"`         // lifetimes, not tokens
-	Password           PasswordConfig `json:"password" audit:"shown"`       // the policy, not a password
-	PasswordReset      ResetConfig    `json:"password_reset" audit:"shown"` // a lifetime, not a token
+	Tokens             TokensConfig   `json:"tokens" audit:"shown"`                   // lifetimes, not tokens
+	Password           PasswordConfig `json:"password" audit:"shown"`                 // the policy, not a password
+	PasswordReset      ResetConfig    `json:"password_reset,omitempty" audit:"shown"` // a lifetime, not a token; absent before it existed
 	LoginRate          LoginRate      `json:"login_rate"`
 	SignupEnabled      bool           `json:"signup_enabled"`
 	CORSAllowedOrigins []string       `json:"cors_allowed_origins"`

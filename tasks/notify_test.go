@@ -175,4 +175,3 @@ func TestKeyAndQuotaMailTheManagers(t *testing.T) {
 		t.Errorf("bob's quota mails: %d", len(m))
 	}
 }
-

@@ -77,4 +77,3 @@ func (r *reader) webURL(name string) string {
 func (r *reader) days(name string, lo, hi int) time.Duration {
 	return time.Duration(r.intRange(name, lo, hi)) * 24 * time.Hour
 }
-
