@@ -1,0 +1,174 @@
+package main
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
+)
+
+// startWithMail runs serve with its mail going to an SMTP server in the test.
+func startWithMail(t *testing.T) (client, map[string]string, *testkit.SMTPServer) {
+	t.Helper()
+	smtp := testkit.StartSMTP(t)
+	db := testkit.NewEmptyDatabase(t)
+	settings := settingsFor(t, db.URL)
+	settings["SMTP_HOST"], settings["SMTP_PORT"], settings["SMTP_TLS"] = smtp.Host, strconv.Itoa(smtp.Port), "none"
+	settings["SMTP_FROM"] = "Chatbot Platform <no-reply@example.com>"
+	settings["PASSWORD_RESET_URL"] = "https://app.example.com/reset"
+	start(t, settings, "serve")
+	base := "http://" + settings["HTTP_ADDR"]
+	waitReady(t, base, 200, 15*time.Second)
+	return client{t: t, base: base}, settings, smtp
+}
+
+var tokenInMail = regexp.MustCompile(`https://app\.example\.com/reset\?token=([A-Za-z0-9%._\-]+)`)
+
+// resetToken waits for the n-th reset mail to to and returns its token.
+func resetToken(t *testing.T, smtp *testkit.SMTPServer, to string, n int) string {
+	t.Helper()
+	got := smtp.WaitFor(t, 15*time.Second, "reset mail", func(m []testkit.Mail) bool {
+		c := 0
+		for _, x := range m {
+			if x.To[0] == to && strings.Contains(x.Data, "Subject: Reset your password") {
+				c++
+			}
+		}
+		return c >= n
+	})
+	var last string
+	for _, x := range got {
+		if x.To[0] == to && strings.Contains(x.Data, "Subject: Reset your password") {
+			last = x.Data
+		}
+	}
+	// The text part is quoted-printable: undo its soft breaks and =3D.
+	m := tokenInMail.FindStringSubmatch(strings.ReplaceAll(strings.ReplaceAll(last, "=\r\n", ""), "=3D", "="))
+	if m == nil {
+		t.Fatalf("no reset link in:\n%s", last)
+	}
+	token, err := url.QueryUnescape(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// The reset flow as API.md says: 202 alike for unknown and known emails;
+// the mailed token works once, lifts a permanent lock and ends every
+// session; a weak password is 422, a spent or made-up token 400.
+func TestPasswordResetFlow(t *testing.T) {
+	c, settings, smtp := startWithMail(t)
+	admin := adminToken(t, c, settings)
+	if r := c.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]int{"max_temporary_locks": 0}}, bearer(admin)...); r.status != 200 {
+		t.Fatalf("config: %d %s", r.status, r.raw)
+	}
+	su := c.signup("ada@example.com")
+	session := c.login("ada@example.com", "correct horse battery").str("refresh_token")
+	for range 5 {
+		c.login("ada@example.com", "wrong password here")
+	}
+	if r := c.login("ada@example.com", "correct horse battery"); r.status != 401 {
+		t.Fatalf("login on a permanent lock: %d", r.status)
+	}
+	smtp.WaitFor(t, 15*time.Second, "lock mail", func(m []testkit.Mail) bool { return len(m) > 0 && strings.Contains(m[0].Data, "locked") })
+
+	unknown := c.do("POST", "/v1/auth/password-reset", map[string]string{"email": "nobody@example.com"})
+	known := c.do("POST", "/v1/auth/password-reset", map[string]string{"email": "Ada@Example.com"})
+	if unknown.status != 202 || known.status != 202 || unknown.raw != known.raw {
+		t.Fatalf("reset requests: %d %s / %d %s", unknown.status, unknown.raw, known.status, known.raw)
+	}
+	token := resetToken(t, smtp, "ada@example.com", 1)
+
+	confirm := func(token, password string) reply {
+		return c.do("POST", "/v1/auth/password-reset/confirm", map[string]string{"token": token, "new_password": password})
+	}
+	if r := confirm(token, "short"); r.status != 422 {
+		t.Errorf("weak password: %d %s", r.status, r.raw)
+	}
+	if r := confirm(token, "a brand new passphrase"); r.status != 204 {
+		t.Fatalf("confirm: %d %s", r.status, r.raw)
+	}
+	if r := confirm(token, "another new passphrase"); r.status != 400 || r.str("code") != "invalid_reset_token" {
+		t.Errorf("the token again: %d %s", r.status, r.raw)
+	}
+	for _, bad := range []string{"", "made.up.token", token + "x"} {
+		if r := confirm(bad, "another new passphrase"); r.status != 400 || r.str("code") != "invalid_reset_token" {
+			t.Errorf("token %q: %d %s", bad, r.status, r.raw)
+		}
+	}
+	if r := c.login("ada@example.com", "a brand new passphrase"); r.status != 200 {
+		t.Errorf("login after the reset (the permanent lock lifted): %d %s", r.status, r.raw)
+	}
+	if r := c.do("POST", "/v1/auth/refresh", map[string]string{"refresh_token": session}); r.status != 401 {
+		t.Errorf("a session from before the reset still refreshes: %d", r.status)
+	}
+	smtp.WaitFor(t, 15*time.Second, "password changed mail", func(m []testkit.Mail) bool {
+		for _, x := range m {
+			if strings.Contains(x.Data, "Subject: Your password was changed") && strings.Contains(x.Data, "reset with a link") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// At most three links an hour: the fourth and fifth requests mail nothing.
+	for range 4 {
+		if r := c.do("POST", "/v1/auth/password-reset", map[string]string{"email": "ada@example.com"}); r.status != 202 {
+			t.Fatalf("request: %d", r.status)
+		}
+	}
+	resetToken(t, smtp, "ada@example.com", 3)
+	requested := 0
+	for _, e := range userEvents(t, streamOf(t, settings), su.str("company_id"), su.str("user_id")) {
+		if e.Type == events.PasswordResetRequested {
+			requested++
+		}
+	}
+	if requested != 3 {
+		t.Errorf("%d reset links recorded within the hour, want 3", requested)
+	}
+}
+
+// A new key mails each manager of the company: name, prefix, chatbot,
+// never the key.
+func TestNewKeyMailsEachManagerWithoutTheSecret(t *testing.T) {
+	c, _, smtp := startWithMail(t)
+	su := c.signup("ada@example.com")
+	cid := su.str("company_id")
+	owner := c.login("ada@example.com", "correct horse battery").str("access_token")
+	base := "/v1/companies/" + cid
+	if r := c.do("POST", base+"/members", map[string]string{"email": "bob@example.com", "name": "Bob", "password": "correct horse battery", "role": "company"}, bearer(owner)...); r.status != 201 {
+		t.Fatalf("add manager: %d %s", r.status, r.raw)
+	}
+	if r := c.do("POST", base+"/members", map[string]string{"email": "carl@example.com", "name": "Carl", "password": "correct horse battery", "role": "user"}, bearer(owner)...); r.status != 201 {
+		t.Fatalf("add user: %d %s", r.status, r.raw)
+	}
+	bot := c.do("POST", base+"/chatbots", map[string]string{"name": "Helpdesk"}, bearer(owner)...).str("id")
+	key := c.do("POST", base+"/chatbots/"+bot+"/api-keys", map[string]string{"name": "production"}, bearer(owner)...)
+	secret := key.str("key")
+	if key.status != 201 || secret == "" {
+		t.Fatalf("issue key: %d %s", key.status, key.raw)
+	}
+	got := smtp.WaitFor(t, 15*time.Second, "key mails", func(m []testkit.Mail) bool { return len(m) >= 2 })
+	seen := map[string]bool{}
+	for _, m := range got {
+		seen[m.To[0]] = true
+		if strings.Contains(m.Data, secret) || strings.Contains(m.Data, secret[len(secret)/2:]) {
+			t.Errorf("the mail to %s carries the key", m.To[0])
+		}
+		for _, want := range []string{"production", "Helpdesk", key.str("prefix")} {
+			if !strings.Contains(m.Data, want) {
+				t.Errorf("the mail to %s lacks %q", m.To[0], want)
+			}
+		}
+	}
+	if !seen["ada@example.com"] || !seen["bob@example.com"] || seen["carl@example.com"] || len(got) != 2 {
+		t.Errorf("key mails went to %v", seen)
+	}
+}
