@@ -34,6 +34,7 @@ type actorWalk struct {
 	admin, adminID    string
 	owner, ownerID    string
 	company, password string
+	settings          map[string]string
 	n                 int
 	// park parks a stored event of the company as a dead letter of consumer.
 	park func(consumer, aggregate, eventType string) string
@@ -110,6 +111,16 @@ var actorSteps = map[string]func(w *actorWalk) []walkCall{
 		id, email := w.person()
 		return []walkCall{{path: "/v1/me/password", body: map[string]string{"current_password": w.password, "new_password": "another long password"},
 			auth: w.session(email).str("access_token"), status: 204, actor: actedBy(events.UserActor(id))}}
+	},
+	"POST /v1/auth/password-reset": func(w *actorWalk) []walkCall {
+		id, email := w.person()
+		return []walkCall{{path: "/v1/auth/password-reset", body: map[string]string{"email": email}, status: 202, actor: actedBy(events.UserActor(id))}}
+	},
+	"POST /v1/auth/password-reset/confirm": func(w *actorWalk) []walkCall {
+		id, email := w.person()
+		token := requestResetToken(w.t, w.c, w.settings, w.company, id, email)
+		return []walkCall{{path: "/v1/auth/password-reset/confirm", body: map[string]string{"token": token, "new_password": "a brand new passphrase"},
+			status: 204, actor: actedBy(events.UserActor(id))}}
 	},
 	"PATCH /v1/admin/config": func(w *actorWalk) []walkCall {
 		return []walkCall{{path: "/v1/admin/config", body: map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 99999},
@@ -209,7 +220,7 @@ var actorSteps = map[string]func(w *actorWalk) []walkCall{
 // the audit log finds it by actor_id.
 func TestEveryWriteNamesItsActor(t *testing.T) {
 	c, settings := startIdentity(t)
-	w := &actorWalk{t: t, c: c, admin: adminToken(t, c, settings), password: "correct horse battery"}
+	w := &actorWalk{t: t, c: c, admin: adminToken(t, c, settings), password: "correct horse battery", settings: settings}
 	w.must(c.do("PATCH", "/v1/admin/config", map[string]any{"login_rate": map[string]int{"per_ip_per_minute": 100000}}, bearer(w.admin)...), 200, "raise the login rate")
 	w.adminID = w.must(c.do("GET", "/v1/me", nil, bearer(w.admin)...), 200, "admin profile").str("id")
 	su := c.signup("owner@example.com")

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -9,6 +12,8 @@ import (
 	"time"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
@@ -171,4 +176,29 @@ func TestNewKeyMailsEachManagerWithoutTheSecret(t *testing.T) {
 	if !seen["ada@example.com"] || !seen["bob@example.com"] || seen["carl@example.com"] || len(got) != 2 {
 		t.Errorf("key mails went to %v", seen)
 	}
+}
+
+// requestResetToken asks for a reset link for the account and makes its
+// token as the mail task would, from the request in the stream and the
+// dev key under DATA_DIR: for runs without mail.
+func requestResetToken(t *testing.T, c client, settings map[string]string, tenant, uid, email string) string {
+	t.Helper()
+	if r := c.do("POST", "/v1/auth/password-reset", map[string]string{"email": email}); r.status != 202 {
+		t.Fatalf("reset request: %d %s", r.status, r.raw)
+	}
+	kek, err := pii.LoadKEK("", settings["DATA_DIR"], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range userEvents(t, streamOf(t, settings), tenant, uid) {
+		if e.Type == events.PasswordResetRequested {
+			var d events.PasswordResetRequestedData
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			return auth.ResetToken(pii.NewMACKey(kek), tenant, uid, d.RequestID)
+		}
+	}
+	t.Fatal("no PasswordResetRequested in the stream")
+	return ""
 }

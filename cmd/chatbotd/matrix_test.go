@@ -60,9 +60,14 @@ var routes = map[string]row{
 	}, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
 	"POST /v1/auth/refresh": {body: func(matrixEnv) any { return map[string]string{"refresh_token": "x.y.z"} }, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
 	"POST /v1/auth/signup":  {body: func(e matrixEnv) any { return signupBody(e.uniq()) }, anonymous: same(201), user: same(201), comp: same(201), admin: same(201)},
-	"POST /v1/auth/logout":  {anonymous: same(401), user: same(204), comp: same(204), admin: same(204)},
-	"GET /v1/me":            {anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
-	"PATCH /v1/me":          {body: func(matrixEnv) any { return map[string]string{"name": "Renamed"} }, anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
+	"POST /v1/auth/password-reset": {body: func(matrixEnv) any { return map[string]string{"email": "nobody@example.com"} },
+		anonymous: same(202), user: same(202), comp: same(202), admin: same(202)},
+	"POST /v1/auth/password-reset/confirm": {body: func(matrixEnv) any {
+		return map[string]string{"token": "x.y.z", "new_password": "a long enough password"}
+	}, anonymous: same(400), user: same(400), comp: same(400), admin: same(400)},
+	"POST /v1/auth/logout": {anonymous: same(401), user: same(204), comp: same(204), admin: same(204)},
+	"GET /v1/me":           {anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
+	"PATCH /v1/me":         {body: func(matrixEnv) any { return map[string]string{"name": "Renamed"} }, anonymous: same(401), user: same(200), comp: same(200), admin: same(200)},
 	"POST /v1/me/password": {body: func(matrixEnv) any {
 		return map[string]string{"current_password": "not the password", "new_password": "a long new password"}
 	}, anonymous: same(401), user: same(403), comp: same(403), admin: same(403)},

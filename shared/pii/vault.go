@@ -64,7 +64,7 @@ func Sealed(s string) bool { return strings.HasPrefix(s, prefix) }
 type Vault struct {
 	kv    jetstream.KeyValue
 	kek   cipher.AEAD
-	mac   []byte // derived from the KEK (mac.go)
+	mac   MACKey // derived from the KEK
 	cache *keyCache
 	mu    sync.Mutex // serialises key creation within a process
 }
@@ -84,7 +84,7 @@ func Open(ctx context.Context, js jetstream.JetStream, kek []byte, replicas int)
 	if err != nil {
 		return nil, fmt.Errorf("create bucket %s: %w", Bucket, err)
 	}
-	v := &Vault{kv: kv, kek: aead, mac: deriveMACKey(kek), cache: newKeyCache(10_000)}
+	v := &Vault{kv: kv, kek: aead, mac: NewMACKey(kek), cache: newKeyCache(10_000)}
 	w, err := kv.WatchAll(ctx, jetstream.UpdatesOnly())
 	if err != nil {
 		return nil, fmt.Errorf("follow bucket %s: %w", Bucket, err)
