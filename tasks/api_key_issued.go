@@ -22,7 +22,7 @@ func (n *Notifier) apiKeyIssued() taskrouter.Handler {
 			if err != nil {
 				return err
 			}
-			chatbot, company, err := n.names(ctx, env.TenantID, env.AggregateID)
+			chatbot, company, err := n.names(ctx, env.TenantID, env.AggregateID, env.Position)
 			if err != nil {
 				return err
 			}
@@ -42,7 +42,7 @@ func (n *Notifier) apiKeyIssued() taskrouter.Handler {
 // toManagers mails each manager once; a failure for one leaves the others
 // sent, and the retry mails only who is left.
 func (n *Notifier) toManagers(ctx context.Context, task string, env events.Envelope, name string, data func(recipient) any) error {
-	managers, err := n.managers(ctx, env.TenantID)
+	managers, err := n.managers(ctx, env.TenantID, env.Position)
 	if err != nil {
 		return err
 	}

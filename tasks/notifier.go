@@ -21,6 +21,7 @@ import (
 // them sealed.
 type Notifier struct {
 	Pool      *pgxpool.Pool
+	Progress  *projector.Progress // how far the read models it reads are
 	Mail      mail.Sender
 	ResetKey  auth.MACer // makes the reset tokens the mails carry (the vault)
 	Policy    *policy.Holder
@@ -38,9 +39,24 @@ type recipient struct {
 	ID, Email, Name string
 }
 
-// errNotYetProjected: the event is newer than the read model; the retry
-// finds the row.
-var errNotYetProjected = errors.New("the user is not in the read model yet")
+// errNotYetProjected: the event is newer than the read model; a later
+// delivery finds the row.
+var errNotYetProjected = fmt.Errorf("%w: the user is not in the read model yet", taskrouter.ErrNotYet)
+
+// await makes sure the projections reflect every event up to position:
+// who manages a company, or a chatbot's name, is read as of the event.
+func (n *Notifier) await(ctx context.Context, position uint64, projections ...string) error {
+	for _, p := range projections {
+		ok, err := n.Progress.CaughtUp(ctx, p, position)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: projection %s has not reached position %d", taskrouter.ErrNotYet, p, position)
+		}
+	}
+	return nil
+}
 
 // user reads the account an event is about; ok is false for an account
 // that is gone (deleted: nothing to mail).
@@ -59,7 +75,10 @@ func (n *Notifier) user(ctx context.Context, tenant, id string) (recipient, bool
 }
 
 // managers are the active users of role company of a company.
-func (n *Notifier) managers(ctx context.Context, company string) ([]recipient, error) {
+func (n *Notifier) managers(ctx context.Context, company string, position uint64) ([]recipient, error) {
+	if err := n.await(ctx, position, "users"); err != nil {
+		return nil, err
+	}
 	rows, err := n.Pool.Query(ctx, `SELECT id::text, email, name FROM `+projector.UsersTable+`
 		WHERE tenant_id = $1 AND company_id = $1::text::uuid AND role = 'company' AND status = 'active' AND email <> ''
 		ORDER BY id`, company)

@@ -3,6 +3,7 @@ package tasks
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,7 +27,7 @@ func (n *Notifier) quotaThreshold() taskrouter.Handler {
 			if err != nil {
 				return err
 			}
-			chatbot, company, err := n.names(ctx, env.TenantID, data.ChatbotID)
+			chatbot, company, err := n.names(ctx, env.TenantID, data.ChatbotID, env.Position)
 			if err != nil {
 				return err
 			}
@@ -42,12 +43,15 @@ func (n *Notifier) quotaThreshold() taskrouter.Handler {
 
 // names reads the chatbot's and its company's names; a chatbot not yet
 // projected is waited for by the retry.
-func (n *Notifier) names(ctx context.Context, tenant, chatbotID string) (chatbot, company string, err error) {
+func (n *Notifier) names(ctx context.Context, tenant, chatbotID string, position uint64) (chatbot, company string, err error) {
+	if err := n.await(ctx, position, "chatbots", "companies"); err != nil {
+		return "", "", err
+	}
 	err = n.Pool.QueryRow(ctx, `SELECT b.name, coalesce(c.name, '') FROM `+projector.ChatbotsTable+` b
 		LEFT JOIN `+projector.CompaniesTable+` c ON c.tenant_id = b.tenant_id AND c.id::text = b.tenant_id
 		WHERE b.tenant_id = $1 AND b.id = $2::text::uuid`, tenant, chatbotID).Scan(&chatbot, &company)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", errors.New("the chatbot is not in the read model yet")
+		return "", "", fmt.Errorf("%w: the chatbot %s is not in the read model", taskrouter.ErrCannotDo, chatbotID)
 	}
 	return chatbot, company, err
 }

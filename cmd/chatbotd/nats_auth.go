@@ -12,10 +12,10 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/natsx"
 )
 
-// taskConsumers are the durable consumers of the command side's tasks
-// (unlock timers, user erasures). The projections' consumers are named
-// after them.
-var taskConsumers = []string{"unlock_timers", "user_erasures"}
+// taskConsumers are the durable consumers of the task router (startTasks):
+// each task's name. The projections' consumers are named after them.
+var taskConsumers = []string{"unlock_timers", "user_erasures", "session_cleanup",
+	"mail_account_locked", "mail_password_changed", "mail_password_reset", "mail_api_key_issued", "mail_quota_threshold"}
 
 // protectedConsumers are the durable consumers chatbotd keeps on EVENTS,
 // which the audit user may not touch. docker/nats.conf lists the same

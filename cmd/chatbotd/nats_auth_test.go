@@ -59,7 +59,7 @@ func sameSet(a, b []string) bool {
 // Every durable consumer serve keeps on EVENTS is one the audit user may
 // not touch: a new projection or task is protected by being listed.
 func TestTheAuditUserCannotTouchTheProductsConsumers(t *testing.T) {
-	_, settings := startIdentity(t)
+	_, settings, _ := startWithMail(t) // with mail on, every task has its consumer
 	js := streamOf(t, settings)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -32,7 +32,8 @@ type runtime struct {
 	pool     *pgxpool.Pool
 	embedded *natsx.Embedded
 	nc       *nats.Conn
-	natsURL  string // "" for the embedded server
+	natsURL  string        // "" for the embedded server
+	natsAuth []nats.Option // the service user's credentials
 	js       jetstream.JetStream
 	redis    *redis.Client
 	flush    func()
@@ -133,7 +134,7 @@ func (rt *runtime) openNATS(mode natsMode, name string) error {
 	if err != nil {
 		return err
 	}
-	rt.nc, rt.natsURL = nc, url
+	rt.nc, rt.natsURL, rt.natsAuth = nc, url, auth
 	if rt.js, err = jetstream.New(nc); err != nil {
 		return fmt.Errorf("JetStream: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/mail"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
@@ -33,7 +34,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	}
 	// Watermill's subscriber drains the connection it is given when it
 	// closes: the router has its own.
-	conn, err := natsx.Connect(rt.natsURL, rt.embedded, "chatbotd tasks", rt.log)
+	conn, err := natsx.Connect(rt.natsURL, rt.embedded, "chatbotd tasks", rt.log, rt.natsAuth...)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 			conn.Close()
 			return nil, err
 		}
-		n := &tasks.Notifier{Pool: rt.pool, Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
+		n := &tasks.Notifier{Pool: rt.pool, Progress: projector.NewProgress(rt.pool, rt.js, projector.All()), Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
 		for _, h := range n.Handlers() {
 			router.Add(h)
 		}

@@ -23,6 +23,10 @@ import (
 // parked at once, without retries.
 var ErrCannotDo = errors.New("task message cannot be done")
 
+// ErrNotYet marks a message a task cannot do yet (the read model it reads
+// is behind the event): it is delivered again later, never parked.
+var ErrNotYet = errors.New("task must wait")
+
 // Handler is one task: a durable consumer of the subjects it names.
 type Handler struct {
 	Name        string   // the durable consumer's name, and the dead letters'
@@ -112,7 +116,8 @@ func New(o Options) (*Router, error) {
 // error only once the retries are spent; the retries run well within
 // AckWait, so the server never sends the message again meanwhile.
 func (r *Router) middlewares() error {
-	poison, err := middleware.PoisonQueue(poisonPublisher{dl: r.opts.DeadLetters, log: r.opts.Log}, "dead_letters")
+	poison, err := middleware.PoisonQueueWithFilter(poisonPublisher{dl: r.opts.DeadLetters, log: r.opts.Log}, "dead_letters",
+		func(err error) bool { return !errors.Is(err, ErrNotYet) })
 	if err != nil {
 		return err
 	}
