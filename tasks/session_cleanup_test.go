@@ -12,7 +12,7 @@ import (
 )
 
 // Sessions revoked or expired past retention leave the read model when the
-// schedule in the stream fires; the others stay.
+// schedule in the stream fires, run after run; the others stay.
 func TestSessionCleanupRunsOnItsSchedule(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
@@ -31,7 +31,7 @@ func TestSessionCleanupRunsOnItsSchedule(t *testing.T) {
 	gone := []string{session(longAgo, nil), session(now.Add(day), &longAgo)}
 	kept := []string{session(now.Add(day), nil), session(lately, nil), session(now.Add(day), &lately)}
 
-	c := &tasks.SessionCleanup{Pool: w.pool, JS: w.js, Retention: 30 * day, Schedule: "* * * * * *"}
+	c := &tasks.SessionCleanup{Pool: w.pool, JS: w.js, Retention: 30 * day, Every: time.Second}
 	w.router(c.Handler())
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -50,5 +50,14 @@ func TestSessionCleanupRunsOnItsSchedule(t *testing.T) {
 	}
 	if n := count(kept); n != len(kept) {
 		t.Errorf("%d of %d recent or live sessions kept", n, len(kept))
+	}
+	// The task set its next run: a session that ages past retention goes too.
+	later := session(longAgo, nil)
+	deadline = time.Now().Add(10 * time.Second)
+	for count([]string{later}) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no second run of the clean-up")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
