@@ -47,7 +47,7 @@ func (p poisonPublisher) Publish(_ string, msgs ...*message.Message) error {
 		if err := p.dl.Park(context.WithoutCancel(wm.Context()), l); err != nil {
 			return err
 		}
-		p.log.Error("task parked as a dead letter after its retries", "task", task, "subject", m.subject,
+		p.log.Error("task parked in dead_letters", "task", task, "subject", m.subject,
 			"position", m.seq, "reason", reason)
 	}
 	return nil
