@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
+	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/mail"
 	"github.com/chatbotsaas/chatbot/shared/policy"
@@ -21,7 +23,7 @@ import (
 // them sealed.
 type Notifier struct {
 	Pool      *pgxpool.Pool
-	Progress  *projector.Progress // how far the read models it reads are
+	Progress  Progress // how far the read models it reads are
 	Mail      mail.Sender
 	ResetKey  auth.MACer // makes the reset tokens the mails carry (the vault)
 	Policy    *policy.Holder
@@ -43,19 +45,24 @@ type recipient struct {
 // delivery finds the row.
 var errNotYetProjected = fmt.Errorf("%w: the user is not in the read model yet", taskrouter.ErrNotYet)
 
+// Progress tells how far the projections are (readmodel.Follower).
+type Progress interface {
+	Wait(ctx context.Context, n uint64, bound time.Duration, names ...string) error
+}
+
+// awaitBound is how long a task waits, in hand, for a read model behind
+// its event; past it the message comes again later.
+const awaitBound = 5 * time.Second
+
 // await makes sure the projections reflect every event up to position:
 // who manages a company, or a chatbot's name, is read as of the event.
 func (n *Notifier) await(ctx context.Context, position uint64, projections ...string) error {
-	for _, p := range projections {
-		ok, err := n.Progress.CaughtUp(ctx, p, position)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: projection %s has not reached position %d", taskrouter.ErrNotYet, p, position)
-		}
+	err := n.Progress.Wait(ctx, position, awaitBound, projections...)
+	var lagging *apperr.Error
+	if errors.As(err, &lagging) && lagging.Code == readmodel.ErrLagging().Code {
+		return fmt.Errorf("%w: %v has not reached position %d", taskrouter.ErrNotYet, projections, position)
 	}
-	return nil
+	return err
 }
 
 // user reads the account an event is about; ok is false for an account

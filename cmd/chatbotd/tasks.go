@@ -6,7 +6,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
-	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/mail"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
@@ -38,7 +38,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	if err != nil {
 		return nil, err
 	}
-	router, err := taskrouter.New(taskrouter.Options{Conn: conn, Pool: rt.pool, Log: rt.log})
+	router, err := taskrouter.New(taskrouter.Options{Conn: conn, Pool: rt.pool, Log: rt.log, Metrics: taskrouter.NewMetrics(rt.metrics.Registry)})
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -47,6 +47,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	for _, h := range []taskrouter.Handler{identity.UnlockTimerTask(), identity.ErasureTask(), cleanup.Handler()} {
 		router.Add(h)
 	}
+	closeFollower := func() {}
 	m := cfg.Mail
 	if !m.Enabled() {
 		rt.log.Info("mail is off: SMTP_HOST is empty; no notifications or password reset links are sent")
@@ -57,18 +58,26 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 			conn.Close()
 			return nil, err
 		}
-		n := &tasks.Notifier{Pool: rt.pool, Progress: projector.NewProgress(rt.pool, rt.js, projector.All()), Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
+		follower, err := readmodel.Follow(rt.nc, rt.log)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		closeFollower = follower.Close
+		n := &tasks.Notifier{Pool: rt.pool, Progress: follower, Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
 		for _, h := range n.Handlers() {
 			router.Add(h)
 		}
 		rt.log.Info("mail is on", "smtp", m.SMTPHost, "port", m.SMTPPort, "tls", m.SMTPTLS)
 	}
+	stop = func() { router.Stop(); closeFollower() }
 	if err := router.Start(context.WithoutCancel(ctx)); err != nil {
+		closeFollower()
 		return nil, err
 	}
 	if err := cleanup.Start(ctx); err != nil {
-		router.Stop()
+		stop()
 		return nil, err
 	}
-	return router.Stop, nil
+	return stop, nil
 }
