@@ -5,9 +5,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -103,7 +106,16 @@ func TestTheStockNATSCLIIsAnAuditConsumerOnly(t *testing.T) {
 	})
 
 	t.Run("gets and an ordered consumer", func(t *testing.T) {
-		if out, err := audit.run("stream", "get", "EVENTS", "1"); err != nil || !strings.Contains(out, "events.") {
+		// The first event's position (a task's schedule may come before it).
+		first, err := js.Stream(ctx, events.StreamName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := first.GetMsg(ctx, 1, jetstream.WithGetMsgSubject(events.AllFilter))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := audit.run("stream", "get", "EVENTS", strconv.FormatUint(msg.Sequence, 10)); err != nil || !strings.Contains(out, "events.") {
 			t.Fatalf("stream get: %v %s", err, out)
 		}
 		if out, err := audit.run("sub", "--stream", "EVENTS", "events.>", "--all", "--count", "1"); err != nil || !strings.Contains(out, "subject: events.") {
@@ -112,7 +124,8 @@ func TestTheStockNATSCLIIsAnAuditConsumerOnly(t *testing.T) {
 	})
 
 	t.Run("a durable consumer of its own", func(t *testing.T) {
-		if out, err := audit.run("consumer", "add", "EVENTS", "audit_ci", "--pull", "--deliver", "all", "--ack", "explicit", "--defaults"); err != nil {
+		if out, err := audit.run("consumer", "add", "EVENTS", "audit_ci", "--pull", "--deliver", "all", "--ack", "explicit",
+			"--filter", "events.>", "--defaults"); err != nil {
 			t.Fatalf("consumer add: %v %s", err, out)
 		}
 		if out, err := audit.run("consumer", "next", "EVENTS", "audit_ci", "--count", "1"); err != nil || !strings.Contains(out, "events.") {
