@@ -202,3 +202,47 @@ func requestResetToken(t *testing.T, c client, settings map[string]string, tenan
 	t.Fatal("no PasswordResetRequested in the stream")
 	return ""
 }
+
+// With SMTP down, the lock mail is tried again, then parked as a dead
+// letter; once SMTP is back, an administrator's retry delivers it once,
+// and a second retry is refused.
+func TestAMailParkedWhileSMTPIsDownIsDeliveredOnceOnRetry(t *testing.T) {
+	c, settings, smtp := startWithMail(t)
+	admin := adminToken(t, c, settings)
+	c.signup("ada@example.com")
+	smtp.Down()
+	for range 5 {
+		c.login("ada@example.com", "wrong password here")
+	}
+	var id string
+	deadline := time.Now().Add(30 * time.Second)
+	for id == "" {
+		r := c.do("GET", "/v1/admin/dead-letters?consumer=mail_account_locked", nil, bearer(admin)...)
+		if items := r.items(); len(items) == 1 {
+			id, _ = items[0]["id"].(string)
+			if n, _ := items[0]["attempts"].(float64); n != 5 || items[0]["kind"] != "task" {
+				t.Errorf("parked letter: %v", items[0])
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lock mail was not parked within 30s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if smtp.Refused() != 5 || len(smtp.Received()) != 0 {
+		t.Errorf("while down: %d refused, %d received; want 5 tries and no mail", smtp.Refused(), len(smtp.Received()))
+	}
+	smtp.Up()
+	if r := c.do("POST", "/v1/admin/dead-letters/"+id+"/retry", nil, bearer(admin)...); r.status != 200 || r.str("outcome") != "applied" {
+		t.Fatalf("retry: %d %s", r.status, r.raw)
+	}
+	if got := smtp.Received(); len(got) != 1 || got[0].To[0] != "ada@example.com" || !strings.Contains(got[0].Data, "Your account is locked") {
+		t.Fatalf("after the retry: %d mails", len(got))
+	}
+	if r := c.do("POST", "/v1/admin/dead-letters/"+id+"/retry", nil, bearer(admin)...); r.status != 409 {
+		t.Errorf("second retry: %d %s", r.status, r.raw)
+	}
+	if n := len(smtp.Received()); n != 1 {
+		t.Errorf("%d mails in all, want 1", n)
+	}
+}

@@ -83,7 +83,7 @@ func fromWatermill(wm *message.Message) Message {
 	seq, _ := strconv.ParseUint(wm.Metadata.Get(metaSeq), 10, 64)
 	h := nats.Header{}
 	for k, v := range wm.Metadata {
-		if k != metaSubject && k != metaSeq && k != metaTries && k != middleware.CorrelationIDMetadataKey {
+		if k != metaSubject && k != metaSeq && k != metaTries && k != metaCannotDo && k != middleware.CorrelationIDMetadataKey {
 			h.Set(k, v)
 		}
 	}

@@ -124,11 +124,46 @@ func (r *Router) middlewares() error {
 	retry := middleware.Retry{
 		MaxRetries: r.opts.Retries, InitialInterval: r.opts.FirstRetry, Multiplier: 2,
 		MaxInterval: r.opts.AckWait / 8, MaxElapsedTime: r.opts.AckWait / 2, Logger: r.logger,
-		ShouldRetry: func(p middleware.RetryParams) bool { return !errors.Is(p.Err, ErrCannotDo) },
 	}
-	r.wm.AddMiddleware(poison, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, countTries)
+	r.wm.AddMiddleware(poison, raiseCannotDo, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, holdCannotDo, countTries)
 	return nil
 }
+
+// metaCannotDo carries, past the retries, the error of a message that can
+// never be done. (Retry's ShouldRetry would also stop them, but asking it
+// advances the backoff a second step per try.)
+const metaCannotDo = "_cannot_do"
+
+// holdCannotDo, inside Retry, ends the retries of a message that can never
+// be done: it answers success and notes the error on the message.
+func holdCannotDo(h message.HandlerFunc) message.HandlerFunc {
+	return func(wm *message.Message) ([]*message.Message, error) {
+		out, err := h(wm)
+		if errors.Is(err, ErrCannotDo) {
+			wm.Metadata.Set(metaCannotDo, err.Error())
+			return out, nil
+		}
+		return out, err
+	}
+}
+
+// raiseCannotDo, outside Retry, gives the noted error back to the poison queue.
+func raiseCannotDo(h message.HandlerFunc) message.HandlerFunc {
+	return func(wm *message.Message) ([]*message.Message, error) {
+		out, err := h(wm)
+		if reason := wm.Metadata.Get(metaCannotDo); err == nil && reason != "" {
+			delete(wm.Metadata, metaCannotDo)
+			return out, cannotDo(reason)
+		}
+		return out, err
+	}
+}
+
+// cannotDo is an ErrCannotDo with its own words.
+type cannotDo string
+
+func (e cannotDo) Error() string { return string(e) }
+func (e cannotDo) Unwrap() error { return ErrCannotDo }
 
 // countTries records on the message how often it was tried, for its dead letter.
 func countTries(h message.HandlerFunc) message.HandlerFunc {
