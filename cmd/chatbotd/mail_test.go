@@ -70,7 +70,12 @@ func resetToken(t *testing.T, smtp *testkit.SMTPServer, to string, n int) string
 func TestPasswordResetFlow(t *testing.T) {
 	c, settings, smtp := startWithMail(t)
 	admin := adminToken(t, c, settings)
-	if r := c.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]int{"max_temporary_locks": 0}}, bearer(admin)...); r.status != 200 {
+	if r := c.do("PATCH", "/v1/admin/config", map[string]any{"password_reset": map[string]int{"ttl_seconds": 60}}, bearer(admin)...); r.status != 422 {
+		t.Errorf("a reset link lifetime under 5 minutes: %d %s", r.status, r.raw)
+	}
+	r := c.do("PATCH", "/v1/admin/config", map[string]any{"lockout": map[string]int{"max_temporary_locks": 0},
+		"password_reset": map[string]int{"ttl_seconds": 600}}, bearer(admin)...)
+	if reset, _ := r.body["password_reset"].(map[string]any); r.status != 200 || reset["ttl_seconds"] != float64(600) {
 		t.Fatalf("config: %d %s", r.status, r.raw)
 	}
 	su := c.signup("ada@example.com")
@@ -89,6 +94,9 @@ func TestPasswordResetFlow(t *testing.T) {
 		t.Fatalf("reset requests: %d %s / %d %s", unknown.status, unknown.raw, known.status, known.raw)
 	}
 	token := resetToken(t, smtp, "ada@example.com", 1)
+	if got := smtp.Received(); !strings.Contains(got[len(got)-1].Data, "within 10 minutes") {
+		t.Errorf("the reset mail does not give the configured lifetime:\n%s", got[len(got)-1].Data)
+	}
 
 	confirm := func(token, password string) reply {
 		return c.do("POST", "/v1/auth/password-reset/confirm", map[string]string{"token": token, "new_password": password})

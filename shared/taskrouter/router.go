@@ -123,9 +123,9 @@ func (r *Router) middlewares() error {
 	}
 	retry := middleware.Retry{
 		MaxRetries: r.opts.Retries, InitialInterval: r.opts.FirstRetry, Multiplier: 2,
-		MaxInterval: r.opts.AckWait / 8, MaxElapsedTime: r.opts.AckWait / 2, Logger: r.logger,
+		MaxInterval: r.opts.AckWait / 8, MaxElapsedTime: r.opts.AckWait / 2,
 	}
-	r.wm.AddMiddleware(poison, raiseCannotDo, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, holdCannotDo, countTries)
+	r.wm.AddMiddleware(poison, raiseCannotDo, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, holdCannotDo, r.countTries)
 	return nil
 }
 
@@ -165,12 +165,18 @@ type cannotDo string
 func (e cannotDo) Error() string { return string(e) }
 func (e cannotDo) Unwrap() error { return ErrCannotDo }
 
-// countTries records on the message how often it was tried, for its dead letter.
-func countTries(h message.HandlerFunc) message.HandlerFunc {
+// countTries records on the message how often it was tried, for its dead
+// letter, and logs each failed try once, with what it was.
+func (r *Router) countTries(h message.HandlerFunc) message.HandlerFunc {
 	return func(wm *message.Message) ([]*message.Message, error) {
 		n, _ := strconv.Atoi(wm.Metadata.Get(metaTries))
 		wm.Metadata.Set(metaTries, strconv.Itoa(n+1))
-		return h(wm)
+		out, err := h(wm)
+		if err != nil && !errors.Is(err, ErrCannotDo) {
+			r.opts.Log.Warn("task failed; it is tried again, then parked", "task", message.HandlerNameFromCtx(wm.Context()),
+				"subject", wm.Metadata.Get(metaSubject), "try", n+1, "err", err)
+		}
+		return out, err
 	}
 }
 
