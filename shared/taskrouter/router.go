@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	wmjs "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/jetstream"
 	"github.com/ThreeDotsLabs/watermill/message"
-	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -54,6 +52,10 @@ type Options struct {
 	Retries     int           // tries after the first, in process; default 4
 	FirstRetry  time.Duration // wait before the first retry, doubling; default 500ms
 	PinnedTTL   time.Duration // how long the pinned process may be silent before another takes over; default 15s
+	// InFlight bounds the messages of one task handled at once (the
+	// consumer's MaxAckPending): a mail holds a database connection while
+	// it is sent, and a burst must not take the pool; default 8.
+	InFlight int
 }
 
 // priorityGroup is the one pull group of every task consumer: the server
@@ -94,6 +96,9 @@ func New(o Options) (*Router, error) {
 	if o.PinnedTTL <= 0 {
 		o.PinnedTTL = 15 * time.Second
 	}
+	if o.InFlight <= 0 {
+		o.InFlight = 8
+	}
 	js, err := jetstream.New(o.Conn)
 	if err != nil {
 		return nil, err
@@ -110,74 +115,6 @@ func New(o Options) (*Router, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-// middlewares: the first added runs outermost. The poison queue sees the
-// error only once the retries are spent; the retries run well within
-// AckWait, so the server never sends the message again meanwhile.
-func (r *Router) middlewares() error {
-	poison, err := middleware.PoisonQueueWithFilter(poisonPublisher{dl: r.opts.DeadLetters, log: r.opts.Log}, "dead_letters",
-		func(err error) bool { return !errors.Is(err, ErrNotYet) })
-	if err != nil {
-		return err
-	}
-	retry := middleware.Retry{
-		MaxRetries: r.opts.Retries, InitialInterval: r.opts.FirstRetry, Multiplier: 2,
-		MaxInterval: r.opts.AckWait / 8, MaxElapsedTime: r.opts.AckWait / 2,
-	}
-	r.wm.AddMiddleware(poison, raiseCannotDo, middleware.CorrelationID, retry.Middleware, middleware.Recoverer, holdCannotDo, r.countTries)
-	return nil
-}
-
-// metaCannotDo carries, past the retries, the error of a message that can
-// never be done. (Retry's ShouldRetry would also stop them, but asking it
-// advances the backoff a second step per try.)
-const metaCannotDo = "_cannot_do"
-
-// holdCannotDo, inside Retry, ends the retries of a message that can never
-// be done: it answers success and notes the error on the message.
-func holdCannotDo(h message.HandlerFunc) message.HandlerFunc {
-	return func(wm *message.Message) ([]*message.Message, error) {
-		out, err := h(wm)
-		if errors.Is(err, ErrCannotDo) {
-			wm.Metadata.Set(metaCannotDo, err.Error())
-			return out, nil
-		}
-		return out, err
-	}
-}
-
-// raiseCannotDo, outside Retry, gives the noted error back to the poison queue.
-func raiseCannotDo(h message.HandlerFunc) message.HandlerFunc {
-	return func(wm *message.Message) ([]*message.Message, error) {
-		out, err := h(wm)
-		if reason := wm.Metadata.Get(metaCannotDo); err == nil && reason != "" {
-			delete(wm.Metadata, metaCannotDo)
-			return out, cannotDo(reason)
-		}
-		return out, err
-	}
-}
-
-// cannotDo is an ErrCannotDo with its own words.
-type cannotDo string
-
-func (e cannotDo) Error() string { return string(e) }
-func (e cannotDo) Unwrap() error { return ErrCannotDo }
-
-// countTries records on the message how often it was tried, for its dead
-// letter, and logs each failed try once, with what it was.
-func (r *Router) countTries(h message.HandlerFunc) message.HandlerFunc {
-	return func(wm *message.Message) ([]*message.Message, error) {
-		n, _ := strconv.Atoi(wm.Metadata.Get(metaTries))
-		wm.Metadata.Set(metaTries, strconv.Itoa(n+1))
-		out, err := h(wm)
-		if err != nil && !errors.Is(err, ErrCannotDo) {
-			r.opts.Log.Warn("task failed; it is tried again, then parked", "task", message.HandlerNameFromCtx(wm.Context()),
-				"subject", wm.Metadata.Get(metaSubject), "try", n+1, "err", err)
-		}
-		return out, err
-	}
 }
 
 // Add registers a task; call it before Start.
@@ -216,8 +153,9 @@ func (r *Router) start(ctx context.Context, h Handler) error {
 		Conn: r.opts.Conn, Logger: r.logger, AckWaitTimeout: r.opts.AckWait,
 		NakDelay:            wmjs.NewStaticDelay(r.opts.AckWait / 4),
 		ResourceInitializer: r.existing(h.Name),
-		ConsumeOptions:      []jetstream.PullConsumeOpt{jetstream.PullPriorityGroup(priorityGroup)},
-		Unmarshaler:         unmarshaler{},
+		ConsumeOptions: []jetstream.PullConsumeOpt{jetstream.PullPriorityGroup(priorityGroup),
+			jetstream.PullMaxMessages(r.opts.InFlight)},
+		Unmarshaler: unmarshaler{},
 	})
 	if err != nil {
 		return err
@@ -252,7 +190,7 @@ func (r *Router) existing(name string) wmjs.ResourceInitializer {
 func (r *Router) ensureConsumer(ctx context.Context, h Handler) (jetstream.Consumer, error) {
 	cfg := jetstream.ConsumerConfig{
 		Durable: h.Name, Description: h.Description, FilterSubjects: h.Subjects,
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.opts.AckWait, MaxDeliver: -1,
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.opts.AckWait, MaxDeliver: -1, MaxAckPending: r.opts.InFlight,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		PriorityPolicy: jetstream.PriorityPolicyPinned, PriorityGroups: []string{priorityGroup}, PinnedTTL: r.opts.PinnedTTL,
 	}
