@@ -50,10 +50,13 @@ type PasswordConfig struct {
 }
 
 // ResetConfig is the lifetime of password reset links; 0 in a configuration
-// recorded before it existed, read as the default.
+// recorded before it existed, read as DefaultResetTTLSeconds.
 type ResetConfig struct {
 	TTLSeconds int `json:"ttl_seconds"`
 }
+
+// DefaultResetTTLSeconds is how long a reset link works by default: 30 min.
+const DefaultResetTTLSeconds = 1800
 
 // LoginRate is the per-address throttle of login and signup.
 type LoginRate struct {

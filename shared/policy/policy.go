@@ -29,7 +29,7 @@ type Policy struct {
 }
 
 // DefaultPasswordResetTTL is how long a reset link works by default.
-const DefaultPasswordResetTTL = 30 * time.Minute
+const DefaultPasswordResetTTL = events.DefaultResetTTLSeconds * time.Second
 
 // Default is the policy of a new platform.
 func Default() Policy {

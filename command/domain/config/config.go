@@ -20,6 +20,9 @@ type Config struct {
 func (c *Config) Apply(_ events.Envelope, data any) {
 	if d, ok := data.(*events.ConfigurationChangedData); ok {
 		c.Current, c.Set = d.Config, true
+		if c.Current.PasswordReset.TTLSeconds == 0 { // recorded before the setting existed
+			c.Current.PasswordReset.TTLSeconds = events.DefaultResetTTLSeconds
+		}
 	}
 }
 
