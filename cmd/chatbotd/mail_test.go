@@ -198,13 +198,17 @@ func requestResetToken(t *testing.T, c client, settings map[string]string, tenan
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range userEvents(t, streamOf(t, settings), tenant, uid) {
-		if e.Type == events.PasswordResetRequested {
-			var d events.PasswordResetRequestedData
-			if err := json.Unmarshal(e.Data, &d); err != nil {
-				t.Fatal(err)
+	js := streamOf(t, settings)
+	// The request is recorded right after the answer.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, e := range userEvents(t, js, tenant, uid) {
+			if e.Type == events.PasswordResetRequested {
+				var d events.PasswordResetRequestedData
+				if err := json.Unmarshal(e.Data, &d); err != nil {
+					t.Fatal(err)
+				}
+				return auth.ResetToken(pii.NewMACKey(kek), tenant, uid, d.RequestID)
 			}
-			return auth.ResetToken(pii.NewMACKey(kek), tenant, uid, d.RequestID)
 		}
 	}
 	t.Fatal("no PasswordResetRequested in the stream")
