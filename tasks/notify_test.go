@@ -175,3 +175,18 @@ func TestKeyAndQuotaMailTheManagers(t *testing.T) {
 		t.Errorf("bob's quota mails: %d", len(m))
 	}
 }
+
+// A password change mails the account, saying who changed it and what
+// was signed out, with the way back if it was not the user.
+func TestPasswordChangeMailsTheAccount(t *testing.T) {
+	w := newWorld(t)
+	company := uuid.NewString()
+	uid := w.user(company, company, "ada@example.com", "company")
+	w.append(userRef(company, uid), events.Event{Type: events.PasswordChanged, Data: events.PasswordChangedData{By: "self"}})
+	got := w.smtp.WaitFor(t, 10*time.Second, "password mail", func(m []testkit.Mail) bool { return len(m) == 1 })
+	for _, want := range []string{"Subject: Your password was changed", "other sessions were signed out", "wasn't you", "https://app.example.com/reset"} {
+		if !strings.Contains(strings.ReplaceAll(got[0].Data, "=\r\n", ""), want) {
+			t.Errorf("the mail lacks %q:\n%s", want, got[0].Data)
+		}
+	}
+}
