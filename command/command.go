@@ -45,7 +45,7 @@ func (s *Side) Register(api huma.API) {
 	(&httpapi.AdminUsers{Identity: s.deps.Identity}).Register(api)
 	(&httpapi.Companies{Identity: s.deps.Identity, Chatbots: s.deps.Chatbots}).Register(api)
 	s.deps.Bot.Register(api)
-	(&httpapi.AdminProjections{Store: s.deps.Store, Pool: s.deps.Pool}).Register(api)
+	(&httpapi.AdminProjections{Store: s.deps.Store}).Register(api)
 	(&httpapi.AdminDeadLetters{
 		Retry:   app.RetryDeadLetter{Store: s.deps.Store, Pool: s.deps.Pool, NATS: s.deps.NATS},
 		Discard: app.DiscardDeadLetter{Store: s.deps.Store, Pool: s.deps.Pool},

@@ -18,6 +18,7 @@ func Chatbots() Projection {
 	return Projection{
 		Name:   "chatbots",
 		Tables: []string{ChatbotsTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.ChatbotCreated: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.ChatbotCreatedData)
@@ -68,6 +69,7 @@ func APIKeys() Projection {
 	return Projection{
 		Name:   "api_keys",
 		Tables: []string{APIKeysTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.ApiKeyIssued: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.ApiKeyIssuedData)

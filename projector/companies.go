@@ -11,6 +11,7 @@ func Companies() Projection {
 	return Projection{
 		Name:   "companies",
 		Tables: []string{CompaniesTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.CompanyRegistered: func(b *Batch, e events.Envelope, data any) error {
 				b.Queue(`INSERT INTO `+CompaniesTable+` (tenant_id, id, name, status, created_at, updated_at, position)

@@ -184,28 +184,44 @@ func (c *consumer) reduce(ctx context.Context, b *Batch, m jetstream.Msg, seq ui
 
 // reduce decodes one stored event and runs the projection's reducer on it.
 func (r *Runner) reduce(ctx context.Context, p Projection, b *Batch, stored []byte, seq uint64) error {
-	env, err := events.Unmarshal(stored, seq)
-	if err != nil {
+	env, data, reducer, err := r.decode(ctx, p, stored, seq)
+	if err != nil || reducer == nil {
 		return err
 	}
+	return reducer(b, env, data)
+}
+
+// decode reads one message for the consumer's projection.
+func (c *consumer) decode(ctx context.Context, m jetstream.Msg, seq uint64) (events.Envelope, any, Reducer, error) {
+	return c.r.decode(ctx, c.p, m.Data(), seq)
+}
+
+// decode reads one stored event: its envelope, its data decoded and upcast
+// (left as stored for an Every projection), and the reducer it goes to,
+// nil when the projection has none for its type.
+func (r *Runner) decode(ctx context.Context, p Projection, stored []byte, seq uint64) (events.Envelope, any, Reducer, error) {
+	env, err := events.Unmarshal(stored, seq)
+	if err != nil {
+		return env, nil, nil, err
+	}
 	if p.Every != nil {
-		return p.Every(b, env, nil)
+		return env, nil, p.Every, nil
 	}
 	reducer, ok := p.Reducers[env.Type]
 	if !ok {
-		return nil
+		return env, nil, nil, nil
 	}
 	data, err := r.deps.Registry.Decode(&env)
 	if err != nil {
-		return err
+		return env, nil, nil, err
 	}
 	if err := r.deps.Vault.OpenData(ctx, env.AggregateID, data); err != nil {
 		if errors.Is(err, pii.ErrUnreadable) {
-			return err
+			return env, nil, nil, err
 		}
-		return &outage{err: err} // the key bucket did not answer: not the event's fault
+		return env, nil, nil, &outage{err: err} // the key bucket did not answer: not the event's fault
 	}
-	return reducer(b, env, data)
+	return env, data, reducer, nil
 }
 
 // outage is a failure of something the projection depends on, retried

@@ -41,7 +41,7 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	}()
 	log.Info("projection active")
 
-	checkpoint, err := r.ensureCheckpoint(ctx, p.Name)
+	checkpoint, handled, err := r.ensureCheckpoint(ctx, p.Name)
 	if err != nil {
 		return err
 	}
@@ -66,15 +66,13 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	defer stop()
 	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{}}
 	// A rebuild runs beside the live consumer and ends with the leadership.
-	rb := &rebuilder{r: r, p: p, log: log}
+	rb := &rebuilder{r: r, p: p, log: log, handled: handled}
 	lctx, cancel := context.WithCancel(ctx)
 	defer rb.wait()
 	defer cancel()
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
-		if err := rb.poll(lctx); err != nil {
-			return err
-		}
+		rb.poll(lctx)
 		if time.Since(lastCheck) > lockCheckEvery {
 			if err := conn.Ping(ctx); err != nil {
 				return fmt.Errorf("lost the projection lock: %w", err)
@@ -88,11 +86,18 @@ func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error
 	return nil
 }
 
-func (r *Runner) ensureCheckpoint(ctx context.Context, name string) (uint64, error) {
-	var pos int64
-	err := r.deps.Pool.QueryRow(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
-		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING position`, name).Scan(&pos)
-	return uint64(pos), err
+// ensureCheckpoint returns the projection's checkpoint and the last
+// rebuild request it served. A projection that starts from nothing serves
+// the requests made before: it is building from the first event anyway.
+func (r *Runner) ensureCheckpoint(ctx context.Context, name string) (uint64, uint64, error) {
+	end, err := streamEnd(ctx, r.deps.JS)
+	if err != nil {
+		return 0, 0, err
+	}
+	var pos, handled int64
+	err = r.deps.Pool.QueryRow(ctx, `INSERT INTO projection_checkpoints (name, rebuild_handled) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING position, rebuild_handled`, name, int64(end)).Scan(&pos, &handled)
+	return uint64(pos), uint64(handled), err
 }
 
 // ensureConsumer returns the projection's durable consumer, positioned

@@ -33,17 +33,19 @@ func NewProgress(pool *pgxpool.Pool, js jetstream.JetStream, projections []Proje
 // Status is one projection's progress.
 type Status struct {
 	Name           string    `json:"name"`
+	Tables         []string  `json:"tables" doc:"the read model's tables; the suffix is the version"`
 	Position       uint64    `json:"position"`
 	StreamPosition uint64    `json:"stream_position"`
 	Lag            uint64    `json:"lag"`
-	State          string    `json:"state" enum:"running,stopped,rebuild_requested,rebuilding" doc:"running: a process applies events; stopped: none does (no projector running); rebuilding: the read model is built again beside the live one"`
+	State          string    `json:"state" enum:"running,stopped,rebuild_requested,rebuilding,failed" doc:"running: a process applies events; stopped: none does (no projector running); rebuild_requested: a rebuild was asked for and waits for its projector; rebuilding: the read model is built again beside the live one; failed: the last rebuild failed (rebuild_error), the live read model serves as before"`
 	DeadLetters    int       `json:"dead_letters" doc:"events parked because they could not be applied"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	// Rebuild is the progress of a running rebuild, the end of the last
 	// one, or why it failed.
-	RebuildPosition *uint64    `json:"rebuild_position,omitempty" doc:"stream position the rebuild has replayed to"`
-	RebuiltAt       *time.Time `json:"rebuilt_at,omitempty"`
-	RebuildError    *string    `json:"rebuild_error,omitempty"`
+	RebuildPosition *uint64    `json:"rebuild_position,omitempty" doc:"events the running rebuild has applied"`
+	RebuildTotal    *uint64    `json:"rebuild_total,omitempty" doc:"events the running rebuild applies in all (a few more come in its last step)"`
+	RebuiltAt       *time.Time `json:"rebuilt_at,omitempty" doc:"when the last rebuild was swapped in"`
+	RebuildError    *string    `json:"rebuild_error,omitempty" doc:"why the last rebuild failed"`
 }
 
 // Projection states.
@@ -52,6 +54,7 @@ const (
 	StateStopped          = "stopped"
 	StateRebuildRequested = "rebuild_requested"
 	StateRebuilding       = "rebuilding"
+	StateFailed           = "failed"
 )
 
 // Statuses reports every covered projection against the stream's end.
@@ -61,13 +64,9 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 		return nil, err
 	}
 	last := stream.CachedInfo().State.LastSeq
-	// A running projection's leader holds its advisory lock (see lead).
 	rows, err := p.pool.Query(ctx, `SELECT c.name, c.position, c.updated_at,
-		(SELECT count(*) FROM dead_letters d WHERE d.projection = c.name AND d.resolved_at IS NULL),
-		EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-			AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-			AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('projection:' || c.name, 0)),
-		c.rebuild_requested_at IS NOT NULL, c.rebuild_started_at IS NOT NULL, c.rebuild_position, c.rebuilt_at, c.rebuild_error
+		(SELECT count(*) FROM dead_letters d WHERE d.projection = c.name AND d.resolved_at IS NULL), `+ledSQL+`,
+		c.rebuild_handled, c.rebuild_started_at IS NOT NULL, c.rebuild_position, c.rebuild_total, c.rebuilt_at, c.rebuild_error
 		FROM projection_checkpoints c ORDER BY c.name`)
 	if err != nil {
 		return nil, err
@@ -76,29 +75,30 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 	var out []Status
 	for rows.Next() {
 		var s Status
-		var pos int64
-		var rebuildPos *int64
-		var led, requested, rebuilding bool
-		if err := rows.Scan(&s.Name, &pos, &s.UpdatedAt, &s.DeadLetters, &led, &requested, &rebuilding,
-			&rebuildPos, &s.RebuiltAt, &s.RebuildError); err != nil {
+		var pos, handled int64
+		var rebuildPos, rebuildTotal *int64
+		var led, rebuilding bool
+		if err := rows.Scan(&s.Name, &pos, &s.UpdatedAt, &s.DeadLetters, &led, &handled, &rebuilding,
+			&rebuildPos, &rebuildTotal, &s.RebuiltAt, &s.RebuildError); err != nil {
 			return nil, err
 		}
+		proj, ok := p.projections[s.Name]
+		if !ok {
+			continue
+		}
+		s.Tables = proj.Tables
 		switch {
 		case rebuilding && led:
 			s.State = StateRebuilding
-		case requested:
+			s.RebuildPosition, s.RebuildTotal = unsigned(rebuildPos), unsigned(rebuildTotal)
+		case lastRequest(ctx, stream, s.Name) > uint64(handled):
 			s.State = StateRebuildRequested
+		case s.RebuildError != nil:
+			s.State = StateFailed
 		case led:
 			s.State = StateRunning
 		default:
 			s.State = StateStopped
-		}
-		if rebuildPos != nil && rebuilding {
-			v := uint64(*rebuildPos)
-			s.RebuildPosition = &v
-		}
-		if _, ok := p.projections[s.Name]; !ok {
-			continue
 		}
 		s.Position, s.StreamPosition = uint64(pos), last
 		s.Lag = p.lag(ctx, s.Name, s.Position, last)
@@ -108,13 +108,30 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 		return nil, err
 	}
 	// A projection that never ran has no checkpoint yet.
-	for name := range p.projections {
+	for name, proj := range p.projections {
 		if !slices.ContainsFunc(out, func(s Status) bool { return s.Name == name }) {
-			out = append(out, Status{Name: name, StreamPosition: last, Lag: last, State: StateStopped})
+			out = append(out, Status{Name: name, Tables: proj.Tables, StreamPosition: last, Lag: last, State: StateStopped})
 		}
 	}
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+func unsigned(v *int64) *uint64 {
+	if v == nil {
+		return nil
+	}
+	u := uint64(*v)
+	return &u
+}
+
+// lastRequest is the position of the projection's last rebuild request.
+func lastRequest(ctx context.Context, stream jetstream.Stream, name string) uint64 {
+	msg, err := stream.GetLastMsgForSubject(ctx, RequestSubject(name))
+	if err != nil {
+		return 0
+	}
+	return msg.Sequence
 }
 
 // lag is how many events of the projection's types it has yet to apply:

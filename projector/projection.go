@@ -2,6 +2,7 @@ package projector
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,7 +23,35 @@ type Projection struct {
 	Reducers map[string]Reducer
 	// Every, when set, handles every event, with data left as stored.
 	Every Reducer
+	// Secure gives the statements that finish a rebuilt copy of one of
+	// its tables (named schema-qualified) as its migration finished the
+	// live one: row security, policies, grants. Nil: none.
+	Secure func(table string) []string
+	// Copy, set for a projection that only ever inserts one row per
+	// event, lets a rebuild load those rows with COPY.
+	Copy *CopyRows
 }
+
+// CopyRows is how an insert-only projection's rows are loaded by COPY. Row
+// gives the same values its reducer inserts, so both paths give the same
+// rows.
+type CopyRows struct {
+	Table   string
+	Columns []string
+	Row     func(e events.Envelope) []any
+	// Dedupe, run on the loaded copy (%s is its name) when a unique index
+	// cannot be built on it, keeps the row its reducer's ON CONFLICT DO
+	// NOTHING would have kept.
+	Dedupe string
+}
+
+// tenantReadModel is the row security of every tenant-keyed read model,
+// defined once by migration 000011.
+func tenantReadModel(table string) []string {
+	return []string{"SELECT chatbot_tenant_read_model(" + quoteLiteral(table) + "::regclass)"}
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // FilterSubjects are the stream subjects the projection's consumer reads.
 func (p Projection) FilterSubjects() []string {

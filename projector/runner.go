@@ -48,6 +48,7 @@ type Runner struct {
 	opts        Options
 	projections []Projection
 	ann         *announcer
+	requests    *requests
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -85,6 +86,11 @@ func (r *Runner) Start(ctx context.Context) error {
 	if _, err := events.EnsureStream(ctx, r.deps.JS, r.opts.Replicas); err != nil {
 		return err
 	}
+	rq, err := followRequests(ctx, r.deps.JS)
+	if err != nil {
+		return fmt.Errorf("follow rebuild requests: %w", err)
+	}
+	r.requests = rq
 	ctx, r.cancel = context.WithCancel(ctx)
 	checkpoints, err := r.checkpoints(ctx)
 	if err != nil {
@@ -144,6 +150,7 @@ func (r *Runner) Stop() {
 	}
 	r.cancel()
 	r.wg.Wait()
+	r.requests.close()
 }
 
 // run keeps one projection going: as leader while it holds the lock, as

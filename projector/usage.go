@@ -25,6 +25,7 @@ func Usage() Projection {
 	return Projection{
 		Name:   "usage",
 		Tables: []string{UsageHourlyTable, UsageDailyTable, UsageMonthlyTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.UsageRecorded: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.UsageRecordedData)

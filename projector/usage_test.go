@@ -197,21 +197,8 @@ func TestUsageRebuildGivesTheSameRows(t *testing.T) {
 	}
 	e.wait(last)
 	before := e.rows()
-	if err := RequestRebuild(context.Background(), e.db.Pool, "usage", []Projection{Usage()}); err != nil {
+	if err := (&env{t: t, db: e.db, js: e.js}).rebuild("usage", 15*time.Second); err != nil {
 		t.Fatal(err)
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var done bool
-		_ = e.db.Pool.QueryRow(context.Background(), `SELECT rebuilt_at IS NOT NULL AND rebuild_requested_at IS NULL
-			FROM projection_checkpoints WHERE name = 'usage'`).Scan(&done)
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the rebuild did not finish within 15s")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	after := e.rows()
 	if len(after) != len(before) {

@@ -21,6 +21,7 @@ func Users() Projection {
 	return Projection{
 		Name:   "users",
 		Tables: []string{UsersTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.UserRegistered: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.UserRegisteredData)
@@ -65,6 +66,7 @@ func LoginAttempts() Projection {
 	return Projection{
 		Name:   "login_attempts",
 		Tables: []string{LoginAttemptsTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.LoginSucceeded: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.LoginSucceededData)
@@ -96,6 +98,7 @@ func Sessions() Projection {
 	return Projection{
 		Name:   "sessions",
 		Tables: []string{SessionsTable},
+		Secure: tenantReadModel,
 		Reducers: map[string]Reducer{
 			events.SessionStarted: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.SessionStartedData)

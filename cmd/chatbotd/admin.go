@@ -142,7 +142,7 @@ func runRebuild(ctx context.Context, e env, cfg config.Config, args []string) er
 	if err != nil {
 		return err
 	}
-	pos, err := app.RequestRebuild(ctx, store, rt.pool, args[0])
+	pos, err := app.RequestRebuild(ctx, store, args[0])
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Kind == apperr.KindNotFound {
 		return usageError("no projection " + args[0] + "; the projections are " + projectionNames())

@@ -2,9 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
@@ -18,16 +15,11 @@ type requestLog struct{}
 
 func (*requestLog) Apply(events.Envelope, any) {}
 
-// RequestRebuild asks for the projection to be rebuilt from the stream:
-// ProjectionRebuildRequested records who asked, and the projection's row
-// tells its leader. It answers the event's position.
-func RequestRebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.Pool, name string) (uint64, error) {
-	known := projector.All()
-	found := false
-	for _, p := range known {
-		found = found || p.Name == name
-	}
-	if !found {
+// RequestRebuild asks for the projection to be rebuilt from the stream by
+// appending ProjectionRebuildRequested, which records who asked and which
+// the projection's leader follows. It answers the event's position.
+func RequestRebuild(ctx context.Context, store *eventstore.Store, name string) (uint64, error) {
+	if _, ok := projector.Lookup(name); !ok {
 		return 0, apperr.NotFound("projection")
 	}
 	ref := eventstore.Ref{Tenant: events.PlatformTenant, Type: events.AggregateProjection, ID: name}
@@ -36,12 +28,6 @@ func RequestRebuild(ctx context.Context, store *eventstore.Store, pool *pgxpool.
 			Data: events.ProjectionRebuildRequestedData{Projection: name}}}, nil
 	})
 	if err != nil {
-		return 0, err
-	}
-	if err := projector.RequestRebuild(ctx, pool, name, known); err != nil {
-		if errors.Is(err, projector.ErrUnknownProjection) {
-			return 0, apperr.NotFound("projection")
-		}
 		return 0, err
 	}
 	return res.Position, nil

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
@@ -15,7 +14,6 @@ import (
 // AdminProjections serves POST /v1/admin/projections/{name}/rebuild.
 type AdminProjections struct {
 	Store *eventstore.Store
-	Pool  *pgxpool.Pool
 }
 
 type rebuildInput struct {
@@ -33,12 +31,12 @@ func (a *AdminProjections) Register(api huma.API) {
 		OperationID: "rebuild-projection", Method: http.MethodPost, Path: "/v1/admin/projections/{name}/rebuild",
 		Tags: []string{"Admin"}, DefaultStatus: http.StatusAccepted,
 		Summary:     "Rebuild a read model from the stream",
-		Description: "The projection's active process replays the whole stream into a copy of its tables while the live read model keeps serving and following new events, then swaps them in one short transaction. Follow it with GET /v1/admin/projections. Asking again while a rebuild is pending or running changes nothing.",
+		Description: "Appends ProjectionRebuildRequested. The projection's active process replays the whole stream into a copy of its tables while the live read model keeps serving and following new events, then swaps them in one short transaction. Follow it with GET /v1/admin/projections. A request made while a rebuild runs is served by that rebuild.",
 	}, auth.PermProjectionsRebuild), a.rebuild)
 }
 
 func (a *AdminProjections) rebuild(ctx context.Context, in *rebuildInput) (*rebuildOutput, error) {
-	pos, err := app.RequestRebuild(ctx, a.Store, a.Pool, in.Name)
+	pos, err := app.RequestRebuild(ctx, a.Store, in.Name)
 	if err != nil {
 		return nil, err
 	}

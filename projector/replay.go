@@ -1,0 +1,295 @@
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// A replay builds a projection's tables from the stream into a schema of
+// their own, beside the live ones, as fast as the tables allow:
+//   - the tables are made bare (columns, defaults, checks), with only the
+//     unique indexes the reducers' upserts need, and the other indexes are
+//     built once the rows are in;
+//   - an insert-only projection (Copy) is loaded by COPY, without any index;
+//   - the events go in transactions of thousands, committed without
+//     waiting for the disk (a crash only loses a replay, which starts over),
+//     while the next batch is read and decoded meanwhile;
+//   - an event that cannot be applied is parked in dead_letters, as the
+//     live consumer would, and the rest goes in.
+// Rebuilds, verification and time travel all build their tables this way;
+// catchUp then applies what came since through the reducers, in a
+// transaction of the caller's.
+
+// replayBatch is the number of events applied per transaction by a replay.
+const replayBatch = 5000
+
+// Stats are what a replay did.
+type Stats struct {
+	Events   uint64          // applied
+	Total    uint64          // to apply when it began
+	Position uint64          // the last one's position
+	Took     time.Duration   // loading, index building included
+	Batches  []time.Duration // each batch's transaction
+}
+
+// ProgressFunc is told how many events of how many are applied.
+type ProgressFunc func(done, total uint64)
+
+type replay struct {
+	c          *consumer
+	live       string // the live tables' schema
+	schema     string // where the copies go
+	to         uint64 // last position to load
+	onProgress ProgressFunc
+	stats      Stats
+}
+
+func newReplay(r *Runner, p Projection, live, schema string, to uint64, progress ProgressFunc) *replay {
+	if progress == nil {
+		progress = func(uint64, uint64) {}
+	}
+	log := r.deps.Logger.With("projection", p.Name, "schema", schema)
+	return &replay{c: &consumer{r: r, p: p, log: log}, live: live, schema: schema, to: to, onProgress: progress}
+}
+
+// build makes the copies and loads them up to rp.to, then builds their
+// indexes.
+func (rp *replay) build(ctx context.Context) error {
+	began := time.Now()
+	if err := rp.prepare(ctx); err != nil {
+		return fmt.Errorf("prepare %s: %w", rp.schema, err)
+	}
+	if err := rp.load(ctx); err != nil {
+		return err
+	}
+	if err := rp.index(ctx); err != nil {
+		return fmt.Errorf("index %s: %w", rp.schema, err)
+	}
+	rp.stats.Took = time.Since(began)
+	return nil
+}
+
+// chunk is one transaction's worth of events, decoded.
+type chunk struct {
+	msgs  []jetstream.Msg
+	items []decoded
+	slow  bool // an event did not decode: apply one by one
+}
+
+type decoded struct {
+	env     events.Envelope
+	data    any
+	reducer Reducer
+}
+
+func (rp *replay) load(ctx context.Context) error {
+	js, subjects := rp.c.r.deps.JS, rp.c.p.FilterSubjects()
+	// Counted after, then from the start: an event appended between the
+	// two is counted in neither, or over, never under (the load stops at
+	// the first event beyond rp.to).
+	after, err := pendingFrom(ctx, js, subjects, rp.to+1)
+	if err != nil {
+		return err
+	}
+	total, err := pendingFrom(ctx, js, subjects, 1)
+	if err != nil {
+		return err
+	}
+	total -= min(total, after)
+	rp.stats.Total = total
+	rp.onProgress(0, total)
+	if total == 0 {
+		return nil
+	}
+	cons, err := js.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverAllPolicy, InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, 2)
+	produced := make(chan error, 1)
+	go func() { produced <- rp.produce(lctx, cons, total, chunks) }()
+	for ch := range chunks {
+		if err := rp.apply(ctx, ch); err != nil {
+			cancel()
+			for range chunks { //nolint:revive // drain so that the producer ends
+			}
+			<-produced
+			return err
+		}
+	}
+	return <-produced
+}
+
+// produce reads and decodes the first total events of the projection's
+// subjects (stopping early at one beyond rp.to), in chunks.
+func (rp *replay) produce(ctx context.Context, cons jetstream.Consumer, total uint64, out chan<- chunk) error {
+	defer close(out)
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * replayBatch))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	var ch chunk
+	for read := uint64(0); read < total; read++ {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		}
+		seq := streamSeq(m)
+		if seq > rp.to {
+			break
+		}
+		env, data, reducer, err := rp.c.decode(ctx, m, seq)
+		var o *outage
+		if errors.As(err, &o) {
+			return o.err
+		}
+		ch.msgs = append(ch.msgs, m)
+		ch.slow = ch.slow || err != nil
+		if reducer != nil {
+			ch.items = append(ch.items, decoded{env: env, data: data, reducer: reducer})
+		}
+		if len(ch.msgs) == replayBatch {
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			ch = chunk{}
+		}
+	}
+	if len(ch.msgs) > 0 {
+		select {
+		case out <- ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// apply commits one chunk into the copies. A chunk an event spoils goes
+// again one event at a time (parking what fails).
+func (rp *replay) apply(ctx context.Context, ch chunk) error {
+	start := time.Now()
+	err := rp.inTx(ctx, func(tx pgx.Tx) error {
+		if ch.slow {
+			return rp.c.applyShadow(ctx, tx, ch.msgs)
+		}
+		return rp.fast(ctx, tx, ch)
+	})
+	if err != nil && !ch.slow && (isPoison(err) || isEventFault(err)) {
+		err = rp.inTx(ctx, func(tx pgx.Tx) error { return rp.c.applyShadow(ctx, tx, ch.msgs) })
+	}
+	if err != nil {
+		return err
+	}
+	rp.stats.Batches = append(rp.stats.Batches, time.Since(start))
+	rp.stats.Events += uint64(len(ch.msgs))
+	rp.stats.Position = streamSeq(ch.msgs[len(ch.msgs)-1])
+	rp.onProgress(rp.stats.Events, rp.stats.Total)
+	return nil
+}
+
+// fast applies a chunk by COPY or by one batch of the reducers' statements.
+func (rp *replay) fast(ctx context.Context, tx pgx.Tx, ch chunk) error {
+	if cp := rp.c.p.Copy; cp != nil {
+		rows := make([][]any, len(ch.items))
+		for i, it := range ch.items {
+			rows[i] = cp.Row(it.env)
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{rp.schema, cp.Table}, cp.Columns, pgx.CopyFromRows(rows))
+		return err
+	}
+	b := &Batch{}
+	for i, it := range ch.items {
+		b.event = i
+		if err := it.reducer(b, it.env, it.data); err != nil {
+			return &poison{index: i, err: err}
+		}
+	}
+	return tx.SendBatch(ctx, &b.pgx).Close()
+}
+
+// inTx runs f in a transaction that writes to the copies (the live schema
+// stays on the path for what reducers read) and does not wait for the disk.
+func (rp *replay) inTx(ctx context.Context, f func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, rp.c.r.deps.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO off; "+rp.searchPath()); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+}
+
+func (rp *replay) searchPath() string {
+	return "SET LOCAL search_path TO " + ident(rp.schema) + ", " + ident(rp.live)
+}
+
+// catchUp applies in tx, through the reducers, the events after the last
+// one applied up to position to, and returns the last one's position.
+// tx's search path must lead to the copies (rp.searchPath).
+func (rp *replay) catchUp(ctx context.Context, tx pgx.Tx, to uint64) error {
+	cons, err := rp.c.r.deps.JS.OrderedConsumer(ctx, events.StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: rp.c.p.FilterSubjects(), DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq: rp.stats.Position + 1, InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return err
+	}
+	for rp.stats.Position < to {
+		msgs, err := fetch(ctx, cons, replayBatch)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for n < len(msgs) && streamSeq(msgs[n]) <= to {
+			n++
+		}
+		if n == 0 {
+			return nil
+		}
+		if err := rp.c.applyShadow(ctx, tx, msgs[:n]); err != nil {
+			return err
+		}
+		rp.stats.Events += uint64(n)
+		rp.stats.Position = streamSeq(msgs[n-1])
+		if n < len(msgs) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// pendingFrom counts the events of subjects at or after position seq.
+func pendingFrom(ctx context.Context, js jetstream.JetStream, subjects []string, seq uint64) (uint64, error) {
+	cons, err := js.CreateConsumer(ctx, events.StreamName, jetstream.ConsumerConfig{
+		FilterSubjects: subjects, DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: max(seq, 1),
+		AckPolicy: jetstream.AckNonePolicy, InactiveThreshold: 5 * time.Second, MemoryStorage: true,
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := cons.CachedInfo().NumPending
+	if err := js.DeleteConsumer(ctx, events.StreamName, cons.CachedInfo().Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		slog.Default().Debug("counting consumer left to expire", "err", err)
+	}
+	return n, nil
+}
