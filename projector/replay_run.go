@@ -41,6 +41,13 @@ func (r *Runner) Rebuild(ctx context.Context, name string, request uint64, progr
 	}
 	for {
 		err := r.rebuildHere(ctx, p, request, progress)
+		if ctx.Err() != nil && !errors.Is(err, errNotLeader) {
+			// Stopped by whoever asked: no projector is to take it up later.
+			_, _ = r.deps.Pool.Exec(context.WithoutCancel(ctx), `UPDATE projection_checkpoints
+				SET rebuild_handled = $2, rebuild_error = 'interrupted; the live read model is unchanged'
+				WHERE name = $1 AND rebuild_handled < $2`, p.Name, int64(request))
+			return err
+		}
 		if !errors.Is(err, errNotLeader) {
 			return err
 		}

@@ -101,6 +101,29 @@ func subcommands() []subcommand {
 			run:      runAdmin,
 		},
 		{
+			name: "replay", usage: replayUsage,
+			summary: "rebuild read models from the stream, showing progress; build a past one beside them",
+			detail: "replay asks the projection's running projector for a rebuild (as POST /v1/admin/projections/{name}/rebuild\n" +
+				"does) and waits for it, or rebuilds in this process when no projector runs; either way the live read model\n" +
+				"serves until the rebuilt tables are swapped in, and it exits 0 once they are. Progress is a bar on a terminal,\n" +
+				"a line every few seconds otherwise. Ctrl-C leaves the live read model as it was; running it again starts over.\n" +
+				"--into SCHEMA builds the read models into that schema instead, as they were at --to-position N (default:\n" +
+				"the stream's end), and leaves them there for queries; the live ones are not touched.",
+			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE"}),
+			run:      runReplay,
+		},
+		{
+			name: "projections", usage: projectionsUsage,
+			summary: "show the read models' progress; check one against a replay of the stream",
+			detail: "status prints, for each projection, its tables, position, the stream's end, lag, state (running, stopped,\n" +
+				"rebuild_requested, rebuilding with progress, failed), open dead letters and last rebuild (--json: as\n" +
+				"GET /v1/admin/projections). verify replays a projection into a scratch schema up to its live checkpoint,\n" +
+				"compares the two row by row (an md5 per row, keyed by primary key), prints each row that differs with its\n" +
+				"live and replayed values, drops the scratch schema, and exits 0 only when they are equal.",
+			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE"}),
+			run:      runProjections,
+		},
+		{
 			name: "events", usage: eventsTailUsage + " | events credentials",
 			summary: "print the event stream for audits; connect the stock nats CLI as an audit consumer",
 			detail: "tail prints one event a line with its position: the envelope as stored (JSON, the default) or\n" +
