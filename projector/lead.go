@@ -21,24 +21,12 @@ const lockCheckEvery = 2 * time.Second
 // lead takes the projection's lock and consumes until ctx ends or
 // something fails. Only the lock holder consumes, so events are applied in
 // order by one writer.
-func (r *Runner) lead(ctx context.Context, p Projection, log *slog.Logger) error {
-	conn, err := r.deps.Pool.Acquire(ctx)
+func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *slog.Logger) error {
+	unlock, err := tryLock(ctx, conn, p.Name)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
-	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))", p.Name).Scan(&got); err != nil {
-		return err
-	}
-	if !got {
-		return errNotLeader
-	}
-	defer func() {
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		_, _ = conn.Exec(uctx, "SELECT pg_advisory_unlock(hashtextextended('projection:' || $1, 0))", p.Name)
-	}()
+	defer unlock()
 	log.Info("projection active")
 
 	checkpoint, handled, err := r.ensureCheckpoint(ctx, p.Name)

@@ -58,21 +58,16 @@ func (r *Runner) Rebuild(ctx context.Context, name string, request uint64, progr
 }
 
 func (r *Runner) rebuildHere(ctx context.Context, p Projection, request uint64, progress ProgressFunc) error {
-	conn, err := r.deps.Pool.Acquire(ctx)
+	conn, err := r.lockConn(ctx)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
-	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended('projection:' || $1, 0))", p.Name).Scan(&got); err != nil {
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
+	unlock, err := tryLock(ctx, conn, p.Name)
+	if err != nil {
 		return err
 	}
-	if !got {
-		return errNotLeader
-	}
-	defer func() {
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtextextended('projection:' || $1, 0))", p.Name)
-	}()
+	defer unlock()
 	if _, _, err := r.ensureCheckpoint(ctx, p.Name); err != nil {
 		return err
 	}

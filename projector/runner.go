@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -157,13 +158,29 @@ func (r *Runner) Stop() {
 // standby otherwise, restarting after failures.
 func (r *Runner) run(ctx context.Context, p Projection) {
 	log := r.deps.Logger.With("projection", p.Name)
+	var conn *pgx.Conn // of the lock, kept while standing by
+	defer func() {
+		if conn != nil {
+			_ = conn.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	for ctx.Err() == nil {
-		err := r.lead(ctx, p, log)
+		var err error
+		if conn == nil {
+			conn, err = r.lockConn(ctx)
+		}
+		if err == nil {
+			err = r.lead(ctx, p, conn, log)
+		}
 		if ctx.Err() != nil {
 			return
 		}
 		if err != nil && !errors.Is(err, errNotLeader) {
 			log.Warn("projection stopped; restarting", "err", err)
+			if conn != nil {
+				_ = conn.Close(ctx) // in an unknown state: start afresh
+				conn = nil
+			}
 		}
 		sleep(ctx, r.opts.StandbyPoll)
 	}
