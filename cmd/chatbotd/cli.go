@@ -149,12 +149,16 @@ func subcommands() []subcommand {
 			run:      runDeadLetters,
 		},
 		{
-			name: "dev", usage: "dev seed [--chatbots N] [--keys-per-chatbot K] [--tenants T] [--seed S] [--force]",
-			summary: "development tools: seed an empty stream with many chatbots and keys",
+			name: "dev", usage: devUsage,
+			summary: "development tools: seed an empty stream with many chatbots and keys, or a mix of events",
 			detail: "seed appends, for T companies, N chatbots spread over them with K API keys each (at most 10),\n" +
 				"publishing asynchronously, to measure a deployment at scale. The keys derive from --seed, so\n" +
 				"a load tool can call with them: never seed a production stream. It refuses a stream that\n" +
-				"holds events unless --force. Run it before `chatbotd serve`, or beside it (shared NATS).",
+				"holds events unless --force. Run it before `chatbotd serve`, or beside it (shared NATS).\n" +
+				"seed --events N appends instead N events of a realistic mix over T companies: registrations, users\n" +
+				"logging in and refreshing sessions, some failed logins, chatbots with API keys, and mostly the usage\n" +
+				"their calls record, to measure replays and projections. Personal fields go in clear. For millions of\n" +
+				"events, run it with NATS_SYNC_INTERVAL=2m when it starts the embedded server itself.",
 			settings: concat(storeSettings, obsSettings),
 			run:      runDev,
 		},

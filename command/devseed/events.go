@@ -1,19 +1,13 @@
-// Package devseed fills an empty event stream fast, for measuring a
-// deployment at scale: it publishes the events the commands would have
-// appended, asynchronously and without the per-aggregate checks, which only
-// an empty stream makes safe.
 package devseed
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/events"
@@ -26,37 +20,23 @@ type EventsOptions struct {
 	Force   bool // seed a stream that holds events already
 }
 
-// EventsSeeded is what was appended.
-type EventsSeeded struct {
-	Events   int
-	Position uint64 // of the last one
-	Took     time.Duration
-}
-
-// ErrStreamNotEmpty refuses to seed a stream that holds events already: the
-// seeded aggregates skip the store's concurrency checks.
-var ErrStreamNotEmpty = errors.New("the event stream is not empty (seed only a fresh one, or force it)")
-
-// eventsInFlight bounds the publishes awaiting their acknowledgement.
-const eventsInFlight = 4096
-
 // Events appends o.Events events of a product's usual mix: per company
 // its registration, users that register and log in (sessions started,
 // refreshed, some failed logins), chatbots with API keys, and above all the
 // usage their calls record. Personal fields are stored in clear.
-func Events(ctx context.Context, js jetstream.JetStream, o EventsOptions) (EventsSeeded, error) {
+func Events(ctx context.Context, js jetstream.JetStream, o EventsOptions) (Seeded, error) {
 	if o.Events < 1 || o.Tenants < 1 {
-		return EventsSeeded{}, errors.New("at least one event and one tenant")
+		return Seeded{}, errors.New("at least one event and one tenant")
 	}
 	stream, err := js.Stream(ctx, events.StreamName)
 	if err != nil {
-		return EventsSeeded{}, err
+		return Seeded{}, err
 	}
 	if n := stream.CachedInfo().State.Msgs; n > 0 && !o.Force {
-		return EventsSeeded{}, fmt.Errorf("%w: %d messages", ErrStreamNotEmpty, n)
+		return Seeded{}, fmt.Errorf("%w: %d messages", ErrNotEmpty, n)
 	}
 	began := time.Now()
-	m := &mix{pub: &asyncPublisher{js: js}, rnd: rand.New(rand.NewPCG(1, 2)), versions: map[string]int64{},
+	m := &mix{pub: &publisher{js: js}, rnd: rand.New(rand.NewPCG(1, 2)), versions: map[string]int64{},
 		tenants: make([]tenantState, o.Tenants), at: began.UTC().Add(-time.Duration(o.Events) * time.Millisecond)}
 	for i := range m.tenants {
 		m.tenants[i].id = uuid.NewString()
@@ -66,10 +46,13 @@ func Events(ctx context.Context, js jetstream.JetStream, o EventsOptions) (Event
 	for m.pub.n < o.Events && m.pub.err == nil {
 		m.step(ctx, &m.tenants[m.rnd.IntN(len(m.tenants))], o.Events-m.pub.n)
 	}
-	if err := m.pub.wait(ctx); err != nil {
-		return EventsSeeded{}, err
+	if m.pub.err != nil {
+		return Seeded{}, m.pub.err
 	}
-	return EventsSeeded{Events: m.pub.n, Position: m.pub.last, Took: time.Since(began)}, nil
+	if err := m.pub.wait(ctx); err != nil {
+		return Seeded{}, err
+	}
+	return Seeded{Events: m.pub.n, Position: m.pub.last, Took: time.Since(began)}, nil
 }
 
 type tenantState struct {
@@ -81,7 +64,7 @@ type tenantState struct {
 
 // mix makes up the events, one aggregate version after the other.
 type mix struct {
-	pub      *asyncPublisher
+	pub      *publisher
 	rnd      *rand.Rand
 	versions map[string]int64
 	tenants  []tenantState
@@ -133,65 +116,5 @@ func (m *mix) step(ctx context.Context, t *tenantState, room int) {
 func (m *mix) emit(ctx context.Context, t *tenantState, aggType, aggID, typ string, data any) {
 	m.versions[aggID]++
 	m.at = m.at.Add(time.Millisecond)
-	m.pub.add(ctx, t.id, aggType, aggID, m.versions[aggID], m.at, typ, data)
-}
-
-// asyncPublisher appends envelopes asynchronously, a bounded number at a
-// time.
-type asyncPublisher struct {
-	js      jetstream.JetStream
-	pending []jetstream.PubAckFuture
-	n       int
-	last    uint64
-	err     error
-}
-
-func (p *asyncPublisher) add(ctx context.Context, tenant, aggType, aggID string, version int64, at time.Time, typ string, data any) {
-	if p.err != nil {
-		return
-	}
-	raw, err := json.Marshal(data)
-	if err != nil {
-		p.err = err
-		return
-	}
-	env := events.Envelope{ID: uuid.NewString(), Type: typ, Version: events.Default.Version(typ), OccurredAt: at,
-		TenantID: tenant, AggregateType: aggType, AggregateID: aggID, AggregateVersion: version, Actor: events.System, Data: raw}
-	body, err := env.Marshal()
-	if err != nil {
-		p.err = err
-		return
-	}
-	msg := nats.NewMsg(env.Subject())
-	msg.Data = body
-	msg.Header.Set(jetstream.MsgIDHeader, env.ID)
-	f, err := p.js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second))
-	if err != nil {
-		p.err = err
-		return
-	}
-	p.pending = append(p.pending, f)
-	p.n++
-	if len(p.pending) == eventsInFlight {
-		p.err = p.wait(ctx)
-	}
-}
-
-// wait blocks until every publish so far is acknowledged.
-func (p *asyncPublisher) wait(ctx context.Context) error {
-	if p.err != nil {
-		return p.err
-	}
-	for _, f := range p.pending {
-		select {
-		case ack := <-f.Ok():
-			p.last = max(p.last, ack.Sequence)
-		case err := <-f.Err():
-			return err
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	p.pending = p.pending[:0]
-	return nil
+	m.pub.add(ctx, t.id, aggType, aggID, m.versions[aggID], typ, data)
 }
