@@ -51,9 +51,10 @@ type scenario struct {
 }
 
 type runConfig struct {
-	duration time.Duration
-	workers  int
-	sustain  time.Duration // the open-loop run of the sustained scenarios
+	duration      time.Duration
+	workers       int
+	sustain       time.Duration // the open-loop run of the sustained scenarios
+	rebuildEvents int
 }
 
 var scenarios = []scenario{
@@ -67,6 +68,7 @@ var scenarios = []scenario{
 	{"read_your_writes", benchReadYourWrites},
 	{"simple_command", benchSimpleCommand},
 	{"sustained_command", benchSustainedCommand},
+	{"rebuild", benchRebuild},
 }
 
 func main() {
@@ -78,6 +80,7 @@ func main() {
 	only := flag.String("only", "", "run only scenarios whose name contains this (\"scale\" for the scale run alone)")
 	scaleBots := flag.Int("scale-chatbots", 100_000, "chatbots seeded for the scale run (0 skips it)")
 	scaleKeys := flag.Int("scale-keys", 10, "API keys of each seeded chatbot")
+	rebuildEvents := flag.Int("rebuild-events", 1_000_000, "events the rebuild scenario replays")
 	flag.Parse()
 
 	rep := Report{When: time.Now().UTC(), Commit: commit(), Machine: machine(), Duration: d.String(), Workers: *workers}
@@ -86,7 +89,7 @@ func main() {
 			continue
 		}
 		log.Printf("scenario %s", s.name)
-		r, err := s.run(runConfig{duration: *d, workers: *workers, sustain: *sustain})
+		r, err := s.run(runConfig{duration: *d, workers: *workers, sustain: *sustain, rebuildEvents: *rebuildEvents})
 		if err != nil {
 			log.Fatalf("scenario %s: %v", s.name, err)
 		}

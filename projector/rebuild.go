@@ -59,7 +59,7 @@ func (rb *rebuilder) poll(ctx context.Context) {
 	rb.running = done
 	go func() {
 		defer close(done)
-		if err := rb.r.rebuild(ctx, rb.p, request, nil); err == nil {
+		if _, err := rb.r.rebuild(ctx, rb.p, request, nil); err == nil {
 			var handled int64
 			if rb.r.deps.Pool.QueryRow(ctx, "SELECT rebuild_handled FROM projection_checkpoints WHERE name = $1", rb.p.Name).Scan(&handled) == nil {
 				rb.served.Store(uint64(handled))
@@ -79,29 +79,29 @@ func (rb *rebuilder) wait() {
 // progress and its outcome on the projection's row. The caller holds the
 // projection's lock. Cut short by ctx, it leaves the live read model as it
 // was and the request unserved.
-func (r *Runner) rebuild(ctx context.Context, p Projection, request uint64, progress ProgressFunc) error {
+func (r *Runner) rebuild(ctx context.Context, p Projection, request uint64, progress ProgressFunc) (Stats, error) {
 	log := r.deps.Logger.With("projection", p.Name)
 	pool := r.deps.Pool
 	if _, err := pool.Exec(ctx, `UPDATE projection_checkpoints SET rebuild_request = $2, rebuild_started_at = now(),
 		rebuild_position = 0, rebuild_total = NULL, rebuild_error = NULL WHERE name = $1`, p.Name, int64(request)); err != nil {
-		return err
+		return Stats{}, err
 	}
 	start := time.Now()
 	log.Info("projection rebuild started", "request", request)
-	err := r.rebuildAndSwap(ctx, p, request, r.recordProgress(ctx, p.Name, progress))
+	stats, err := r.rebuildAndSwap(ctx, p, request, r.recordProgress(ctx, p.Name, progress))
 	uctx := context.WithoutCancel(ctx)
 	switch {
 	case ctx.Err() != nil:
 		_, _ = pool.Exec(uctx, `UPDATE projection_checkpoints SET rebuild_started_at = NULL WHERE name = $1`, p.Name)
-		return ctx.Err()
+		return stats, ctx.Err()
 	case err != nil:
 		log.Error("projection rebuild failed", "err", err)
 		_, _ = pool.Exec(uctx, `UPDATE projection_checkpoints SET rebuild_started_at = NULL, rebuild_error = $2,
 			rebuild_handled = GREATEST(rebuild_handled, $3) WHERE name = $1`, p.Name, err.Error(), int64(request))
-		return err
+		return stats, err
 	}
-	log.Info("projection rebuilt", "ms", time.Since(start).Milliseconds())
-	return nil
+	log.Info("projection rebuilt", "ms", time.Since(start).Milliseconds(), "events", stats.Events)
+	return stats, nil
 }
 
 // recordProgress writes a rebuild's progress on the projection's row, at
@@ -121,11 +121,11 @@ func (r *Runner) recordProgress(ctx context.Context, name string, also ProgressF
 	}
 }
 
-func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint64, progress ProgressFunc) error {
-	pool := r.deps.Pool
+func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint64, progress ProgressFunc) (Stats, error) {
+	began, pool := time.Now(), r.deps.Pool
 	var live string
 	if err := pool.QueryRow(ctx, "SELECT current_schema()").Scan(&live); err != nil {
-		return err
+		return Stats{}, err
 	}
 	shadow := "rebuild_" + p.Name
 	// The load goes to the stream's end as it was when it began; what
@@ -133,25 +133,25 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 	// end while writers keep writing could go on for as long as they do.)
 	end, err := streamEnd(ctx, r.deps.JS)
 	if err != nil {
-		return err
+		return Stats{}, err
 	}
 	rp := newReplay(r, p, live, shadow, end, progress)
 	defer func() {
 		_, _ = pool.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+ident(shadow)+" CASCADE")
 	}()
 	if err := rp.build(ctx); err != nil {
-		return err
+		return Stats{}, err
 	}
 	// What came during the load and the index build goes in outside the
 	// swap, so that the swap holds the live consumer for a few events only.
 	end, err = streamEnd(ctx, r.deps.JS)
 	if err != nil {
-		return err
+		return Stats{}, err
 	}
 	if err := rp.inTx(ctx, func(tx pgx.Tx) error { return rp.catchUp(ctx, tx, end) }); err != nil {
-		return err
+		return Stats{}, err
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := readCheckpoint(ctx, tx, p.Name); err != nil {
 			return err
 		}
@@ -193,4 +193,6 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 			p.Name, int64(held), int64(rp.stats.Events), int64(request))
 		return err
 	})
+	rp.stats.Took = time.Since(began)
+	return rp.stats, err
 }

@@ -34,49 +34,51 @@ func (r *Runner) projection(name string) (Projection, error) {
 // projection's lock and rebuilds itself (a projector starting meanwhile
 // stands by). If the leader goes before it is done, this takes over.
 // progress is told how far the rebuild is, whoever runs it.
-func (r *Runner) Rebuild(ctx context.Context, name string, request uint64, progress ProgressFunc) error {
+//
+// The Stats are those of a rebuild this process ran, else zero.
+func (r *Runner) Rebuild(ctx context.Context, name string, request uint64, progress ProgressFunc) (Stats, error) {
 	p, err := r.projection(name)
 	if err != nil {
-		return err
+		return Stats{}, err
 	}
 	for {
-		err := r.rebuildHere(ctx, p, request, progress)
+		stats, err := r.rebuildHere(ctx, p, request, progress)
 		if ctx.Err() != nil && !errors.Is(err, errNotLeader) {
 			// Stopped by whoever asked: no projector is to take it up later.
 			_, _ = r.deps.Pool.Exec(context.WithoutCancel(ctx), `UPDATE projection_checkpoints
 				SET rebuild_handled = $2, rebuild_error = 'interrupted; the live read model is unchanged'
 				WHERE name = $1 AND rebuild_handled < $2`, p.Name, int64(request))
-			return err
+			return stats, err
 		}
 		if !errors.Is(err, errNotLeader) {
-			return err
+			return stats, err
 		}
 		if err := r.waitRebuild(ctx, p.Name, request, progress); !errors.Is(err, errLeaderGone) {
-			return err
+			return Stats{}, err
 		}
 	}
 }
 
-func (r *Runner) rebuildHere(ctx context.Context, p Projection, request uint64, progress ProgressFunc) error {
+func (r *Runner) rebuildHere(ctx context.Context, p Projection, request uint64, progress ProgressFunc) (Stats, error) {
 	conn, err := r.lockConn(ctx)
 	if err != nil {
-		return err
+		return Stats{}, err
 	}
 	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	unlock, err := tryLock(ctx, conn, p.Name)
 	if err != nil {
-		return err
+		return Stats{}, err
 	}
 	defer unlock()
-	if _, _, err := r.ensureCheckpoint(ctx, p.Name); err != nil {
-		return err
-	}
+	// Unlike a leader starting from nothing, this was asked to rebuild:
+	// a new row has served no request.
 	var handled int64
-	if err := r.deps.Pool.QueryRow(ctx, "SELECT rebuild_handled FROM projection_checkpoints WHERE name = $1", p.Name).Scan(&handled); err != nil {
-		return err
+	if err := r.deps.Pool.QueryRow(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1)
+		ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING rebuild_handled`, p.Name).Scan(&handled); err != nil {
+		return Stats{}, err
 	}
 	if uint64(handled) >= request {
-		return r.outcome(ctx, p.Name)
+		return Stats{}, r.outcome(ctx, p.Name)
 	}
 	return r.rebuild(ctx, p, request, progress)
 }

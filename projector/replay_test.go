@@ -96,7 +96,7 @@ func TestTheFastPathGivesTheLivePathsRows(t *testing.T) {
 
 	// A rebuild swaps in what verify replays.
 	began = time.Now()
-	if err := e.runner.Rebuild(context.Background(), "event_log", requestRebuild(t, e.js, "event_log"), nil); err != nil {
+	if _, err := e.runner.Rebuild(context.Background(), "event_log", requestRebuild(t, e.js, "event_log"), nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("rebuilt in %v", time.Since(began))

@@ -96,7 +96,7 @@ func runReplay(ctx context.Context, e env, cfg config.Config, args []string) err
 			return err
 		}
 		progress, finish := view.track(name)
-		err = runner.Rebuild(ctx, name, request, progress)
+		_, err = runner.Rebuild(ctx, name, request, progress)
 		finish()
 		if ctx.Err() != nil {
 			return errors.New("interrupted: the live read model of " + name + " is unchanged (a projector that had taken the rebuild goes on with it)")
