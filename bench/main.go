@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -81,7 +82,18 @@ func main() {
 	scaleBots := flag.Int("scale-chatbots", 100_000, "chatbots seeded for the scale run (0 skips it)")
 	scaleKeys := flag.Int("scale-keys", 10, "API keys of each seeded chatbot")
 	rebuildEvents := flag.Int("rebuild-events", 1_000_000, "events the rebuild scenario replays")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	rep := Report{When: time.Now().UTC(), Commit: commit(), Machine: machine(), Duration: d.String(), Workers: *workers}
 	for _, s := range scenarios {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -49,7 +51,9 @@ type replay struct {
 	schema     string // where the copies go
 	to         uint64 // last position to load
 	onProgress ProgressFunc
-	stats      Stats
+
+	mu    sync.Mutex // over stats, while writers load side by side
+	stats Stats
 }
 
 func newReplay(r *Runner, p Projection, live, schema string, to uint64, progress ProgressFunc) *replay {
@@ -115,22 +119,30 @@ func (rp *replay) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan chunk, 2)
-	produced := make(chan error, 1)
-	go func() { produced <- rp.produce(lctx, cons, total, chunks) }()
-	for ch := range chunks {
-		if err := rp.apply(ctx, ch); err != nil {
-			cancel()
-			for range chunks { //nolint:revive // drain so that the producer ends
-			}
-			<-produced
-			return err
-		}
+	// Rows loaded by COPY do not depend on each other's order: two
+	// transactions load them side by side.
+	writers := 1
+	if rp.c.p.Copy != nil {
+		writers = copyWriters
 	}
-	return <-produced
+	chunks := make(chan chunk, 2)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return rp.produce(gctx, cons, total, chunks) })
+	for range writers {
+		g.Go(func() error {
+			for ch := range chunks {
+				if err := rp.apply(gctx, ch); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
+
+// copyWriters is how many transactions load a COPY projection at once.
+const copyWriters = 2
 
 // produce reads and decodes the first total events of the projection's
 // subjects (stopping early at one beyond rp.to), in chunks.
@@ -201,9 +213,11 @@ func (rp *replay) apply(ctx context.Context, ch chunk) error {
 	if err != nil {
 		return err
 	}
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
 	rp.stats.Batches = append(rp.stats.Batches, time.Since(start))
 	rp.stats.Events += uint64(len(ch.msgs))
-	rp.stats.Position = streamSeq(ch.msgs[len(ch.msgs)-1])
+	rp.stats.Position = max(rp.stats.Position, streamSeq(ch.msgs[len(ch.msgs)-1]))
 	rp.onProgress(rp.stats.Events, rp.stats.Total)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/sync/errgroup"
 )
 
 // The copies a replay builds are made from the live tables' own
@@ -56,16 +57,17 @@ func (rp *replay) prepare(ctx context.Context) error {
 	})
 }
 
-// index builds the indexes the load went without.
+// index builds the indexes the load went without, each on a connection of
+// its own so that Postgres builds them side by side; the primary key and
+// unique constraints are attached to theirs after.
 func (rp *replay) index(ctx context.Context) error {
+	deferred := func(ix index) bool { return !ix.unique || rp.c.p.Copy != nil }
 	for _, t := range rp.c.p.Tables {
-		deferred := func(ix index) bool { return !ix.unique || rp.c.p.Copy != nil }
-		err := pgx.BeginFunc(ctx, rp.c.r.deps.Pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem TO '256MB'"); err != nil {
-				return err
-			}
-			return rp.createIndexes(ctx, tx, t, deferred)
-		})
+		builds, constraints, err := rp.indexStatements(ctx, t, deferred)
+		if err != nil {
+			return err
+		}
+		err = rp.buildIndexes(ctx, builds)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && rp.c.p.Copy != nil && rp.c.p.Copy.Dedupe != "" {
 			// The stream holds an event twice (published again after its
@@ -73,21 +75,64 @@ func (rp *replay) index(ctx context.Context) error {
 			if _, err := rp.c.r.deps.Pool.Exec(ctx, fmt.Sprintf(rp.c.p.Copy.Dedupe, ident(rp.schema)+"."+ident(t))); err != nil {
 				return err
 			}
-			err = pgx.BeginFunc(ctx, rp.c.r.deps.Pool, func(tx pgx.Tx) error { return rp.createIndexes(ctx, tx, t, deferred) })
+			err = rp.buildIndexes(ctx, builds)
 		}
 		if err != nil {
 			return err
+		}
+		for _, c := range constraints {
+			if _, err := rp.c.r.deps.Pool.Exec(ctx, c); err != nil {
+				return fmt.Errorf("%s: %w", c, err)
+			}
 		}
 	}
 	return nil
 }
 
-// createIndexes gives the copy of table the live table's indexes that
-// which selects, under their live names.
+func (rp *replay) buildIndexes(ctx context.Context, builds []string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(indexBuilders)
+	for _, b := range builds {
+		g.Go(func() error {
+			return pgx.BeginFunc(gctx, rp.c.r.deps.Pool, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(gctx, "SET LOCAL maintenance_work_mem TO '128MB'"); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(gctx, b); err != nil {
+					return fmt.Errorf("%s: %w", b, err)
+				}
+				return nil
+			})
+		})
+	}
+	return g.Wait()
+}
+
+// indexBuilders is how many indexes a replay builds at once.
+const indexBuilders = 3
+
+// createIndexes gives the copy of table, in tx, the live table's indexes
+// that which selects.
 func (rp *replay) createIndexes(ctx context.Context, tx pgx.Tx, table string, which func(index) bool) error {
-	indexes, err := liveIndexes(ctx, tx, rp.live, table)
+	builds, constraints, err := rp.indexStatements(ctx, table, which)
 	if err != nil {
 		return err
+	}
+	for _, s := range append(builds, constraints...) {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// indexStatements are the statements that give the copy of table the live
+// table's indexes that which selects, under their live names: the builds
+// (which may be run again), and the constraints that take them over.
+func (rp *replay) indexStatements(ctx context.Context, table string, which func(index) bool) (builds, constraints []string, err error) {
+	indexes, err := liveIndexes(ctx, rp.c.r.deps.Pool, rp.live, table)
+	if err != nil {
+		return nil, nil, err
 	}
 	dst := ident(rp.schema) + "." + ident(table)
 	for _, ix := range indexes {
@@ -96,30 +141,27 @@ func (rp *replay) createIndexes(ctx context.Context, tx pgx.Tx, table string, wh
 		}
 		_, using, ok := strings.Cut(ix.definition, " USING ")
 		if !ok {
-			return fmt.Errorf("index %s: unexpected definition %q", ix.name, ix.definition)
+			return nil, nil, fmt.Errorf("index %s: unexpected definition %q", ix.name, ix.definition)
 		}
 		kind := "INDEX "
 		if ix.unique {
 			kind = "UNIQUE INDEX "
 		}
-		stmts := []string{"CREATE " + kind + ident(ix.name) + " ON " + dst + " USING " + using}
+		builds = append(builds, "CREATE "+kind+"IF NOT EXISTS "+ident(ix.name)+" ON "+dst+" USING "+using)
 		switch {
 		case ix.primary:
-			stmts = append(stmts, "ALTER TABLE "+dst+" ADD CONSTRAINT "+ident(ix.constraint)+" PRIMARY KEY USING INDEX "+ident(ix.name))
+			constraints = append(constraints, "ALTER TABLE "+dst+" ADD CONSTRAINT "+ident(ix.constraint)+" PRIMARY KEY USING INDEX "+ident(ix.name))
 		case ix.constraint != "":
-			stmts = append(stmts, "ALTER TABLE "+dst+" ADD CONSTRAINT "+ident(ix.constraint)+" UNIQUE USING INDEX "+ident(ix.name))
-		}
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
+			constraints = append(constraints, "ALTER TABLE "+dst+" ADD CONSTRAINT "+ident(ix.constraint)+" UNIQUE USING INDEX "+ident(ix.name))
 		}
 	}
-	return nil
+	return builds, constraints, nil
 }
 
-func liveIndexes(ctx context.Context, tx pgx.Tx, schema, table string) ([]index, error) {
-	rows, err := tx.Query(ctx, `SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, i.indisprimary, coalesce(con.conname, '')
+func liveIndexes(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, schema, table string) ([]index, error) {
+	rows, err := q.Query(ctx, `SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, i.indisprimary, coalesce(con.conname, '')
 		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 		LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')
 		WHERE i.indrelid = ($1 || '.' || $2)::regclass ORDER BY c.relname`, ident(schema), ident(table))
