@@ -25,6 +25,10 @@ type consumer struct {
 
 	attempts map[uint64]int    // failed tries per stream sequence
 	dead     map[uint64]string // sequences to park instead of apply, with the reason
+
+	// aside is set for a replay whose tables are not swapped in (verify,
+	// time travel): an event it cannot apply is left out, not parked.
+	aside bool
 }
 
 // poison is a failure that one event causes, as opposed to an outage.

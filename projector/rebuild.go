@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/deadletter"
 )
 
 // A rebuild builds a projection's read model again from the first event of
@@ -100,7 +101,7 @@ func (r *Runner) rebuild(ctx context.Context, p Projection, request uint64, prog
 			rebuild_handled = GREATEST(rebuild_handled, $3) WHERE name = $1`, p.Name, err.Error(), int64(request))
 		return stats, err
 	}
-	log.Info("projection rebuilt", "ms", time.Since(start).Milliseconds(), "events", stats.Events)
+	log.Info("projection rebuilt", "ms", time.Since(start).Milliseconds(), "events", stats.Events, "dead_letters_resolved", stats.Resolved)
 	return stats, nil
 }
 
@@ -135,7 +136,7 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 	if err != nil {
 		return Stats{}, err
 	}
-	rp := newReplay(r, p, live, shadow, end, progress)
+	rp := newReplay(r, p, live, shadow, end, progress, false)
 	defer func() {
 		_, _ = pool.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+ident(shadow)+" CASCADE")
 	}()
@@ -151,6 +152,7 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 	if err := rp.inTx(ctx, func(tx pgx.Tx) error { return rp.catchUp(ctx, tx, end) }); err != nil {
 		return Stats{}, err
 	}
+	var swapped uint64
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := readCheckpoint(ctx, tx, p.Name); err != nil {
 			return err
@@ -187,12 +189,26 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 				request = max(request, later)
 			}
 		}
+		// The letters of events the rebuild applied are resolved with the
+		// swap; those it parked again stay open.
+		var started time.Time
+		if err := tx.QueryRow(ctx, "SELECT coalesce(rebuild_started_at, now()) FROM projection_checkpoints WHERE name = $1",
+			p.Name).Scan(&started); err != nil {
+			return err
+		}
+		if rp.stats.Resolved, err = deadletter.ResolveRebuilt(ctx, tx, p.Name, started, held); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
 			rebuild_started_at = NULL, rebuild_position = $3, rebuild_total = $3, rebuilt_at = now(),
 			rebuild_handled = GREATEST(rebuild_handled, $4) WHERE name = $1`,
 			p.Name, int64(held), int64(rp.stats.Events), int64(request))
+		swapped = held
 		return err
 	})
+	if err == nil && r.ann != nil {
+		r.ann.committed(p.Name, swapped) // the rebuilt tables reflect the stream up to here
+	}
 	rp.stats.Took = time.Since(began)
 	return rp.stats, err
 }

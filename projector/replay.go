@@ -40,6 +40,7 @@ type Stats struct {
 	Position uint64          // the last one's position
 	Took     time.Duration   // loading, index building included
 	Batches  []time.Duration // each batch's transaction
+	Resolved int64           // dead letters a rebuild resolved by applying their events
 }
 
 // ProgressFunc is told how many events of how many are applied.
@@ -56,12 +57,12 @@ type replay struct {
 	stats Stats
 }
 
-func newReplay(r *Runner, p Projection, live, schema string, to uint64, progress ProgressFunc) *replay {
+func newReplay(r *Runner, p Projection, live, schema string, to uint64, progress ProgressFunc, aside bool) *replay {
 	if progress == nil {
 		progress = func(uint64, uint64) {}
 	}
 	log := r.deps.Logger.With("projection", p.Name, "schema", schema)
-	return &replay{c: &consumer{r: r, p: p, log: log}, live: live, schema: schema, to: to, onProgress: progress}
+	return &replay{c: &consumer{r: r, p: p, log: log, aside: aside}, live: live, schema: schema, to: to, onProgress: progress}
 }
 
 // build makes the copies and loads them up to rp.to, then builds their

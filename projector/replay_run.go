@@ -96,6 +96,9 @@ func (r *Runner) waitRebuild(ctx context.Context, name string, request uint64, p
 		}
 		switch {
 		case uint64(handled) >= request:
+			if progress != nil && done != nil && total != nil {
+				progress(uint64(*done), uint64(*total)) // where the swap ended
+			}
 			return r.outcome(ctx, name)
 		case !led:
 			return errLeaderGone
@@ -163,7 +166,7 @@ func (r *Runner) BuildAt(ctx context.Context, name, schema string, to uint64, pr
 			return Stats{}, err
 		}
 	}
-	rp := newReplay(r, p, live, schema, to, progress)
+	rp := newReplay(r, p, live, schema, to, progress, true)
 	if err := rp.build(ctx); err != nil {
 		return Stats{}, err
 	}

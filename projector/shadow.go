@@ -37,8 +37,8 @@ func fetch(ctx context.Context, cons jetstream.Consumer, n int) ([]jetstream.Msg
 
 // applyShadow applies msgs to the copy in tx. When the batch fails, it goes
 // again one event at a time, each under a savepoint, so that an event that
-// cannot be applied is parked in dead_letters (as the live consumer would)
-// and the rest goes in.
+// cannot be applied is parked in dead_letters (as the live consumer would;
+// a replay set aside only leaves it out) and the rest goes in.
 func (c *consumer) applyShadow(ctx context.Context, tx pgx.Tx, msgs []jetstream.Msg) error {
 	if _, err := tx.Exec(ctx, "SAVEPOINT batch"); err != nil {
 		return err
@@ -64,6 +64,10 @@ func (c *consumer) applyShadow(ctx context.Context, tx pgx.Tx, msgs []jetstream.
 			return err
 		}
 		seq := streamSeq(m)
+		if c.aside {
+			c.log.Warn("event not applied in a replay", "position", seq, "reason", err.Error())
+			continue
+		}
 		park := &Batch{}
 		queueDeadLetter(park, c.p.Name, m, seq, err.Error(), 1)
 		if err := tx.SendBatch(ctx, &park.pgx).Close(); err != nil {

@@ -49,7 +49,7 @@ func (r *Runner) Verify(ctx context.Context, name string, show int) (Verificatio
 	defer func() {
 		_, _ = r.deps.Pool.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+ident(scratch)+" CASCADE")
 	}()
-	rp := newReplay(r, p, live, scratch, uint64(start), nil)
+	rp := newReplay(r, p, live, scratch, uint64(start), nil, true)
 	if err := rp.build(ctx); err != nil {
 		return Verification{}, err
 	}

@@ -36,6 +36,7 @@ func (v *progressView) track(name string) (projector.ProgressFunc, func()) {
 	}
 	start, last := time.Now(), time.Time{}
 	var done, total uint64
+	seen := false
 	line := func() {
 		rate := float64(done) / max(time.Since(start).Seconds(), 1e-3)
 		eta := "?"
@@ -45,13 +46,13 @@ func (v *progressView) track(name string) (projector.ProgressFunc, func()) {
 		fmt.Fprintf(v.w, "%s: %d/%d events (%.0f%%), %.0f events/s, %s left\n", name, done, total, percent(done, total), rate, eta)
 	}
 	return func(d, t uint64) {
-			done, total = d, t
+			done, total, seen = d, t, true
 			if time.Since(last) >= plainEvery {
 				last = time.Now()
 				line()
 			}
 		}, func() {
-			if done > 0 {
+			if seen {
 				line()
 			}
 		}

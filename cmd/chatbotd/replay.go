@@ -96,7 +96,7 @@ func runReplay(ctx context.Context, e env, cfg config.Config, args []string) err
 			return err
 		}
 		progress, finish := view.track(name)
-		_, err = runner.Rebuild(ctx, name, request, progress)
+		stats, err := runner.Rebuild(ctx, name, request, progress)
 		finish()
 		if ctx.Err() != nil {
 			return errors.New("interrupted: the live read model of " + name + " is unchanged (a projector that had taken the rebuild goes on with it)")
@@ -105,6 +105,9 @@ func runReplay(ctx context.Context, e env, cfg config.Config, args []string) err
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s rebuilt and swapped in (request at position %d)\n", name, request)
+		if stats.Resolved > 0 {
+			fmt.Fprintf(e.stdout, "%s: %d dead letters resolved, their events applied by the rebuild\n", name, stats.Resolved)
+		}
 		reportParked(ctx, e, rt, name)
 	}
 	return nil
@@ -134,12 +137,12 @@ func buildInto(ctx context.Context, e env, runner *projector.Runner, rt *runtime
 	return nil
 }
 
-// reportParked says which events of the projection are still parked after
-// its rebuild (which applied them again where it could).
+// reportParked says how many events of the projection are still parked
+// after its rebuild: those it could not apply again.
 func reportParked(ctx context.Context, e env, rt *runtime, name string) {
 	var n int
 	if err := rt.pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = $1 AND resolved_at IS NULL`, name).Scan(&n); err == nil && n > 0 {
-		fmt.Fprintf(e.stdout, "%s: %d events parked in dead_letters; the rebuild applied them again where it could\n", name, n)
+		fmt.Fprintf(e.stdout, "%s: %d events still parked in dead_letters (chatbotd dead-letters list --consumer %s)\n", name, n, name)
 	}
 }
 
