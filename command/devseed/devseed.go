@@ -146,7 +146,9 @@ func (p *publisher) add(ctx context.Context, tenant, aggType, aggID string, vers
 		p.err = err
 		return
 	}
-	f, err := p.js.PublishMsgAsync(msg)
+	// More may be in flight than the connection allows (its limit, 4000
+	// by default, is the caller's): wait out a stall rather than fail.
+	f, err := p.js.PublishMsgAsync(msg, jetstream.WithStallWait(30*time.Second))
 	if err != nil {
 		p.err = err
 		return
