@@ -101,7 +101,7 @@ func TestAStandbyProjectorTakesOverFromAKilledOneAndTheReadModelsStayExact(t *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	seeded, err := devseed.Events(ctx, js, devseed.EventsOptions{Events: 10_000, Tenants: 10})
+	seeded, err := devseed.Events(ctx, js, devseed.EventsOptions{Events: 10_000, Tenants: 10, Force: true}) // beside what the projector appends at start
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestVerifyFindsACorruptedRowAndReplayRepairsIt(t *testing.T) {
 	settings["NATS_SYNC_INTERVAL"] = "2m"
 	proj := start(t, settings, "projector")
 	waitReady(t, "http://"+settings["HTTP_ADDR"], 200, 15*time.Second)
-	if code, out, stderr := runOnce(settings, "dev", "seed", "--events", "3000", "--tenants", "5"); code != 0 || !strings.Contains(out, "seeded 3000 events") {
+	if code, out, stderr := runOnce(settings, "dev", "seed", "--events", "3000", "--tenants", "5", "--force"); code != 0 || !strings.Contains(out, "seeded 3000 events") {
 		t.Fatalf("dev seed: %d %q %q", code, out, stderr)
 	}
 	if code, _, stderr := runOnce(settings, "dev", "seed", "--events", "10"); code != 2 || !strings.Contains(stderr, "not empty") {
@@ -138,12 +138,13 @@ func TestVerifyFindsACorruptedRowAndReplayRepairsIt(t *testing.T) {
 		!strings.Contains(out, "as at position 1500 built into schema past") {
 		t.Fatalf("time travel: %d %q %q", code, out, stderr)
 	}
-	var rows, last int64
-	if err := pool.QueryRow(ctx, "SELECT count(*), max(position) FROM past.rm_event_log_v1").Scan(&rows, &last); err != nil {
+	var rows, last, want int64
+	if err := pool.QueryRow(ctx, `SELECT count(*), coalesce(max(position), 0),
+		(SELECT count(*) FROM rm_event_log_v1 WHERE position <= 1500) FROM past.rm_event_log_v1`).Scan(&rows, &last, &want); err != nil {
 		t.Fatal(err)
 	}
-	if rows != 1500 || last != 1500 {
-		t.Errorf("the audit log as at 1500: %d rows up to %d", rows, last)
+	if rows != want || last > 1500 || rows < 1400 {
+		t.Errorf("the audit log as at 1500: %d rows up to %d, the live one has %d up to there", rows, last, want)
 	}
 	if code, _, stderr := runOnce(settings, "replay", "users", "--into", "public"); code != 1 || !strings.Contains(stderr, "not made by a replay") {
 		t.Errorf("replay into the live schema: %d %q", code, stderr)
