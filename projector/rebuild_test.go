@@ -2,7 +2,11 @@ package projector
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -210,5 +214,61 @@ func (e *env) rebuild(name string, within time.Duration) error {
 			return fmt.Errorf("the rebuild of %s did not finish: %v\nstate %s\nsessions %q", name, failure, state, activity)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// What Ctrl-C does to `chatbotd replay` running the rebuild itself: the
+// live read model stays as it was, nothing is left behind, no projector
+// takes the request up later, and the next replay starts clean.
+func TestARebuildCutShortLeavesTheLiveReadModelAndStartsCleanAgain(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	live := e.runner(e.js, Options{}, notesProjection())
+	var last uint64
+	for i := range 40 {
+		last = e.note(fmt.Sprintf("t%d", i%4))
+	}
+	e.waitCheckpoint("notes", last, 10*time.Second)
+	live.Stop() // no projector runs: the replay rebuilds in its own process
+	if _, err := e.db.Pool.Exec(ctx, "UPDATE notes SET n = 100 WHERE text = 't0'"); err != nil {
+		t.Fatal(err)
+	}
+
+	replay := New(Deps{Pool: e.db.Pool, JS: e.js, Registry: e.reg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		[]Projection{notesProjection()}, Options{})
+	cut, cancel := context.WithCancel(ctx)
+	_, err := replay.Rebuild(cut, "notes", requestRebuild(t, e.js, "notes"), func(done, total uint64) {
+		if done > 0 {
+			cancel() // the load is in; the swap is not
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a rebuild cut short: %v", err)
+	}
+	if got := e.count("t0"); got != 100 {
+		t.Errorf("the live read model changed: t0 counts %d", got)
+	}
+	var leftovers int
+	var failure *string
+	if err := e.db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rebuild\_%' OR nspname LIKE 'retired\_%'),
+		rebuild_error FROM projection_checkpoints WHERE name = 'notes'`).Scan(&leftovers, &failure); err != nil {
+		t.Fatal(err)
+	}
+	if leftovers != 0 || failure == nil || !strings.Contains(*failure, "interrupted") {
+		t.Errorf("after the cut: %d work schemas, error %v", leftovers, failure)
+	}
+	statuses, err := NewProgress(e.db.Pool, e.js, []Projection{notesProjection()}).Statuses(ctx)
+	if err != nil || statuses[0].State != StateFailed {
+		t.Errorf("status after the cut: %+v %v", statuses, err)
+	}
+
+	if _, err := replay.Rebuild(ctx, "notes", requestRebuild(t, e.js, "notes"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.count("t0"); got != 10 {
+		t.Errorf("after the second replay t0 counts %d, want 10", got)
+	}
+	if v, err := replay.Verify(ctx, "notes", 5); err != nil || v.Differences != 0 {
+		t.Errorf("verify after the second replay: %+v %v", v, err)
 	}
 }
