@@ -13,6 +13,7 @@ const (
 	actorKey ctxKey = iota
 	correlationKey
 	causationKey
+	idSeedKey
 )
 
 // WithActor records who acts in ctx; events appended with ctx carry it.

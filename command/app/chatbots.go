@@ -46,7 +46,7 @@ func (c *Chatbots) Create(ctx context.Context, companyID, name, description stri
 		s = *settings
 	}
 	var after chatbot.Chatbot
-	res, err := eventstore.Create(ctx, c.store, ChatbotRef(companyID, newID()), func(b *chatbot.Chatbot) ([]events.Event, error) {
+	res, err := eventstore.Create(ctx, c.store, ChatbotRef(companyID, newID(ctx)), func(b *chatbot.Chatbot) ([]events.Event, error) {
 		evs, err := b.Create(name, description, s)
 		after = *b
 		return evs, err
@@ -105,7 +105,9 @@ func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name stri
 	if err != nil {
 		return IssuedKey{}, 0, err
 	}
-	keyID := newID()
+	// Random even under an Idempotency-Key: a retry makes a new secret,
+	// so it must not pass for the key a killed attempt stored.
+	keyID := events.RandomID()
 	b, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) {
 		return b.IssueKey(c.now(), keyID, name, chatbot.HashKey(secret), secret[:8], secret[len(secret)-4:], expiresAt)
 	})

@@ -37,7 +37,7 @@ func (id *Identity) CreateUser(ctx context.Context, in CreateUserInput) (Created
 	if len(errs) > 0 {
 		return CreatedUser{}, apperr.Validation(errs...)
 	}
-	return id.createUser(ctx, newID(), email, name, in)
+	return id.createUser(ctx, newID(ctx), email, name, in)
 }
 
 func (id *Identity) checkAccount(in CreateUserInput, errs *[]apperr.FieldError) (email, name string) {

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/text/unicode/norm"
 
@@ -85,13 +84,9 @@ func tenantOf(companyID string) string {
 	return companyID
 }
 
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
-}
+// newID makes an aggregate's id; under an Idempotency-Key it is derived
+// from the key, so that a retry of a killed create finds its own.
+func newID(ctx context.Context) string { return events.NewAggregateID(ctx) }
 
 // NormalizeEmail is the form emails are compared in: NFKC, trimmed, lower case.
 func NormalizeEmail(email string) string {

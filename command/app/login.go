@@ -48,7 +48,7 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 	}
 	pol := id.policy.Get()
 	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
-	sessionID := newID()
+	sessionID := newID(ctx)
 	var account user.User
 	var succeeded bool
 	res, err := eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) ([]events.Event, error) {

@@ -45,7 +45,7 @@ func (id *Identity) RequestPasswordReset(ctx context.Context, email string) erro
 
 // recordResetRequest appends the request, if the account may have a link now.
 func (id *Identity) recordResetRequest(ctx context.Context, tenant, userID string) error {
-	requestID := newID()
+	requestID := newID(ctx)
 	token := auth.ResetToken(id.resetKey, tenant, userID, requestID)
 	req := user.ResetRequest{RequestID: requestID, TokenHash: auth.HashResetToken(token),
 		TTL: id.policy.Get().PasswordResetTTL, MaxPerHour: ResetMailsPerHour}

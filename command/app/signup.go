@@ -32,7 +32,7 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 	if !id.policy.Get().SignupEnabled {
 		return SignupResult{}, apperr.New(apperr.KindForbidden, "forbidden", "signup is disabled")
 	}
-	companyID := newID()
+	companyID := newID(ctx)
 	account := CreateUserInput{Email: in.Email, Name: in.Name, Password: in.Password, Role: auth.RoleCompany, CompanyID: companyID}
 	var errs []apperr.FieldError
 	companyName := checkName("company_name", in.CompanyName, &errs)
@@ -48,7 +48,7 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 		return SignupResult{}, ErrEmailTaken
 	}
 	// The new account is the actor of its own signup: no one else is.
-	userID := newID()
+	userID := newID(ctx)
 	ctx = events.WithActor(ctx, events.UserActor(userID))
 	company := eventstore.Ref{Tenant: companyID, Type: events.AggregateCompany, ID: companyID}
 	if _, err := id.store.Append(ctx, company, eventstore.Loaded{},

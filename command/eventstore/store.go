@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
@@ -132,6 +131,8 @@ func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c c
 	var last uint64
 	if len(msgs) == 1 {
 		ack, perr := s.js.PublishMsg(ctx, msgs[0])
+		// A duplicate within the window (same event id) is acked with
+		// the original's sequence: the append is done, at that position.
 		if perr == nil {
 			last = ack.Sequence
 		}
@@ -142,6 +143,14 @@ func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c c
 			last = ack.Sequence
 		}
 		err = perr
+	}
+	if err != nil && isConflict(err) && events.Deterministic(ctx) {
+		// A retry of a request killed after its append reached the
+		// stream: the server checks the expected sequence before the
+		// duplicate window, so the stored events answer the conflict.
+		if seq, ok := s.alreadyStored(ctx, envs); ok {
+			last, err = seq, nil
+		}
 	}
 	if err != nil {
 		if isConflict(err) || isBusy(err) {
@@ -187,14 +196,12 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, c check
 				return nil, nil, fmt.Errorf("encode %s: %w", ev.Type, err)
 			}
 		}
-		id, err := uuid.NewV7()
-		if err != nil {
-			return nil, nil, err
-		}
+		aggVersion := expected.Version + int64(i) + 1
+		id := events.NewEventID(ctx, ref.Type, ref.ID, aggVersion, i, ev.Type, data)
 		envs[i] = events.Envelope{
-			ID: id.String(), Type: ev.Type, Version: version, OccurredAt: now,
+			ID: id, Type: ev.Type, Version: version, OccurredAt: now,
 			TenantID: ref.Tenant, AggregateType: ref.Type, AggregateID: ref.ID,
-			AggregateVersion: expected.Version + int64(i) + 1,
+			AggregateVersion: aggVersion,
 			Actor:            actor, CorrelationID: correlation, CausationID: causation, Data: data,
 		}
 		// The message carries the sealed data; the envelope handed back to

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
@@ -180,7 +181,7 @@ func (i *Idempotency) serve(ctx huma.Context, next func(huma.Context), caller Ca
 	sum := sha256.Sum256(c.Body())
 	bodyHash := hex.EncodeToString(sum[:])
 
-	rev, done, err := i.claim(ctx.Context(), k, bodyHash)
+	rev, firstClaimed, done, err := i.claim(ctx.Context(), k, bodyHash)
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,9 @@ func (i *Idempotency) serve(ctx huma.Context, next func(huma.Context), caller Ca
 			i.release(ctx.Context(), k, rev)
 		}
 	}()
-	next(ctx)
+	// The ids the request makes derive from its key, so that a retry
+	// after a takeover makes the same ones and its events are recognised.
+	next(huma.WithContext(ctx, events.WithIDSeed(ctx.Context(), events.NewIDSeed(k.seed, firstClaimed))))
 	answered = true
 	status := c.Response().StatusCode()
 	if status < 200 || status > 299 {

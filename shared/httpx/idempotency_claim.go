@@ -20,60 +20,82 @@ const claimTimeout = 2 * time.Second
 const recordTimeout = 2 * time.Second
 
 // claim records that this request runs under k, and returns the claim's
-// revision; or returns the answer of the request that ran under k before.
+// revision and the time of the key's first claim; or returns the answer of
+// the request that ran under k before.
 // A claim older than abandonAfter belongs to a request that cannot be
 // running any more (killed, or cut off from the broker, its claim landing
 // late): it is taken over, compare-and-set on its revision.
-func (i *Idempotency) claim(ctx context.Context, k entryKeys, bodyHash string) (uint64, *sealedAnswer, error) {
+func (i *Idempotency) claim(ctx context.Context, k entryKeys, bodyHash string) (uint64, time.Time, *sealedAnswer, error) {
 	if i.nc != nil && i.nc.Status() != nats.CONNECTED {
 		// A write now would wait in the client's reconnect buffer and
 		// land after this request has failed.
-		return 0, nil, brokerDown(errors.New("NATS is not connected"))
+		return 0, time.Time{}, nil, brokerDown(errors.New("NATS is not connected"))
 	}
 	ctx, cancel := context.WithTimeout(ctx, claimTimeout)
 	defer cancel()
-	value, err := k.seal(entry{ClaimedAt: i.now().UTC()}, sealedAnswer{BodyHash: bodyHash})
+	now := i.now().UTC()
+	value, err := k.seal(entry{ClaimedAt: now, FirstClaimedAt: now}, sealedAnswer{BodyHash: bodyHash})
 	if err != nil {
-		return 0, nil, err
+		return 0, time.Time{}, nil, err
 	}
 	for range 3 {
 		rev, err := i.kv.Create(ctx, k.name, value)
 		if err == nil {
-			return rev, nil, nil
+			return rev, now, nil, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return 0, nil, brokerDown(err)
+			return 0, time.Time{}, nil, brokerDown(err)
 		}
 		current, err := i.kv.Get(ctx, k.name)
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			continue // the first one failed and let go of it
 		}
 		if err != nil {
-			return 0, nil, brokerDown(err)
+			return 0, time.Time{}, nil, brokerDown(err)
 		}
 		e, answer, err := k.open(current.Value())
 		if err != nil {
-			return 0, nil, err
+			return 0, time.Time{}, nil, err
 		}
 		switch {
 		case e.Done:
-			return 0, &answer, nil
+			return 0, time.Time{}, &answer, nil
 		case i.now().Sub(e.ClaimedAt) <= i.abandonAfter && answer.BodyHash != bodyHash:
-			return 0, nil, otherBody()
+			return 0, time.Time{}, nil, otherBody()
 		case i.now().Sub(e.ClaimedAt) <= i.abandonAfter:
-			return 0, nil, inProgress()
+			return 0, time.Time{}, nil, inProgress()
 		}
-		rev, err = i.kv.Update(ctx, k.name, value, current.Revision())
+		rev, first, err := i.takeOver(ctx, k, e, bodyHash, current.Revision())
 		if err == nil {
-			i.metrics.takeovers.Inc()
-			return rev, nil, nil
+			return rev, first, nil, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return 0, nil, brokerDown(err)
+			return 0, time.Time{}, nil, brokerDown(err)
 		}
 		// Another retry took it over first: look again.
 	}
-	return 0, nil, inProgress()
+	return 0, time.Time{}, nil, inProgress()
+}
+
+// takeOver claims k anew in place of abandoned, compare-and-set on its
+// revision, keeping its first claim's time: the retry makes the ids the
+// abandoned request made.
+func (i *Idempotency) takeOver(ctx context.Context, k entryKeys, abandoned entry, bodyHash string, revision uint64) (uint64, time.Time, error) {
+	now := i.now().UTC()
+	first := abandoned.FirstClaimedAt
+	if first.IsZero() { // claimed by an earlier version
+		first = abandoned.ClaimedAt
+	}
+	value, err := k.seal(entry{ClaimedAt: now, FirstClaimedAt: first}, sealedAnswer{BodyHash: bodyHash})
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	rev, err := i.kv.Update(ctx, k.name, value, revision)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	i.metrics.takeovers.Inc()
+	return rev, first, nil
 }
 
 // release lets go of a claim whose request failed, so the client may try

@@ -20,12 +20,14 @@ import (
 const (
 	bucketKeyInfo = "chatbot idempotency entry name v1"
 	sealKeyInfo   = "chatbot idempotency answer key v1"
+	idSeedInfo    = "chatbot idempotency id seed v1"
 )
 
 // entryKeys are what one (scope, Idempotency-Key) pair derives.
 type entryKeys struct {
 	name string      // the bucket key
 	aead cipher.AEAD // seals the entry's contents
+	seed []byte      // the ids the request makes derive from it
 }
 
 // deriveKeys derives the entry name and its sealing key from the client's
@@ -39,6 +41,10 @@ func deriveKeys(clientKey, scope string) (entryKeys, error) {
 	if err != nil {
 		return entryKeys{}, err
 	}
+	seed, err := hkdf.Key(sha256.New, []byte(clientKey), []byte(scope), idSeedInfo, 32)
+	if err != nil {
+		return entryKeys{}, err
+	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return entryKeys{}, err
@@ -47,15 +53,19 @@ func deriveKeys(clientKey, scope string) (entryKeys, error) {
 	if err != nil {
 		return entryKeys{}, err
 	}
-	return entryKeys{name: hex.EncodeToString(name), aead: aead}, nil
+	return entryKeys{name: hex.EncodeToString(name), aead: aead, seed: seed}, nil
 }
 
 // entry is what the bucket keeps under a name. Only the state and the
-// claim time are in clear: the takeover of an abandoned claim needs them,
-// and they tell nothing about the request.
+// claim times are in clear: the takeover of an abandoned claim needs them,
+// and they tell nothing about the request. FirstClaimedAt, kept through
+// takeovers, is the timestamp of the ids the request makes, so that a
+// retry makes the same ones; ClaimedAt is the current claim's, which
+// tells when it is abandoned.
 type entry struct {
-	Done      bool      `json:"done"`
-	ClaimedAt time.Time `json:"claimed_at"`
+	Done           bool      `json:"done"`
+	ClaimedAt      time.Time `json:"claimed_at"`
+	FirstClaimedAt time.Time `json:"first_claimed_at,omitzero"`
 	Sealed    []byte    `json:"sealed"` // nonce and AES-256-GCM ciphertext of a sealedAnswer
 }
 

@@ -1,0 +1,31 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
+)
+
+// alreadyStored tells whether envs, whose ids are derived (the request
+// runs under an Idempotency-Key), are the newest of their subject, and
+// their last one's stream sequence: the append of an attempt killed before
+// it was answered, which its retry then counts as its own. A batch is
+// atomic, so its last event being there means all of it is. Derived ids
+// cover the events' contents, so a retry deciding otherwise never matches.
+func (s *Store) alreadyStored(ctx context.Context, envs []events.Envelope) (uint64, bool) {
+	last := envs[len(envs)-1]
+	msg, err := s.stream.GetLastMsgForSubject(ctx, last.Subject())
+	if err != nil {
+		if !errors.Is(err, jetstream.ErrMsgNotFound) {
+			s.opts.Logger.WarnContext(ctx, "look up a possibly stored append", "subject", last.Subject(), "err", err)
+		}
+		return 0, false
+	}
+	if msg.Header.Get(jetstream.MsgIDHeader) != last.ID {
+		return 0, false
+	}
+	return msg.Sequence, true
+}
