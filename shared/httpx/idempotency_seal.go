@@ -66,7 +66,7 @@ type entry struct {
 	Done           bool      `json:"done"`
 	ClaimedAt      time.Time `json:"claimed_at"`
 	FirstClaimedAt time.Time `json:"first_claimed_at,omitzero"`
-	Sealed    []byte    `json:"sealed"` // nonce and AES-256-GCM ciphertext of a sealedAnswer
+	Sealed         []byte    `json:"sealed"` // nonce and AES-256-GCM ciphertext of a sealedAnswer
 }
 
 // sealedAnswer is the sealed part: the request's body hash (a claim has
