@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -64,6 +65,25 @@ func TestCreateChatbot(t *testing.T) {
 		loaded, err := store.Load(ctx, app.ChatbotRef(company, b.ID), &stored)
 		if err != nil || loaded.Seq != pos || stored.Name != "Second" || stored.Description != "the second" {
 			t.Fatalf("stored %+v at %d, %v; want it at %d", stored, loaded.Seq, err, pos)
+		}
+	})
+	t.Run("a create retried under its Idempotency-Key is done once", func(t *testing.T) {
+		at := time.Now()
+		key := func() context.Context { return events.WithIDSeed(ctx, events.NewIDSeed([]byte("bot-1"), at)) }
+		first, pos, err := bots.Create(key(), company, "Third", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, againPos, err := bots.Create(key(), company, "Third", "", nil)
+		if err != nil || again.ID != first.ID || againPos != pos {
+			t.Fatalf("the retry: %+v at %d, %v; want %s at %d", again, againPos, err, first.ID, pos)
+		}
+		// A retry that decides otherwise (another body after the claim
+		// was abandoned) finds the chatbot there.
+		_, _, err = bots.Create(key(), company, "Fourth", "", nil)
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Kind != apperr.KindConflict {
+			t.Fatalf("got %v, want a conflict", err)
 		}
 	})
 }

@@ -29,3 +29,14 @@ func (s *Store) alreadyStored(ctx context.Context, envs []events.Envelope) (uint
 	}
 	return msg.Sequence, true
 }
+
+// atomicBatchDuplicate is the server refusing a batch one of whose ids is
+// in the duplicate window.
+const atomicBatchDuplicate jetstream.ErrorCode = 10201
+
+// mayBeStored is an append refused in a way its own stored events cause;
+// when they are not there, it is a conflict like any other, which deciding
+// again on the loaded aggregate answers.
+func mayBeStored(err error) bool {
+	return isConflict(err) || errCode(err) == atomicBatchDuplicate
+}

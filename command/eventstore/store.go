@@ -144,16 +144,17 @@ func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c c
 		}
 		err = perr
 	}
-	if err != nil && isConflict(err) && events.Deterministic(ctx) {
+	if err != nil && mayBeStored(err) && events.Deterministic(ctx) {
 		// A retry of a request killed after its append reached the
-		// stream: the server checks the expected sequence before the
-		// duplicate window, so the stored events answer the conflict.
+		// stream: the server checks a single event's expected sequence
+		// before the duplicate window, and refuses a batch holding a
+		// duplicate, so the stored events answer instead.
 		if seq, ok := s.alreadyStored(ctx, envs); ok {
 			last, err = seq, nil
 		}
 	}
 	if err != nil {
-		if isConflict(err) || isBusy(err) {
+		if mayBeStored(err) || isBusy(err) {
 			s.opts.Metrics.conflict(ref.Type)
 			s.cache.drop(ref.key())
 			return Appended{}, ErrConflict
@@ -232,15 +233,19 @@ func isBusy(err error) bool {
 }
 
 func isConflict(err error) bool {
+	code := errCode(err)
+	return code == jetstream.JSErrCodeStreamWrongLastSequence || code == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// errCode is the server's error code in err, or 0.
+func errCode(err error) jetstream.ErrorCode {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+		return apiErr.ErrorCode
 	}
 	var jsErr jetstream.JetStreamError
 	if errors.As(err, &jsErr) && jsErr.APIError() != nil {
-		code := jsErr.APIError().ErrorCode
-		return code == jetstream.JSErrCodeStreamWrongLastSequence || code == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+		return jsErr.APIError().ErrorCode
 	}
-	return false
+	return 0
 }
