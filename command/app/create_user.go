@@ -81,6 +81,13 @@ func (id *Identity) createUser(ctx context.Context, userID, email, name string, 
 		return CreatedUser{}, err
 	}
 	res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+		// Under an Idempotency-Key the id derives from the key: a user
+		// there already is this request's own, registered by an attempt
+		// killed before it answered. Refusing it would release the
+		// reservations it owns.
+		if u.Exists() && events.Deterministic(ctx) && u.CompanyID == in.CompanyID && u.Email == email {
+			return nil, nil
+		}
 		return u.Register(in.CompanyID, email, name, in.Role)
 	})
 	if err != nil {

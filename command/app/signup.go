@@ -33,6 +33,7 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 		return SignupResult{}, apperr.New(apperr.KindForbidden, "forbidden", "signup is disabled")
 	}
 	companyID := newID(ctx)
+	userID := newID(ctx)
 	account := CreateUserInput{Email: in.Email, Name: in.Name, Password: in.Password, Role: auth.RoleCompany, CompanyID: companyID}
 	var errs []apperr.FieldError
 	companyName := checkName("company_name", in.CompanyName, &errs)
@@ -41,14 +42,15 @@ func (id *Identity) Signup(ctx context.Context, in SignupInput) (SignupResult, e
 		return SignupResult{}, apperr.Validation(errs...)
 	}
 	// Refuse a taken email before the company exists; createUser's
-	// reservation still settles a race between two signups.
+	// reservation still settles a race between two signups. The email
+	// may be this very signup's, retried under its Idempotency-Key after
+	// an attempt killed midway: the ids derive from the key.
 	if owner, err := id.store.Owner(ctx, "email", email); err != nil {
 		return SignupResult{}, err
-	} else if owner != "" {
+	} else if owner != "" && owner != reservation(tenantOf(companyID), userID) {
 		return SignupResult{}, ErrEmailTaken
 	}
 	// The new account is the actor of its own signup: no one else is.
-	userID := newID(ctx)
 	ctx = events.WithActor(ctx, events.UserActor(userID))
 	company := eventstore.Ref{Tenant: companyID, Type: events.AggregateCompany, ID: companyID}
 	if _, err := id.store.Append(ctx, company, eventstore.Loaded{},
