@@ -23,6 +23,9 @@ type product struct {
 	base string
 	db   *benchDB
 	dir  string
+	// started is when the process was started, to place a scenario's
+	// moments on its own clock (GODEBUG=gctrace=1 times, log lines).
+	started time.Time
 }
 
 func startProduct(ctx context.Context, extra ...string) (*product, error) {
@@ -49,7 +52,7 @@ func startProduct(ctx context.Context, extra ...string) (*product, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start bin/chatbotd (run make build first): %w", err)
 	}
-	p := &product{cmd: cmd, base: "http://" + addr, db: db, dir: dir}
+	p := &product{cmd: cmd, base: "http://" + addr, db: db, dir: dir, started: time.Now()}
 	for i := 0; i < 200; i++ {
 		if res, err := http.Get(p.base + "/readyz"); err == nil {
 			res.Body.Close()

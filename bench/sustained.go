@@ -25,6 +25,8 @@ type Sustained struct {
 	MaxGapMs float64 `json:"max_gap_ms" doc:"the longest time without any request completing"`
 	Stalls   []Stall `json:"stalls,omitempty" doc:"runs of requests over stallMs, by when they were due"`
 	Late     int     `json:"late" doc:"requests that could not be sent on time because every sender was busy"`
+	// Started is when the loop began; its stalls are timed from it.
+	Started time.Time `json:"started"`
 }
 
 // Stall is a run of slow requests: when it began (seconds into the run),
@@ -84,7 +86,7 @@ func sustainedLoop(rate float64, d time.Duration, senders int, op func(worker in
 		}
 		lat = append(lat, r.end.Sub(r.due))
 	}
-	s := Sustained{Offered: rate, Late: late, Stalls: stalls(start, results, func(r done) (time.Time, time.Duration) { return r.due, r.end.Sub(r.due) })}
+	s := Sustained{Offered: rate, Late: late, Started: start, Stalls: stalls(start, results, func(r done) (time.Time, time.Duration) { return r.due, r.end.Sub(r.due) })}
 	slices.SortFunc(ends, func(a, b time.Time) int { return a.Compare(b) })
 	prev := start
 	for _, e := range ends {
