@@ -26,11 +26,12 @@ type Tokens struct {
 	issuer   string
 	audience string
 	now      func() time.Time
+	verified *verifiedTokens
 }
 
 // NewTokens builds the token service; now is the clock (time.Now in the product).
 func NewTokens(keys *KeySet, issuer, audience string, now func() time.Time) *Tokens {
-	return &Tokens{keys: keys, issuer: issuer, audience: audience, now: now}
+	return &Tokens{keys: keys, issuer: issuer, audience: audience, now: now, verified: newVerifiedTokens()}
 }
 
 // Keys are the keys tokens are signed and verified with.
@@ -69,11 +70,14 @@ func (t *Tokens) Verify(raw string) (Principal, time.Time, error) {
 	if len(raw) > maxTokenBytes {
 		return Principal{}, time.Time{}, ErrInvalidToken
 	}
+	if v, ok := t.verified.get(raw, t.now()); ok {
+		return v.principal, v.issued, nil
+	}
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(t.issuer), jwt.WithAudience(t.audience),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithTimeFunc(t.now),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(tokenLeeway),
 	)
 	var claims Claims
 	tok, err := parser.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
@@ -95,8 +99,15 @@ func (t *Tokens) Verify(raw string) (Principal, time.Time, error) {
 		sec, nsec := id.Time().UnixTime()
 		issued = time.Unix(sec, nsec) // millisecond precision
 	}
-	return Principal{UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role, CompanyID: claims.CompanyID}, issued, nil
+	p := Principal{UserID: claims.Subject, SessionID: claims.SessionID, Role: claims.Role, CompanyID: claims.CompanyID}
+	if claims.ExpiresAt != nil {
+		t.verified.put(raw, verifiedToken{principal: p, issued: issued, until: claims.ExpiresAt.Add(tokenLeeway)})
+	}
+	return p, issued, nil
 }
+
+// tokenLeeway is the clock skew Verify tolerates on exp and iat.
+const tokenLeeway = 5 * time.Second
 
 // uuidV7At makes a UUIDv7 whose timestamp is t, so the token id tells when
 // the token was issued to the millisecond, by the same clock as iat.

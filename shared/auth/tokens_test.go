@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,47 @@ func TestClientIP(t *testing.T) {
 		if got := ClientIP(c.peer, c.xff, proxy); got != c.want {
 			t.Errorf("ClientIP(%q, %q) = %q, want %q", c.peer, c.xff, got, c.want)
 		}
+	}
+}
+
+func TestAVerifiedTokenIsRememberedOnlyUntilItExpires(t *testing.T) {
+	now := time.Now()
+	tk, _ := newTestTokens(t, &now)
+	raw, err := tk.Issue(alice, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, issued, err := tk.Verify(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the same token again gives the same principal", func(t *testing.T) {
+		p, again, err := tk.Verify(raw)
+		if err != nil || p != first || !again.Equal(issued) {
+			t.Fatalf("got %+v %v %v, want %+v %v", p, again, err, first, issued)
+		}
+	})
+	t.Run("a token differing in its signature is refused", func(t *testing.T) {
+		last := raw[len(raw)-2]
+		forged := raw[:len(raw)-2] + string(map[bool]byte{true: 'B', false: 'A'}[last == 'A']) + raw[len(raw)-1:]
+		if _, _, err := tk.Verify(forged); !errors.Is(err, ErrInvalidToken) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("past its expiry and leeway it is refused", func(t *testing.T) {
+		now = now.Add(time.Minute + tokenLeeway + time.Second)
+		if _, _, err := tk.Verify(raw); !errors.Is(err, ErrInvalidToken) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestVerifiedTokensStayBounded(t *testing.T) {
+	v := newVerifiedTokens()
+	for i := range maxVerified + 10 {
+		v.put(strings.Repeat("x", 8)+string(rune(i)), verifiedToken{until: time.Now().Add(time.Hour)})
+	}
+	if n := len(v.tokens); n > maxVerified {
+		t.Fatalf("%d tokens remembered, want at most %d", n, maxVerified)
 	}
 }
