@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,5 +47,7 @@ func (v *verifiedTokens) put(raw string, tok verifiedToken) {
 	if len(v.tokens) >= maxVerified {
 		clear(v.tokens)
 	}
-	v.tokens[raw] = tok
+	// A copy: the caller's string may alias a request buffer that the
+	// HTTP server reuses (fasthttp hands headers out without copying).
+	v.tokens[strings.Clone(raw)] = tok
 }
