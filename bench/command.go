@@ -152,7 +152,7 @@ func benchSimpleCommand(cfg runConfig) (Result, error) {
 	return Result{
 		Name: "POST /v1/companies/{cid}/chatbots", Ceiling: "JetStream sync publish with expected subject sequence, same server",
 		Target: 0.4, Ratio: load.Rate / base.Rate, Load: load, Base: base,
-		Note: fmt.Sprintf("%d workers, sync_interval always, 4 alternating slices each; the create reads its company's last sequence (one direct get) and appends one event; "+
+		Note: fmt.Sprintf("%d workers, sync_interval always, 4 alternating slices each; the create appends one event and reads nothing from the stream once the company is known; "+
 			"raw %s; create %s, %d errors", commandWorkers, figures(base, base), figures(load, base), load.Errors),
 	}, nil
 }

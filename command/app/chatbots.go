@@ -57,14 +57,17 @@ func (c *Chatbots) Create(ctx context.Context, companyID, name, description stri
 	return c.applied(after, res), res.Position, nil
 }
 
-// companyExists answers 404 for a company that was never registered. It
-// reads the company from the stream rather than trusting what this process
-// knows: the idempotency takeover re-runs a create whose first try died,
-// and makes one chatbot only if that try appended nothing; a read before
-// the append keeps the window where it did not know to the append itself.
+// companyExists answers 404 for a company that was never registered. A
+// company, once registered, stays so: the state this process already
+// knows says so without a read from the stream.
 func (c *Chatbots) companyExists(ctx context.Context, companyID string) error {
+	ref := companyRef(companyID)
 	var co company.Company
-	if _, err := c.store.Load(ctx, companyRef(companyID), &co); err != nil {
+	if c.store.Known(ref, &co) && co.Exists() {
+		return nil
+	}
+	co = company.Company{}
+	if _, err := c.store.Load(ctx, ref, &co); err != nil {
 		return err
 	}
 	if !co.Exists() {

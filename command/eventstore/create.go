@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 )
 
@@ -36,4 +37,16 @@ func Create[T any, A interface {
 		return Update[T, A](ctx, s, ref, decide)
 	}
 	return res, err
+}
+
+// Known fills agg with the aggregate's state as this process last saw it,
+// without asking the server whether it has changed since, and tells
+// whether there was one. It is for facts that never revert once true,
+// such as a company existing; anything else needs Load.
+func (s *Store) Known(ref Ref, agg Aggregate) bool {
+	snap, ok := s.cache.get(ref.key())
+	if !ok || snap.SnapshotVersion != snapshotVersion(agg) {
+		return false
+	}
+	return json.Unmarshal(snap.State, agg) == nil
 }

@@ -90,3 +90,27 @@ func TestCreateOverExistingEventsDecidesOnThem(t *testing.T) {
 		t.Fatalf("count %d %v, want the first writer's 1 alone", c.Count, err)
 	}
 }
+
+func TestKnownIsTheStateThisProcessSaw(t *testing.T) {
+	js, nc := newJS(t, "always")
+	s := openStore(t, js)
+	ctx := context.Background()
+	ref := newRef()
+	var c counter
+	if s.Known(ref, &c) {
+		t.Fatal("an aggregate never seen is known")
+	}
+	if _, err := eventstore.Update(ctx, s, ref, func(*counter) ([]events.Event, error) { return []events.Event{inc(2)}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	gets := directGets(t, nc)
+	if !s.Known(ref, &c) || c.Count != 2 {
+		t.Fatalf("known %+v, want count 2", c)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := gets.Load(); got != 0 {
+		t.Errorf("Known made %d direct gets, want none", got)
+	}
+}
