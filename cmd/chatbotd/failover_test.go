@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -21,23 +20,7 @@ import (
 // projectorProcess starts `chatbotd projector` as a process of its own.
 func projectorProcess(t *testing.T, settings map[string]string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "projector")
-	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
-	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("projector %d:\n%s", cmd.Process.Pid, out.String())
-		}
-	})
+	cmd, _ := startChild(t, settings, "projector")
 	waitReady(t, "http://"+settings["HTTP_ADDR"], 200, 15*time.Second)
 	return cmd
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -20,17 +19,7 @@ import (
 // SIGKILL it.
 func startBinary(t *testing.T, settings map[string]string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
-	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	cmd, _ := startChild(t, settings, "serve")
 	waitReady(t, "http://"+settings["HTTP_ADDR"], 200, 20*time.Second)
 	return cmd
 }

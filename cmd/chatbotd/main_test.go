@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -151,4 +152,30 @@ func waitReady(t *testing.T, base string, want int, within time.Duration) readin
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// startChild runs the test binary as `chatbotd args...` in a process of its
+// own, so a test can signal or SIGKILL it; it is killed at the end of the
+// test, and what it printed is logged when the test failed.
+func startChild(t *testing.T, settings map[string]string, args ...string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
+	for k, v := range settings {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Both fail harmlessly for a process the test already ended.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("chatbotd %s (pid %d):\n%s", strings.Join(args, " "), cmd.Process.Pid, out.String())
+		}
+	})
+	return cmd, out
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -72,17 +71,7 @@ func TestBinaryStopsOnSIGINTWithExitZero(t *testing.T) {
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
 	settings["LOG_LEVEL"] = "info"
-	cmd := exec.Command(os.Args[0], "serve")
-	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
-	for k, v := range settings {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill() }()
+	cmd, out := startChild(t, settings, "serve")
 	waitReady(t, "http://"+settings["HTTP_ADDR"], 200, 15*time.Second)
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
