@@ -22,25 +22,12 @@ const backlog = 100_000
 // plus a checkpoint update per transaction, sent as one pgx batch.
 func benchCatchUp(cfg runConfig) (Result, error) {
 	ctx := context.Background()
-	db, err := newBenchDB(ctx)
+	db, n, base, err := projectionSetup(ctx, "always")
 	if err != nil {
 		return Result{}, err
 	}
 	defer db.Close()
-	n, err := newBenchNATS("always")
-	if err != nil {
-		return Result{}, err
-	}
 	defer n.Close()
-
-	base, err := batchedUpsertCeiling(ctx, db)
-	if err != nil {
-		return Result{}, err
-	}
-
-	if _, err := events.EnsureStream(ctx, n.JS, 1); err != nil {
-		return Result{}, err
-	}
 	last, err := publishBacklog(n, backlog)
 	if err != nil {
 		return Result{}, err
@@ -129,4 +116,29 @@ func publishBacklog(n *benchNATS, count int) (uint64, error) {
 		done += chunk
 	}
 	return last, nil
+}
+
+// projectionSetup gives a projection scenario its database, an embedded
+// NATS server syncing as sync with the EVENTS stream, and the batched
+// upsert ceiling measured on that database. On error nothing is left open.
+func projectionSetup(ctx context.Context, sync string) (*benchDB, *benchNATS, Load, error) {
+	db, err := newBenchDB(ctx)
+	if err != nil {
+		return nil, nil, Load{}, err
+	}
+	n, err := newBenchNATS(sync)
+	if err != nil {
+		db.Close()
+		return nil, nil, Load{}, err
+	}
+	base, err := batchedUpsertCeiling(ctx, db)
+	if err == nil {
+		_, err = events.EnsureStream(ctx, n.JS, 1)
+	}
+	if err != nil {
+		n.Close()
+		db.Close()
+		return nil, nil, Load{}, err
+	}
+	return db, n, base, nil
 }

@@ -22,25 +22,14 @@ import (
 // compared with the batched Postgres ceiling measured in the same run.
 func benchRebuild(cfg runConfig) (Result, error) {
 	ctx := context.Background()
-	db, err := newBenchDB(ctx)
+	// Synced every two minutes: seeding a million events at every-write
+	// fsync would take longer than the replay measured.
+	db, n, base, err := projectionSetup(ctx, "2m")
 	if err != nil {
 		return Result{}, err
 	}
 	defer db.Close()
-	// Synced every two minutes: seeding a million events at every-write
-	// fsync would take longer than the replay measured.
-	n, err := newBenchNATS("2m")
-	if err != nil {
-		return Result{}, err
-	}
 	defer n.Close()
-	base, err := batchedUpsertCeiling(ctx, db)
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := events.EnsureStream(ctx, n.JS, 1); err != nil {
-		return Result{}, err
-	}
 	seeded, err := devseed.Events(ctx, n.JS, devseed.EventsOptions{Events: cfg.rebuildEvents, Tenants: 100})
 	if err != nil {
 		return Result{}, err
