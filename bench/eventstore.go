@@ -78,9 +78,9 @@ func benchAppend(cfg runConfig) (Result, error) {
 		refs[i] = eventstore.Ref{Tenant: "t", Type: "bench", ID: uuid.NewString()}
 	}
 	storeOp := func(w int) bool {
-		_, err := eventstore.Update(ctx, store, refs[w], func(*benchAgg) ([]events.Event, error) {
+		_, _, err := eventstore.Update(ctx, store, refs[w], eventstore.EventsOnly(func(*benchAgg) ([]events.Event, error) {
 			return []events.Event{{Type: benchType, Data: benchPayload}}, nil
-		})
+		}))
 		return err == nil
 	}
 	closedLoopFn(workers, time.Second, storeOp)

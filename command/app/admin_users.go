@@ -55,8 +55,7 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 			return user.User{}, 0, err
 		}
 	}
-	var after user.User
-	res, err := id.updateUser(ctx, ref, p.removesAdmin(), func(u *user.User) ([]events.Event, error) {
+	after, res, err := id.updateUser(ctx, ref, p.removesAdmin(), func(u *user.User) (*user.User, []events.Event, error) {
 		var evs []events.Event
 		steps := []func() ([]events.Event, error){}
 		if p.Name != nil {
@@ -71,12 +70,11 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 		for _, step := range steps {
 			more, err := step()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			evs = append(evs, more...)
 		}
-		after = *u
-		return evs, nil
+		return u, evs, nil // folded with what is appended
 	})
 	if err != nil {
 		if demoted {
@@ -85,11 +83,6 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 		return user.User{}, 0, err
 	}
 	id.remember(res)
-	for _, env := range res.Envelopes {
-		if data, err := id.store.Registry().Decode(&env); err == nil {
-			after.Apply(env, data)
-		}
-	}
 	position := res.Position
 	if p.Role != nil {
 		pos, err := id.promoteAfter(ctx, before, *p.Role)
@@ -98,7 +91,7 @@ func (id *Identity) PatchUser(ctx context.Context, userID string, p UserPatch) (
 		}
 		position = max(position, pos)
 	}
-	return after, position, nil
+	return *after, position, nil
 }
 
 // DeleteUser deletes a user: its sessions die, its email is free again,
@@ -109,10 +102,11 @@ func (id *Identity) DeleteUser(ctx context.Context, userID string) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
-	var gone user.User
-	res, err := id.updateUser(ctx, ref, true, func(u *user.User) ([]events.Event, error) {
+	var gone user.User // as it was before: the delete clears it
+	_, res, err := id.updateUser(ctx, ref, true, func(u *user.User) (*user.User, []events.Event, error) {
 		gone = *u
-		return u.Delete()
+		evs, err := u.Delete()
+		return u, evs, err
 	})
 	if err != nil {
 		return 0, err
@@ -139,11 +133,11 @@ func (id *Identity) UnlockUser(ctx context.Context, userID string) (uint64, erro
 	if err != nil {
 		return 0, err
 	}
-	res, err := eventstore.Update(ctx, id.store, ref, func(u *user.User) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, id.store, ref, eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		if !u.Exists() {
 			return nil, apperr.NotFound("user")
 		}
 		return u.Unlock(id.now(), events.UnlockAdmin), nil
-	})
+	}))
 	return res.Position, err
 }

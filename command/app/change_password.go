@@ -37,9 +37,9 @@ func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, curren
 	if err := id.storeHash(ctx, p.UserID, newHash); err != nil {
 		return 0, err
 	}
-	res, err := eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), func(u *user.User) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		return u.PasswordChanged(id.now(), "self", p.SessionID)
-	})
+	}))
 	if err != nil {
 		return 0, err
 	}
@@ -53,21 +53,19 @@ func (id *Identity) reauthenticate(ctx context.Context, p auth.Principal, hash [
 	ok, _ := id.hasher.Check(hash, password)
 	pol := id.policy.Get()
 	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
-	var passed bool
-	res, err := eventstore.UpdateContended(ctx, id.store, userRef(p.Tenant(), p.UserID), loginAttempts, func(u *user.User) ([]events.Event, error) {
+	out, res, err := eventstore.UpdateContended(ctx, id.store, userRef(p.Tenant(), p.UserID), loginAttempts, func(u *user.User) (user.Outcome, []events.Event, error) {
 		if !u.Exists() {
-			return nil, apperr.NotFound("user")
+			return user.Outcome{}, nil, apperr.NotFound("user")
 		}
-		evs, success := u.Reauthenticate(id.now(), lockout, user.Attempt{PasswordOK: ok, IP: client.IP, UserAgent: client.UserAgent})
-		passed = success
-		return evs, nil
+		out, evs := u.Reauthenticate(id.now(), lockout, user.Attempt{PasswordOK: ok, IP: client.IP, UserAgent: client.UserAgent})
+		return out, evs, nil
 	})
 	if err != nil {
 		return err
 	}
 	id.remember(res)
-	id.scheduleUnlocks(ctx, res)
-	if !passed {
+	id.scheduleUnlock(ctx, res, out.LockEnds)
+	if !out.OK {
 		return ErrWrongCurrentPassword
 	}
 	return nil

@@ -45,16 +45,14 @@ func (c *Chatbots) Create(ctx context.Context, companyID, name, description stri
 	if settings != nil {
 		s = *settings
 	}
-	var after chatbot.Chatbot
-	res, err := eventstore.Create(ctx, c.store, ChatbotRef(companyID, newID(ctx)), func(b *chatbot.Chatbot) ([]events.Event, error) {
+	after, res, err := eventstore.Create(ctx, c.store, ChatbotRef(companyID, newID(ctx)), func(b *chatbot.Chatbot) (*chatbot.Chatbot, []events.Event, error) {
 		evs, err := b.Create(name, description, s)
-		after = *b
-		return evs, err
+		return b, evs, err
 	})
 	if err != nil {
 		return chatbot.Chatbot{}, 0, err
 	}
-	return c.applied(after, res), res.Position, nil
+	return *after, res.Position, nil
 }
 
 // companyExists answers 404 for a company that was never registered. A
@@ -137,27 +135,16 @@ func (c *Chatbots) existing(ctx context.Context, companyID, chatbotID string, de
 }
 
 func (c *Chatbots) update(ctx context.Context, ref eventstore.Ref, decide func(*chatbot.Chatbot) ([]events.Event, error)) (chatbot.Chatbot, uint64, error) {
-	var after chatbot.Chatbot
-	res, err := eventstore.Update(ctx, c.store, ref, func(b *chatbot.Chatbot) ([]events.Event, error) {
+	// The decision hands its chatbot back: the store folds what it
+	// appended into it, so it is the chatbot after the command.
+	after, res, err := eventstore.Update(ctx, c.store, ref, func(b *chatbot.Chatbot) (*chatbot.Chatbot, []events.Event, error) {
 		evs, err := decide(b)
-		after = *b
-		after.Keys = append([]chatbot.Key(nil), b.Keys...)
-		return evs, err
+		return b, evs, err
 	})
 	if err != nil {
 		return chatbot.Chatbot{}, 0, err
 	}
-	return c.applied(after, res), res.Position, nil
-}
-
-// applied is the chatbot as decided on, with what was appended folded in.
-func (c *Chatbots) applied(after chatbot.Chatbot, res eventstore.Appended) chatbot.Chatbot {
-	for _, env := range res.Envelopes {
-		if data, err := c.store.Registry().Decode(&env); err == nil {
-			after.Apply(env, data)
-		}
-	}
-	return after
+	return *after, res.Position, nil
 }
 
 // NewAPIKey returns "cbk_" and 256 random bits in base62 (43 characters).

@@ -42,37 +42,30 @@ type PlanPatch struct {
 // suspension stops the company's users' tokens in every process and
 // refuses their logins; a plan sets its chatbots' default limits.
 func (id *Identity) PatchCompany(ctx context.Context, companyID string, p CompanyPatch) (company.Company, uint64, error) {
-	var after company.Company
-	res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) ([]events.Event, error) {
+	after, res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) (*company.Company, []events.Event, error) {
 		var evs []events.Event
 		if p.Status != nil {
 			more, err := c.SetStatus(*p.Status)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			evs = append(evs, more...)
 		}
 		if p.Plan != nil {
 			more, err := c.ChangePlan(p.Plan.Name, p.Plan.Limits)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			evs = append(evs, more...)
 		}
 		if !c.Exists() {
-			return nil, apperr.NotFound("company")
+			return nil, nil, apperr.NotFound("company")
 		}
-		after = *c
-		return evs, nil
+		return c, evs, nil // folded with what is appended
 	})
 	if err != nil {
 		return company.Company{}, 0, err
 	}
 	id.remember(res)
-	for _, env := range res.Envelopes {
-		if data, err := id.store.Registry().Decode(&env); err == nil {
-			after.Apply(env, data)
-		}
-	}
-	return after, res.Position, nil
+	return *after, res.Position, nil
 }

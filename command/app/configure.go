@@ -21,15 +21,15 @@ var configRef = eventstore.Ref{Tenant: events.PlatformTenant, Type: events.Aggre
 // result; patch returns the keys it touched. It returns the new
 // configuration and the position of the change.
 func (c *Configurator) Configure(ctx context.Context, patch func(*events.PlatformConfig) []string) (events.PlatformConfig, uint64, error) {
-	var after events.PlatformConfig
-	res, err := eventstore.Update(ctx, c.Store, configRef, func(cfg *config.Config) ([]events.Event, error) {
+	after, res, err := eventstore.Update(ctx, c.Store, configRef, func(cfg *config.Config) (events.PlatformConfig, []events.Event, error) {
 		before := cfg.Current
 		if !cfg.Set {
 			before = policy.ToConfig(c.Policy.Get())
 		}
-		after = clone(before)
+		after := clone(before)
 		changed := patch(&after)
-		return config.Change(before, after, changed)
+		evs, err := config.Change(before, after, changed)
+		return after, evs, err
 	})
 	if err != nil {
 		return events.PlatformConfig{}, 0, err

@@ -80,7 +80,7 @@ func (id *Identity) createUser(ctx context.Context, userID, email, name string, 
 		release()
 		return CreatedUser{}, err
 	}
-	res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		// Under an Idempotency-Key the id derives from the key: a user
 		// there already is this request's own, registered by an attempt
 		// killed before it answered. Refusing it would release the
@@ -89,7 +89,7 @@ func (id *Identity) createUser(ctx context.Context, userID, email, name string, 
 			return nil, nil
 		}
 		return u.Register(in.CompanyID, email, name, in.Role)
-	})
+	}))
 	if err != nil {
 		release()
 		return CreatedUser{}, err

@@ -31,9 +31,9 @@ func (h DiscardDeadLetter) Handle(ctx context.Context, id string) (uint64, error
 	if err != nil {
 		return 0, deadLetterError(err)
 	}
-	res, err := eventstore.Update(ctx, h.Store, deadLetterRef(l.ID), func(*deadLetterLog) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, h.Store, deadLetterRef(l.ID), eventstore.EventsOnly(func(*deadLetterLog) ([]events.Event, error) {
 		return []events.Event{{Type: events.DeadLetterDiscarded, Data: deadLetterData(l)}}, nil
-	})
+	}))
 	if err != nil {
 		return 0, err
 	}

@@ -191,10 +191,10 @@ func TestEveryLoginFailureLooksTheSame(t *testing.T) {
 	_, locked := h.login("ada@example.com", password) // the right password on a locked account
 
 	other := h.signup("bob@example.com")
-	_, err := eventstore.Update(context.Background(), h.store, eventstore.Ref{Tenant: other.CompanyID, Type: events.AggregateUser, ID: other.UserID},
-		func(*user.User) ([]events.Event, error) {
+	_, _, err := eventstore.Update(context.Background(), h.store, eventstore.Ref{Tenant: other.CompanyID, Type: events.AggregateUser, ID: other.UserID},
+		eventstore.EventsOnly(func(*user.User) ([]events.Event, error) {
 			return []events.Event{{Type: events.UserDisabled, Data: events.UserStatusData{}}}, nil
-		})
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,18 +22,18 @@ var admins = eventstore.Scope{Tenant: events.PlatformTenant, Type: events.Aggreg
 // out of service (removes), the decision counts the other active admins
 // and is made in the scope of all admins, so two admins disabling each
 // other at once cannot both succeed.
-func (id *Identity) updateUser(ctx context.Context, ref eventstore.Ref, removes bool, decide eventstore.Decision[*user.User]) (eventstore.Appended, error) {
+func (id *Identity) updateUser(ctx context.Context, ref eventstore.Ref, removes bool, decide eventstore.Decision[*user.User, *user.User]) (*user.User, eventstore.Appended, error) {
 	if !removes || ref.Tenant != admins.Tenant {
 		return eventstore.Update(ctx, id.store, ref, decide)
 	}
-	return eventstore.UpdateInScope(ctx, id.store, admins, ref, func(u *user.User) ([]events.Event, error) {
+	return eventstore.UpdateInScope(ctx, id.store, admins, ref, func(u *user.User) (*user.User, []events.Event, error) {
 		if activeAdmin(u) {
 			others, err := id.anotherActiveAdmin(ctx, u.ID)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if !others {
-				return nil, ErrLastAdmin
+				return nil, nil, ErrLastAdmin
 			}
 		}
 		return decide(u)

@@ -49,24 +49,25 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 	pol := id.policy.Get()
 	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
 	sessionID := newID(ctx)
-	var account user.User
-	var succeeded bool
-	res, err := eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) ([]events.Event, error) {
+	type decided struct {
+		user.Outcome
+		account user.User
+	}
+	d, res, err := eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) (decided, []events.Event, error) {
 		if !u.Exists() {
-			succeeded = false
-			return nil, nil
+			return decided{}, nil, nil
 		}
-		evs, success := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, Suspended: suspended, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
-		account, succeeded = *u, success
-		return evs, nil
+		out, evs := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, Suspended: suspended, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
+		return decided{Outcome: out, account: *u}, evs, nil
 	})
 	if err != nil {
 		return TokenPair{}, err
 	}
-	id.scheduleUnlocks(ctx, res)
-	if !succeeded {
+	id.scheduleUnlock(ctx, res, d.LockEnds)
+	if !d.OK {
 		return TokenPair{}, ErrInvalidCredentials
 	}
+	account := d.account
 	if rehash {
 		if newHash, err := id.hasher.Hash(password); err == nil {
 			_ = id.storeHash(ctx, userID, newHash)

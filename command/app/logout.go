@@ -16,14 +16,14 @@ func (id *Identity) Logout(ctx context.Context, p auth.Principal, all bool) (uin
 	var res eventstore.Appended
 	var err error
 	if all {
-		res, err = eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), func(u *user.User) ([]events.Event, error) {
+		_, res, err = eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 			return u.RevokeSessions(id.now(), "", "logout")
-		})
+		}))
 	} else {
 		ref := eventstore.Ref{Tenant: p.Tenant(), Type: events.AggregateSession, ID: p.SessionID}
-		res, err = eventstore.Update(ctx, id.store, ref, func(s *session.Session) ([]events.Event, error) {
+		_, res, err = eventstore.Update(ctx, id.store, ref, eventstore.EventsOnly(func(s *session.Session) ([]events.Event, error) {
 			return s.Revoke("logout"), nil
-		})
+		}))
 	}
 	if err != nil {
 		return 0, err

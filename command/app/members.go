@@ -20,9 +20,9 @@ import (
 
 // changeManagers records who gained or lost the company role.
 func (id *Identity) changeManagers(ctx context.Context, companyID string, added, removed []string, force bool) (uint64, error) {
-	res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, id.store, companyRef(companyID), eventstore.EventsOnly(func(c *company.Company) ([]events.Event, error) {
 		return c.ChangeManagers(added, removed, force)
-	})
+	}))
 	if err != nil {
 		return 0, err
 	}
@@ -37,20 +37,15 @@ func (id *Identity) RenameCompany(ctx context.Context, companyID, name string) (
 	if len(errs) > 0 {
 		return company.Company{}, 0, apperr.Validation(errs...)
 	}
-	var after company.Company
-	res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) ([]events.Event, error) {
+	after, res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) (*company.Company, []events.Event, error) {
 		evs, err := c.Rename(name)
-		after = *c
-		return evs, err
+		return c, evs, err // folded with the rename
 	})
 	if err != nil {
 		return company.Company{}, 0, err
 	}
 	id.remember(res)
-	if len(res.Envelopes) > 0 {
-		after.Name = name
-	}
-	return after, res.Position, nil
+	return *after, res.Position, nil
 }
 
 // AddMember creates an account in the company with the role company or user.

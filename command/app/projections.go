@@ -23,10 +23,10 @@ func RequestRebuild(ctx context.Context, store *eventstore.Store, name string) (
 		return 0, apperr.NotFound("projection")
 	}
 	ref := eventstore.Ref{Tenant: events.PlatformTenant, Type: events.AggregateProjection, ID: name}
-	res, err := eventstore.Update(ctx, store, ref, func(*requestLog) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, store, ref, eventstore.EventsOnly(func(*requestLog) ([]events.Event, error) {
 		return []events.Event{{Type: events.ProjectionRebuildRequested,
 			Data: events.ProjectionRebuildRequestedData{Projection: name}}}, nil
-	})
+	}))
 	if err != nil {
 		return 0, err
 	}

@@ -49,24 +49,25 @@ func (id *Identity) Refresh(ctx context.Context, token string, client auth.Clien
 			return TokenPair{}, err
 		}
 	}
-	var outcome session.Outcome
-	var next string
-	res, err := eventstore.Update(ctx, id.store, ref, func(s *session.Session) ([]events.Event, error) {
+	type rotation struct {
+		outcome session.Outcome
+		token   string // the new refresh token, when rotated
+	}
+	rot, res, err := eventstore.Update(ctx, id.store, ref, func(s *session.Session) (rotation, []events.Event, error) {
 		token, hash, err := mintRefreshToken(t.tenant, t.session, s.NextGeneration(presented), family)
 		if err != nil {
-			return nil, err
+			return rotation{}, nil, err
 		}
 		evs, o := s.Refresh(id.now(), presented, session.Next{Hash: hash, FamilyHash: hashToken(family)},
 			pol.RefreshReuseGrace, pol.RefreshIdleTTL, client.IP, client.UserAgent)
-		outcome, next = o, token
-		return evs, nil
+		return rotation{outcome: o, token: token}, evs, nil
 	})
 	if err != nil {
 		return TokenPair{}, err
 	}
 	id.remember(res)
-	if outcome != session.Rotated {
+	if rot.outcome != session.Rotated {
 		return TokenPair{}, ErrInvalidRefreshToken
 	}
-	return id.pair(u, t.session, next)
+	return id.pair(u, t.session, rot.token)
 }

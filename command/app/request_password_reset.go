@@ -49,8 +49,8 @@ func (id *Identity) recordResetRequest(ctx context.Context, tenant, userID strin
 	token := auth.ResetToken(id.resetKey, tenant, userID, requestID)
 	req := user.ResetRequest{RequestID: requestID, TokenHash: auth.HashResetToken(token),
 		TTL: id.policy.Get().PasswordResetTTL, MaxPerHour: ResetMailsPerHour}
-	_, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+	_, _, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		return u.RequestPasswordReset(id.now(), req), nil
-	})
+	}))
 	return err
 }

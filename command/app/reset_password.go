@@ -32,9 +32,9 @@ func (id *Identity) ResetPassword(ctx context.Context, token, next string) (uint
 	}
 	// The token is spent in the stream before the hash is stored: of two
 	// racing confirms, only the one whose append won sets its password.
-	res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		return u.ResetPassword(id.now(), hash)
-	})
+	}))
 	if err != nil {
 		return 0, err
 	}

@@ -77,9 +77,9 @@ func (h RetryDeadLetter) Handle(ctx context.Context, id string) (RetryResult, er
 	if err != nil {
 		return RetryResult{}, deadLetterError(err)
 	}
-	res, err := eventstore.Update(ctx, h.Store, deadLetterRef(l.ID), func(*deadLetterLog) ([]events.Event, error) {
+	_, res, err := eventstore.Update(ctx, h.Store, deadLetterRef(l.ID), eventstore.EventsOnly(func(*deadLetterLog) ([]events.Event, error) {
 		return []events.Event{{Type: events.DeadLetterRetryRequested, Data: deadLetterData(l)}}, nil
-	})
+	}))
 	if err != nil {
 		return RetryResult{}, err
 	}

@@ -27,22 +27,21 @@ const (
 	unlockTask         = "unlock_timers"
 )
 
-// scheduleUnlocks sets a timer for each temporary lock in res.
-func (id *Identity) scheduleUnlocks(ctx context.Context, res eventstore.Appended) {
+// scheduleUnlock sets a timer for the temporary lock a decision took,
+// ending at ends (nil: it took none), caused by its AccountLocked in res.
+func (id *Identity) scheduleUnlock(ctx context.Context, res eventstore.Appended, ends *time.Time) {
+	if ends == nil {
+		return
+	}
 	for _, env := range res.Envelopes {
 		if env.Type != events.AccountLocked {
-			continue
-		}
-		data, err := id.store.Registry().Decode(&env)
-		lock, ok := data.(*events.AccountLockedData)
-		if err != nil || !ok || lock.Permanent || lock.Until == nil {
 			continue
 		}
 		key := env.TenantID + "." + env.AggregateID
 		// The timer names the lock that set it: the unlock it brings is caused by it.
 		timer := &nats.Msg{Subject: fmt.Sprintf("%s.%s.%d", unlockTimerSubject, key, env.Position), Header: events.CauseHeaders(env)}
-		_, err = id.js.PublishMsg(context.WithoutCancel(ctx), timer,
-			jetstream.WithScheduleAt(lock.Until.Add(time.Second)), // @at has whole seconds: never before the end
+		_, err := id.js.PublishMsg(context.WithoutCancel(ctx), timer,
+			jetstream.WithScheduleAt(ends.Add(time.Second)), // @at has whole seconds: never before the end
 			jetstream.WithScheduleTarget(unlockDueSubject+"."+key))
 		if err != nil {
 			// The next login attempt still ends the lock.
@@ -53,9 +52,9 @@ func (id *Identity) scheduleUnlocks(ctx context.Context, res eventstore.Appended
 
 // ExpireLock ends the user's temporary lock if its time has come.
 func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error {
-	_, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), func(u *user.User) ([]events.Event, error) {
+	_, _, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
 		return u.ExpireLock(id.now()), nil
-	})
+	}))
 	return err
 }
 

@@ -17,12 +17,12 @@ func (id *Identity) UpdateProfile(ctx context.Context, p auth.Principal, name st
 	if len(errs) > 0 {
 		return user.User{}, 0, apperr.Validation(errs...)
 	}
-	var after user.User
-	res, err := eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), func(u *user.User) ([]events.Event, error) {
+	after, res, err := eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), func(u *user.User) (*user.User, []events.Event, error) {
 		evs, err := u.Rename(name)
-		after = *u
-		after.Name = name
-		return evs, err
+		return u, evs, err // folded with the rename
 	})
-	return after, res.Position, err
+	if err != nil {
+		return user.User{}, 0, err
+	}
+	return *after, res.Position, nil
 }

@@ -20,23 +20,32 @@ import (
 func Create[T any, A interface {
 	*T
 	Aggregate
-}](ctx context.Context, s *Store, ref Ref, decide Decision[A]) (Appended, error) {
+}, R any](ctx context.Context, s *Store, ref Ref, decide Decision[A, R]) (R, Appended, error) {
 	unlock := s.locks.lock(ref.key())
 	agg := A(new(T))
-	evs, err := decide(agg)
-	if err != nil || len(evs) == 0 {
+	decided, evs, err := decide(agg)
+	if err != nil {
 		unlock()
-		return Appended{}, err
+		var zero R
+		return zero, Appended{}, err
+	}
+	if len(evs) == 0 {
+		unlock()
+		return decided, Appended{}, nil
 	}
 	res, err := s.Append(ctx, ref, Loaded{}, evs...)
 	if err == nil {
-		s.appended(ctx, ref, agg, Loaded{}, res)
+		s.appended(ctx, ref, agg, Loaded{}, res, evs)
 	}
 	unlock()
 	if errors.Is(err, ErrConflict) {
 		return Update[T, A](ctx, s, ref, decide)
 	}
-	return res, err
+	if err != nil {
+		var zero R
+		return zero, res, err
+	}
+	return decided, res, nil
 }
 
 // Known fills agg with the aggregate's state as this process last saw it,

@@ -35,14 +35,17 @@ func TestCreateAppendsWithoutReadingTheStream(t *testing.T) {
 	gets := directGets(t, nc)
 
 	ref := newRef()
-	res, err := eventstore.Create(ctx, s, ref, func(c *counter) ([]events.Event, error) {
+	after, res, err := eventstore.Create(ctx, s, ref, func(c *counter) (*counter, []events.Event, error) {
 		if c.Count != 0 {
 			t.Errorf("a new aggregate was decided on with count %d", c.Count)
 		}
-		return []events.Event{inc(3)}, nil
+		return c, []events.Event{inc(3)}, nil
 	})
 	if err != nil || res.Position == 0 || len(res.Envelopes) != 1 || res.Envelopes[0].AggregateVersion != 1 {
 		t.Fatalf("got %+v %v", res, err)
+	}
+	if after.Count != 3 {
+		t.Errorf("the decision's aggregate holds count %d after the append, want 3 folded in", after.Count)
 	}
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
@@ -69,19 +72,19 @@ func TestCreateOverExistingEventsDecidesOnThem(t *testing.T) {
 	ctx := context.Background()
 	ref := newRef()
 	// Another store (another process) wrote first: this one knows nothing.
-	if _, err := eventstore.Update(ctx, openStore(t, js), ref, func(*counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil }); err != nil {
+	if _, _, err := eventstore.Update(ctx, openStore(t, js), ref, eventstore.EventsOnly(func(*counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil })); err != nil {
 		t.Fatal(err)
 	}
 	s := openStore(t, js)
 	exists := apperr.New(apperr.KindConflict, "exists", "already there")
 	decisions := 0
-	_, err := eventstore.Create(ctx, s, ref, func(c *counter) ([]events.Event, error) {
+	_, _, err := eventstore.Create(ctx, s, ref, eventstore.EventsOnly(func(c *counter) ([]events.Event, error) {
 		decisions++
 		if c.Count > 0 {
 			return nil, exists
 		}
 		return []events.Event{inc(5)}, nil
-	})
+	}))
 	if !errors.Is(err, exists) || decisions != 2 {
 		t.Fatalf("got %v after %d decisions, want the refusal on the second", err, decisions)
 	}
@@ -100,7 +103,7 @@ func TestKnownIsTheStateThisProcessSaw(t *testing.T) {
 	if s.Known(ref, &c) {
 		t.Fatal("an aggregate never seen is known")
 	}
-	if _, err := eventstore.Update(ctx, s, ref, func(*counter) ([]events.Event, error) { return []events.Event{inc(2)}, nil }); err != nil {
+	if _, _, err := eventstore.Update(ctx, s, ref, eventstore.EventsOnly(func(*counter) ([]events.Event, error) { return []events.Event{inc(2)}, nil })); err != nil {
 		t.Fatal(err)
 	}
 	gets := directGets(t, nc)

@@ -48,33 +48,41 @@ func (s *Store) IDs(ctx context.Context, sc Scope, first string) ([]string, erro
 func UpdateInScope[T any, A interface {
 	*T
 	Aggregate
-}](ctx context.Context, s *Store, sc Scope, ref Ref, decide Decision[A]) (Appended, error) {
+}, R any](ctx context.Context, s *Store, sc Scope, ref Ref, decide Decision[A, R]) (R, Appended, error) {
 	unlock := s.locks.lock(sc.all().key())
 	defer unlock()
+	var zero R
 	for attempt := 1; ; attempt++ {
 		scopeSeq, err := s.lastSeq(ctx, sc.all())
 		if err != nil {
-			return Appended{}, err
+			return zero, Appended{}, err
 		}
 		agg := A(new(T))
 		loaded, err := s.Load(ctx, ref, agg)
 		if err != nil {
-			return Appended{}, err
+			return zero, Appended{}, err
 		}
-		evs, err := decide(agg)
-		if err != nil || len(evs) == 0 {
-			return Appended{Position: loaded.Seq}, err
+		decided, evs, err := decide(agg)
+		if err != nil {
+			return zero, Appended{}, err
+		}
+		if len(evs) == 0 {
+			return decided, Appended{Position: loaded.Seq}, nil
 		}
 		res, err := s.appendChecked(ctx, ref, loaded, check{filter: sc.all().Filter(), seq: scopeSeq}, evs)
 		if errors.Is(err, ErrConflict) {
 			if attempt >= s.opts.MaxAttempts {
-				return Appended{}, ErrVersionConflict
+				return zero, Appended{}, ErrVersionConflict
 			}
 			if err := backoff(ctx, attempt); err != nil {
-				return Appended{}, err
+				return zero, Appended{}, err
 			}
 			continue
 		}
-		return res, err
+		if err != nil {
+			return zero, Appended{}, err
+		}
+		s.appended(ctx, ref, agg, loaded, res, evs)
+		return decided, res, nil
 	}
 }

@@ -23,7 +23,7 @@ func TestUpdateInScopeDecidesAgainWhenTheScopeChanged(t *testing.T) {
 	}
 
 	decisions := 0
-	res, err := eventstore.UpdateInScope(ctx, s, scope, a, func(c *counter) ([]events.Event, error) {
+	count, res, err := eventstore.UpdateInScope(ctx, s, scope, a, func(c *counter) (*counter, []events.Event, error) {
 		decisions++
 		if decisions == 1 { // another process writes in the scope meanwhile
 			var bs counter
@@ -35,10 +35,13 @@ func TestUpdateInScopeDecidesAgainWhenTheScopeChanged(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		return []events.Event{inc(1)}, nil
+		return c, []events.Event{inc(1)}, nil
 	})
 	if err != nil || decisions != 2 || len(res.Envelopes) != 1 {
 		t.Fatalf("got %v after %d decisions (%d appended), want one append after 2 decisions", err, decisions, len(res.Envelopes))
+	}
+	if count.Count != 1 {
+		t.Errorf("the last decision's aggregate holds count %d, want its append folded in", count.Count)
 	}
 
 	ids, err := s.IDs(ctx, scope, incType)
@@ -59,7 +62,7 @@ func TestUpdateInScopeIgnoresOtherScopes(t *testing.T) {
 	s, other := openStore(t, js), openStore(t, js)
 	ctx := context.Background()
 	decisions := 0
-	_, err := eventstore.UpdateInScope(ctx, s, eventstore.Scope{Tenant: "t1", Type: "counter"}, newRef(), func(c *counter) ([]events.Event, error) {
+	_, _, err := eventstore.UpdateInScope(ctx, s, eventstore.Scope{Tenant: "t1", Type: "counter"}, newRef(), eventstore.EventsOnly(func(c *counter) ([]events.Event, error) {
 		decisions++
 		if decisions == 1 {
 			if _, err := other.Append(ctx, eventstore.Ref{Tenant: "t2", Type: "counter", ID: "x"}, eventstore.Loaded{}, inc(1)); err != nil {
@@ -67,7 +70,7 @@ func TestUpdateInScopeIgnoresOtherScopes(t *testing.T) {
 			}
 		}
 		return []events.Event{inc(1)}, nil
-	})
+	}))
 	if err != nil || decisions != 1 {
 		t.Fatalf("got %v after %d decisions, want one", err, decisions)
 	}

@@ -137,7 +137,7 @@ func TestUpdateDecidesAgainAfterAConflict(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := eventstore.Update(ctx, stores[i%2], ref, func(c *counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil })
+			_, _, err := eventstore.Update(ctx, stores[i%2], ref, eventstore.EventsOnly(func(c *counter) ([]events.Event, error) { return []events.Event{inc(1)}, nil }))
 			var ae *apperr.Error
 			switch {
 			case err == nil:
@@ -165,10 +165,10 @@ func TestUpdateWithNoEventsAppendsNothing(t *testing.T) {
 	ctx := context.Background()
 	ref := newRef()
 	refusal := apperr.Invalid("no")
-	if _, err := eventstore.Update(ctx, s, ref, func(*counter) ([]events.Event, error) { return nil, refusal }); !errors.Is(err, refusal) {
+	if _, _, err := eventstore.Update(ctx, s, ref, eventstore.EventsOnly(func(*counter) ([]events.Event, error) { return nil, refusal })); !errors.Is(err, refusal) {
 		t.Fatalf("got %v", err)
 	}
-	res, err := eventstore.Update(ctx, s, ref, func(*counter) ([]events.Event, error) { return nil, nil })
+	_, res, err := eventstore.Update(ctx, s, ref, eventstore.EventsOnly(func(*counter) ([]events.Event, error) { return nil, nil }))
 	if err != nil || res.Position != 0 {
 		t.Fatalf("got %+v %v", res, err)
 	}

@@ -4,15 +4,19 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"time"
 
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
-// Decision looks at an aggregate's state and returns the events that
-// should happen, or an error that refuses the command.
-type Decision[A Aggregate] func(agg A) ([]events.Event, error)
+// Decision looks at an aggregate's state and returns what it decided (R,
+// handed back to the caller as it is) and the events that should happen,
+// or an error that refuses the command. A decision may return its
+// aggregate itself as R: what is appended is folded into it, so the
+// caller sees the state after the command without decoding anything.
+type Decision[A Aggregate, R any] func(agg A) (R, []events.Event, error)
 
 // ErrVersionConflict is what a command answers when its aggregate kept
 // changing under it: 409 version_conflict.
@@ -27,7 +31,7 @@ var ErrVersionConflict = apperr.New(apperr.KindConflict, "version_conflict",
 func Update[T any, A interface {
 	*T
 	Aggregate
-}](ctx context.Context, s *Store, ref Ref, decide Decision[A]) (Appended, error) {
+}, R any](ctx context.Context, s *Store, ref Ref, decide Decision[A, R]) (R, Appended, error) {
 	return UpdateContended[T, A](ctx, s, ref, s.opts.MaxAttempts, decide)
 }
 
@@ -36,53 +40,63 @@ func Update[T any, A interface {
 func UpdateContended[T any, A interface {
 	*T
 	Aggregate
-}](ctx context.Context, s *Store, ref Ref, maxAttempts int, decide Decision[A]) (Appended, error) {
+}, R any](ctx context.Context, s *Store, ref Ref, maxAttempts int, decide Decision[A, R]) (R, Appended, error) {
 	unlock := s.locks.lock(ref.key())
 	defer unlock()
+	var zero R
 	for attempt := 1; ; attempt++ {
 		agg := A(new(T))
 		loaded, err := s.Load(ctx, ref, agg)
 		if err != nil {
-			return Appended{}, err
+			return zero, Appended{}, err
 		}
-		evs, err := decide(agg)
+		decided, evs, err := decide(agg)
 		if err != nil {
-			return Appended{}, err
+			return zero, Appended{}, err
 		}
 		if len(evs) == 0 {
-			return Appended{Position: loaded.Seq}, nil
+			return decided, Appended{Position: loaded.Seq}, nil
 		}
 		res, err := s.Append(ctx, ref, loaded, evs...)
 		if errors.Is(err, ErrConflict) {
 			if attempt >= maxAttempts {
-				return Appended{}, ErrVersionConflict
+				return zero, Appended{}, ErrVersionConflict
 			}
 			if err := backoff(ctx, attempt); err != nil {
-				return Appended{}, err
+				return zero, Appended{}, err
 			}
 			continue
 		}
 		if err != nil {
-			return Appended{}, err
+			return zero, Appended{}, err
 		}
-		s.appended(ctx, ref, agg, loaded, res)
-		return res, nil
+		s.appended(ctx, ref, agg, loaded, res, evs)
+		return decided, res, nil
 	}
 }
 
 // appended folds what was just stored into the state it was decided on
 // and keeps that as the aggregate's newest state, snapshotted when due.
-func (s *Store) appended(ctx context.Context, ref Ref, agg Aggregate, loaded Loaded, res Appended) {
-	for _, env := range res.Envelopes {
-		data, err := s.reg.Decode(&env)
-		if err != nil {
-			return // stored; the next load replays it
-		}
-		agg.Apply(env, data)
+// It folds the decided events themselves: they are what was stored, and
+// decoding the stored copy again would only cost time.
+func (s *Store) appended(ctx context.Context, ref Ref, agg Aggregate, loaded Loaded, res Appended, evs []events.Event) {
+	for i, env := range res.Envelopes {
+		agg.Apply(env, dataPointer(evs[i].Data))
 	}
 	at := Loaded{Seq: res.Position, Version: loaded.Version + int64(len(res.Envelopes))}
 	due := at.Version/s.opts.SnapshotEvery > loaded.Version/s.opts.SnapshotEvery
 	s.remember(ctx, ref, agg, at, snapshotVersion(agg), due)
+}
+
+// dataPointer is an event's data as Apply takes it, a pointer to its struct.
+func dataPointer(data any) any {
+	v := reflect.ValueOf(data)
+	if !v.IsValid() || v.Kind() == reflect.Pointer {
+		return data
+	}
+	p := reflect.New(v.Type())
+	p.Elem().Set(v)
+	return p.Interface()
 }
 
 // backoff waits a little, more after each conflict, with jitter so that
@@ -97,5 +111,16 @@ func backoff(ctx context.Context, attempt int) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Nothing is the result of a decision that decides only events.
+type Nothing struct{}
+
+// EventsOnly adapts a decision that decides only events.
+func EventsOnly[A Aggregate](decide func(A) ([]events.Event, error)) Decision[A, Nothing] {
+	return func(agg A) (Nothing, []events.Event, error) {
+		evs, err := decide(agg)
+		return Nothing{}, evs, err
 	}
 }

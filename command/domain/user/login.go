@@ -25,15 +25,24 @@ type Attempt struct {
 	reauthentication bool // a signed-in user's password check, not a login
 }
 
+// Outcome is what a login attempt decided besides its events.
+type Outcome struct {
+	OK bool // the login succeeds
+	// LockEnds is when the temporary lock the attempt took ends, for a
+	// timer to end it then; nil when it took none.
+	LockEnds *time.Time
+}
+
 // Login decides the outcome of an attempt whose password was already
-// checked. It returns the events to append and whether the login succeeds.
+// checked. It returns the outcome and the events to append.
 //
 // A lock that has run out ends first (AccountUnlocked, reason expired).
 // A locked or disabled account refuses without counting the failure. A
 // wrong password counts; the failure that reaches MaxFailures within the
 // window also locks, permanently once MaxTemporaryLocks temporary locks
 // came before. A success resets the count.
-func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Event, ok bool) {
+func (u *User) Login(now time.Time, policy Lockout, a Attempt) (Outcome, []events.Event) {
+	var evs []events.Event
 	state := *u
 	if u.LockedUntil != nil && !u.PermanentLock && !now.Before(*u.LockedUntil) {
 		evs = append(evs, events.Event{Type: events.AccountUnlocked, Data: events.AccountUnlockedData{Reason: events.UnlockExpired}})
@@ -44,38 +53,48 @@ func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Eve
 	}
 	switch {
 	case state.Status != StatusActive:
-		return append(evs, failed(events.ReasonDisabled, false)), false
+		return Outcome{}, append(evs, failed(events.ReasonDisabled, false))
 	case a.Suspended:
-		return append(evs, failed(events.ReasonSuspended, false)), false
+		return Outcome{}, append(evs, failed(events.ReasonSuspended, false))
 	case state.Locked(now):
-		return append(evs, failed(events.ReasonLocked, false)), false
+		return Outcome{}, append(evs, failed(events.ReasonLocked, false))
 	case !a.PasswordOK:
 		reason := events.ReasonWrongPassword
 		if a.reauthentication {
 			reason = events.ReasonWrongCurrentPassword
 		}
 		evs = append(evs, failed(reason, true))
-		failures := 1
-		for _, f := range state.Failures {
-			if now.Sub(f) < policy.Window {
-				failures++
-			}
+		lock, locks := state.lockFor(now, policy)
+		if !locks {
+			return Outcome{}, evs
 		}
-		if failures < policy.MaxFailures {
-			return evs, false
-		}
-		lock := events.AccountLockedData{LockCount: state.LockCount + 1, Failures: failures}
-		if policy.MaxTemporaryLocks >= 0 && lock.LockCount > policy.MaxTemporaryLocks {
-			lock.Permanent = true
-		} else {
-			until := now.Add(policy.LockFor)
-			lock.Until = &until
-		}
-		return append(evs, events.Event{Type: events.AccountLocked, Data: lock}), false
+		return Outcome{LockEnds: lock.Until}, append(evs, events.Event{Type: events.AccountLocked, Data: lock})
 	}
-	return append(evs, events.Event{Type: events.LoginSucceeded, Data: events.LoginSucceededData{
+	return Outcome{OK: true}, append(evs, events.Event{Type: events.LoginSucceeded, Data: events.LoginSucceededData{
 		SessionID: a.SessionID, IP: a.IP, UserAgent: a.UserAgent,
-	}}), true
+	}})
+}
+
+// lockFor is the lock one more counted failure takes, if it reaches the
+// policy's limit: temporary, or permanent after MaxTemporaryLocks.
+func (u *User) lockFor(now time.Time, policy Lockout) (events.AccountLockedData, bool) {
+	failures := 1
+	for _, f := range u.Failures {
+		if now.Sub(f) < policy.Window {
+			failures++
+		}
+	}
+	if failures < policy.MaxFailures {
+		return events.AccountLockedData{}, false
+	}
+	lock := events.AccountLockedData{LockCount: u.LockCount + 1, Failures: failures}
+	if policy.MaxTemporaryLocks >= 0 && lock.LockCount > policy.MaxTemporaryLocks {
+		lock.Permanent = true
+	} else {
+		until := now.Add(policy.LockFor)
+		lock.Until = &until
+	}
+	return lock, true
 }
 
 // Reauthenticate decides on the password check of a signed-in user (the
@@ -83,13 +102,13 @@ func (u *User) Login(now time.Time, policy Lockout, a Attempt) (evs []events.Eve
 // the check is no oracle: a wrong password counts toward the lock (reason
 // wrong_current_password), a locked account refuses even the right one. A
 // success records nothing, for no session opens.
-func (u *User) Reauthenticate(now time.Time, policy Lockout, a Attempt) (evs []events.Event, ok bool) {
+func (u *User) Reauthenticate(now time.Time, policy Lockout, a Attempt) (Outcome, []events.Event) {
 	a.reauthentication = true
-	evs, ok = u.Login(now, policy, a)
-	if ok {
+	out, evs := u.Login(now, policy, a)
+	if out.OK {
 		evs = evs[:len(evs)-1] // the LoginSucceeded
 	}
-	return evs, ok
+	return out, evs
 }
 
 // Unlock ends a lock by hand or by a password reset; an open account needs

@@ -63,7 +63,8 @@ func TestLoginDecisions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			evs, ok := tc.state.Login(t0, policy, Attempt{PasswordOK: tc.ok, SessionID: "s", Suspended: tc.suspended})
+			out, evs := tc.state.Login(t0, policy, Attempt{PasswordOK: tc.ok, SessionID: "s", Suspended: tc.suspended})
+			ok := out.OK
 			if ok != tc.login || len(evs) != len(tc.want) {
 				t.Fatalf("got %v %v, want %v %v", types(evs), ok, tc.want, tc.login)
 			}
@@ -79,11 +80,13 @@ func TestLoginDecisions(t *testing.T) {
 func TestLocksEscalateToPermanent(t *testing.T) {
 	u := &User{Status: StatusActive}
 	now := t0
+	var ends *time.Time // the lock's end, as the outcome tells it
 	lock := func() events.AccountLockedData {
 		var last events.AccountLockedData
 		for range policy.MaxFailures {
-			evs, _ := u.Login(now, policy, Attempt{})
+			out, evs := u.Login(now, policy, Attempt{})
 			fold(u, now, evs)
+			ends = out.LockEnds
 			for _, e := range evs {
 				if d, ok := e.Data.(events.AccountLockedData); ok {
 					last = d
@@ -96,10 +99,16 @@ func TestLocksEscalateToPermanent(t *testing.T) {
 	if first.Permanent || first.Until == nil || first.LockCount != 1 {
 		t.Fatalf("first lock %+v", first)
 	}
+	if ends == nil || !ends.Equal(now.Add(policy.LockFor)) {
+		t.Fatalf("the outcome says the lock ends at %v, want %v", ends, now.Add(policy.LockFor))
+	}
 	now = now.Add(policy.LockFor)
 	second := lock()
 	if !second.Permanent || second.LockCount != 2 {
 		t.Fatalf("second lock %+v, want permanent after %d temporary", second, policy.MaxTemporaryLocks)
+	}
+	if ends != nil {
+		t.Fatalf("a permanent lock has an end, %v", ends)
 	}
 	if evs := u.Unlock(now, events.UnlockAdmin); len(evs) != 1 {
 		t.Fatalf("admin unlock: %v", types(evs))

@@ -26,7 +26,8 @@ func TestReauthenticateDecisions(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			evs, ok := tc.state.Reauthenticate(t0, policy, Attempt{PasswordOK: tc.ok})
+			out, evs := tc.state.Reauthenticate(t0, policy, Attempt{PasswordOK: tc.ok})
+			ok := out.OK
 			if ok != tc.passes || !slices.Equal(types(evs), tc.want) {
 				t.Fatalf("got %v %v, want %v %v", ok, types(evs), tc.passes, tc.want)
 			}
@@ -43,14 +44,14 @@ func TestWrongCurrentPasswordsLockTheAccount(t *testing.T) {
 	u := &User{ID: "u", Status: StatusActive}
 	at := t0
 	for i := range policy.MaxFailures {
-		evs, _ := u.Reauthenticate(at, policy, Attempt{})
+		_, evs := u.Reauthenticate(at, policy, Attempt{})
 		fold(u, at, evs)
 		if locked := slices.Contains(types(evs), events.AccountLocked); locked != (i == policy.MaxFailures-1) {
 			t.Fatalf("guess %d: locked %v", i+1, locked)
 		}
 		at = at.Add(time.Second)
 	}
-	if _, ok := u.Reauthenticate(at, policy, Attempt{PasswordOK: true}); ok {
+	if out, _ := u.Reauthenticate(at, policy, Attempt{PasswordOK: true}); out.OK {
 		t.Fatal("a locked account passed a password check")
 	}
 }
