@@ -12,7 +12,10 @@ import (
 )
 
 func TestThrottle(t *testing.T) {
-	opts, _ := redis.ParseURL(testkit.RedisURL(t))
+	opts, err := redis.ParseURL(testkit.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	now := time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC)
@@ -25,15 +28,14 @@ func TestThrottle(t *testing.T) {
 		"with Redis unreachable": NewThrottle(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), clock),
 	} {
 		t.Run(name, func(t *testing.T) {
-			now = now.Add(time.Minute) // a fresh window
 			for i := range 3 {
 				if ok, _ := th.Allow(context.Background(), key+name, 3); !ok {
 					t.Fatalf("request %d refused", i+1)
 				}
 			}
 			ok, retry := th.Allow(context.Background(), key+name, 3)
-			if ok || retry != 30 {
-				t.Fatalf("4th: ok %v retry %d, want refused with 30 s to the next window", ok, retry)
+			if ok || retry != 20 {
+				t.Fatalf("4th: ok %v retry %d, want refused with 20 s (one request every 60 s / 3)", ok, retry)
 			}
 			if ok, _ := th.Allow(context.Background(), key+name+"-other", 3); !ok {
 				t.Fatal("another key was refused")
@@ -41,7 +43,6 @@ func TestThrottle(t *testing.T) {
 		})
 	}
 	t.Run("Redis counts across processes", func(t *testing.T) {
-		now = now.Add(time.Minute)
 		a, b := NewThrottle(rdb, clock), NewThrottle(rdb, clock)
 		_, _ = a.Allow(context.Background(), key+"shared", 2)
 		_, _ = b.Allow(context.Background(), key+"shared", 2)
@@ -49,6 +50,51 @@ func TestThrottle(t *testing.T) {
 			t.Fatal("the third request across two throttles was allowed")
 		}
 	})
+}
+
+// A client that spends its burst just before a clock minute turns gets no
+// fresh burst after it: only what the rate has given back since.
+func TestThrottleAdmitsNoDoubleBurstAcrossAMinute(t *testing.T) {
+	opts, err := redis.ParseURL(testkit.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	const limit = 60 // one a second
+	for name, mk := range map[string]func(func() time.Time) *Throttle{
+		"in Redis":   func(c func() time.Time) *Throttle { return NewThrottle(rdb, c) },
+		"in process": func(c func() time.Time) *Throttle { return NewThrottle(nil, c) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			now := time.Date(2026, 1, 1, 12, 0, 59, 500_000_000, time.UTC)
+			th, key := mk(func() time.Time { return now }), "test:burst:"+name+time.Now().Format(time.RFC3339Nano)
+			admitted := func() int {
+				n := 0
+				for range 2 * limit {
+					if ok, _ := th.Allow(context.Background(), key, limit); ok {
+						n++
+					}
+				}
+				return n
+			}
+			if n := admitted(); n != limit {
+				t.Fatalf("first burst: %d admitted, want %d", n, limit)
+			}
+			now = now.Add(time.Second) // 12:01:00.5, past the turn of the minute
+			if n := admitted(); n != 1 {
+				t.Fatalf("a second after the minute turned: %d admitted, want 1 (the second given back), not a new burst", n)
+			}
+			now = now.Add(30 * time.Second)
+			if n := admitted(); n != 30 {
+				t.Fatalf("30 s later: %d admitted, want 30", n)
+			}
+			now = now.Add(2 * time.Minute)
+			if n := admitted(); n != limit {
+				t.Fatalf("after a quiet minute: %d admitted, want the whole burst of %d", n, limit)
+			}
+		})
+	}
 }
 
 func TestRevocationsFollowUserEvents(t *testing.T) {

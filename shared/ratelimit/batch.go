@@ -49,13 +49,13 @@ func (b *batcher) do(ctx context.Context, c call) (outcome, error) {
 	select {
 	case b.in <- bc:
 	case <-ctx.Done():
-		return outcome{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 	select {
 	case r := <-bc.done:
 		return r.o, r.err
 	case <-ctx.Done():
-		return outcome{}, ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -93,7 +93,7 @@ func (b *batcher) run(batch []*batchCall) {
 			bc.done <- batchResult{err: err}
 			continue
 		}
-		o, err := parseOutcome(res)
+		o, err := parseOutcome(res, len(bc.c.scopes))
 		bc.done <- batchResult{o: o, err: err}
 	}
 }

@@ -1,6 +1,9 @@
 // Package ratelimit decides whether one metered bot API call may go ahead:
-// a per-minute rate limit and daily and monthly quotas per chatbot, with
-// the 80 % and 100 % quota thresholds each call crosses.
+// a per-minute rate limit and daily and monthly quotas, with the 80 % and
+// 100 % quota thresholds each call crosses. A call may have several scopes
+// (its API key's limits, its chatbot's, its company's): it must pass them
+// all, and it is counted in all of them or, when refused, in none. The
+// per-IP login rate is a scope with a rate alone.
 //
 // # Per minute: GCRA
 //
@@ -25,10 +28,13 @@
 // # One atomic step
 //
 // In Redis one Lua script (EVALSHA, EVAL when the script is not cached:
-// one round trip) checks the rate and both quotas and, only when all of
-// them pass, records the call in all three: a refused call counts nothing.
-// The clock is the Limiter's, passed to the script; Redis TIME is never
-// used. The three keys share a hash tag, so they live on one cluster slot.
+// one round trip) checks the rate and both quotas of every scope and, only
+// when all of them pass, records the call in all: a refused call counts
+// nothing. The clock is the Limiter's, passed to the script; Redis TIME is
+// never used. A call's keys share a hash tag (its group: the company of a
+// bot call), so they live on one cluster slot. A refusal names the limit
+// it hit (Decision.Limit, such as company_daily): a used-up quota before a
+// rate, and among those the longest wait.
 // Because the increment and the check are one step, exactly one call
 // takes a counter across a threshold, however many processes race: that
 // call reports the crossing, which makes "once per period" hold without

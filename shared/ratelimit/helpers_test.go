@@ -132,3 +132,8 @@ func allow(tb testing.TB, l *Limiter, key string, lim Limits) Decision {
 	}
 	return d
 }
+
+// oneCall is the keys of a call with one scope, as Allow makes it.
+func oneCall(key string, lim Limits, now time.Time) scopeCall {
+	return newCall(key, []Scope{{Limits: lim, Count: true}}, now).scopes[0]
+}

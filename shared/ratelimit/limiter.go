@@ -9,11 +9,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Limits of one chatbot; 0 (or less) is no limit.
+// Limits of one scope (a key, a chatbot, a company); 0 (or less) is no limit.
 type Limits struct{ PerMinute, Daily, Monthly int }
 
 // Crossing is a quota threshold that one call crossed.
 type Crossing struct {
+	Scope       string    // the Scope's Name
 	Period      string    // Daily or Monthly
 	PeriodStart time.Time // UTC start of the day / calendar month
 	Threshold   int       // 80 or 100 (percent)
@@ -32,13 +33,19 @@ type Decision struct {
 	// Reason is "" when allowed, else ReasonQuotaExceeded when a quota is
 	// used up (whatever the rate says), else ReasonRateLimited.
 	Reason string
+	// Limit, when refused, is the limit the refusal names: a used-up quota
+	// before a rate, and among those the one with the longest wait.
+	Limit Hit
+	// Refused are all the limits that refused the call.
+	Refused []Hit
 	// RetryAfter, when refused, is how long until a call would be allowed:
 	// the GCRA's wait for the rate, the period's end for a quota, the
 	// longest of those that refused.
 	RetryAfter time.Duration
-	// UsedToday and UsedMonth are the counts after this call, which counts
-	// only when allowed.
+	// UsedToday and UsedMonth are the first scope's counts after this call,
+	// which counts only when allowed; Scopes has every scope's.
 	UsedToday, UsedMonth int64
+	Scopes               []Usage
 	// Crossed are the thresholds this very call crossed: the 80 % or
 	// 100 % of the daily or monthly quota. Exactly one call per period
 	// reports each (per process while Redis is unavailable).
@@ -90,13 +97,24 @@ func New(rdb *redis.Client, now func() time.Time, log *slog.Logger) *Limiter {
 // allowed, counts it. It fails only for an empty key or when ctx ends
 // before the decision; an unavailable Redis never fails it.
 func (l *Limiter) Allow(ctx context.Context, key string, lim Limits) (Decision, error) {
-	if key == "" {
+	return l.Stack(ctx, key, Scope{Limits: lim, Count: true})
+}
+
+// Stack decides one call that must pass every scope and, when it passes
+// them all, counts it in each. group holds the scopes' counters together
+// (one Redis cluster slot): a company, for the scopes of its bot calls.
+// It fails only for an empty group or when ctx ends before the decision.
+func (l *Limiter) Stack(ctx context.Context, group string, scopes ...Scope) (Decision, error) {
+	if group == "" {
 		return Decision{}, errors.New("ratelimit: empty key")
 	}
 	if err := ctx.Err(); err != nil {
 		return Decision{}, err
 	}
-	c := newCall(key, lim, l.now())
+	if len(scopes) == 0 {
+		return Decision{Allowed: true}, nil
+	}
+	c := newCall(group, scopes, l.now())
 	o, ok, err := l.tryRedis(ctx, c)
 	if err != nil {
 		return Decision{}, err
@@ -112,11 +130,11 @@ func (l *Limiter) Allow(ctx context.Context, key string, lim Limits) (Decision, 
 // only the end of ctx is.
 func (l *Limiter) tryRedis(ctx context.Context, c call) (o outcome, ok bool, err error) {
 	if l.rdb == nil {
-		return outcome{}, false, nil
+		return nil, false, nil
 	}
 	use, probe := l.health.use()
 	if !use {
-		return outcome{}, false, nil
+		return nil, false, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, l.redisTimeout)
 	o, err = l.batch.do(rctx, c)
@@ -130,68 +148,37 @@ func (l *Limiter) tryRedis(ctx context.Context, c call) (o outcome, ok bool, err
 	case ctx.Err() != nil:
 		// The caller gave up; that says nothing about Redis.
 		l.health.abandon(probe)
-		return outcome{}, false, ctx.Err()
+		return nil, false, ctx.Err()
 	default:
 		if l.health.failed(probe) {
 			l.log.Warn("Redis does not answer: rate limits and quotas are counted per process until it does", "error", err)
 		}
-		return outcome{}, false, nil
+		return nil, false, nil
 	}
 }
 
-// call is one Allow's inputs, fixed before a store sees them.
+// call is one decision's inputs, fixed before a store sees them.
 type call struct {
-	now                       time.Time
-	lim                       Limits
-	day, month                period
-	rateKey, dayKey, monthKey string
+	now        time.Time
+	day, month period
+	scopes     []scopeCall
 }
 
-func newCall(key string, lim Limits, now time.Time) call {
+func newCall(group string, scopes []Scope, now time.Time) call {
 	now = now.UTC()
-	// The hash tag puts the three keys on one cluster slot, as a script
-	// touching several keys needs.
-	base := "ratelimit:{" + key + "}:"
-	return call{
-		now:      now,
-		lim:      lim,
-		day:      dayOf(now),
-		month:    monthOf(now),
-		rateKey:  base + "rpm",
-		dayKey:   base + "day:" + now.Format("2006-01-02"),
-		monthKey: base + "month:" + now.Format("2006-01"),
+	// The hash tag puts every key of the call on one cluster slot, as a
+	// script touching several keys needs.
+	c := call{now: now, day: dayOf(now), month: monthOf(now), scopes: make([]scopeCall, len(scopes))}
+	for i, s := range scopes {
+		base := "ratelimit:{" + group + "}:"
+		if s.Key != "" {
+			base += s.Key + ":"
+		}
+		c.scopes[i] = scopeCall{name: s.Name, lim: s.Limits, count: s.Count,
+			rateKey:  base + "rpm",
+			dayKey:   base + "day:" + now.Format("2006-01-02"),
+			monthKey: base + "month:" + now.Format("2006-01"),
+		}
 	}
-}
-
-// outcome is what a store found: which checks refused the call and the
-// counts after it.
-type outcome struct {
-	rateLimited            bool
-	rateRetry              time.Duration
-	dailyFull, monthlyFull bool
-	usedDay, usedMonth     int64
-}
-
-func (o outcome) allowed() bool { return !o.rateLimited && !o.dailyFull && !o.monthlyFull }
-
-// decide turns a store's outcome into the Decision, the same for both
-// stores.
-func decide(c call, o outcome) Decision {
-	d := Decision{Allowed: o.allowed(), UsedToday: o.usedDay, UsedMonth: o.usedMonth}
-	if d.Allowed {
-		d.Crossed = append(crossings(Daily, c.day, c.lim.Daily, o.usedDay-1, o.usedDay),
-			crossings(Monthly, c.month, c.lim.Monthly, o.usedMonth-1, o.usedMonth)...)
-		return d
-	}
-	d.Reason = ReasonRateLimited
-	if o.rateLimited {
-		d.RetryAfter = o.rateRetry
-	}
-	if o.dailyFull {
-		d.Reason, d.RetryAfter = ReasonQuotaExceeded, max(d.RetryAfter, c.day.end.Sub(c.now))
-	}
-	if o.monthlyFull {
-		d.Reason, d.RetryAfter = ReasonQuotaExceeded, max(d.RetryAfter, c.month.end.Sub(c.now))
-	}
-	return d
+	return c
 }

@@ -164,7 +164,8 @@ func TestRefusedCallCountsNothing(t *testing.T) {
 // the process.
 func snapshot(t *testing.T, l *Limiter, key string) string {
 	t.Helper()
-	c := newCall(key, Limits{}, l.now())
+	c := oneCall(key, Limits{}, l.now())
+	now := l.now().UTC()
 	s := ""
 	if l.rdb != nil {
 		// Short: the unreachable Redis would retry its dial for long.
@@ -180,7 +181,7 @@ func snapshot(t *testing.T, l *Limiter, key string) string {
 	l.local.mu.Lock()
 	defer l.local.mu.Unlock()
 	return s + fmt.Sprintf("local rate %+v day %d month %d",
-		l.local.rate(c.rateKey, c.now), l.local.count(c.dayKey, c.now), l.local.count(c.monthKey, c.now))
+		l.local.rate(c.rateKey, now), l.local.count(c.dayKey, now), l.local.count(c.monthKey, now))
 }
 
 func TestThresholdsCrossedOnceUnderConcurrency(t *testing.T) {
@@ -302,15 +303,14 @@ func TestBurstOfExactlyPerMinute(t *testing.T) {
 			clock := newClock(time.Date(2026, 4, 1, 10, 0, 0, 0, time.UTC))
 			l, key := New(rdb, clock.Now, quietLog()), newKey(t)
 			lim := Limits{PerMinute: n}
-			c := newCall(key, lim, clock.Now())
+			keys, args := scriptArgs(newCall(key, []Scope{{Limits: lim}}, clock.Now()))
 			// The burst goes in pipelined batches: a hundred thousand round
 			// trips would take the test's time, not the script's.
 			for sent := 0; sent < n; {
 				pipe := rdb.Pipeline()
 				var cmds []*redis.Cmd
 				for ; sent < n && len(cmds) < 10_000; sent++ {
-					cmds = append(cmds, allowScript.EvalSha(ctx, pipe, []string{c.rateKey, c.dayKey, c.monthKey},
-						c.now.UnixMicro(), n, 0, 0, 60_000, 60_000))
+					cmds = append(cmds, allowScript.EvalSha(ctx, pipe, keys, args...))
 				}
 				if _, err := pipe.Exec(ctx); err != nil {
 					t.Fatal(err)
@@ -335,7 +335,7 @@ func TestCountersExpireAfterTheirPeriod(t *testing.T) {
 	now := time.Date(2026, 12, 31, 18, 0, 0, 0, time.UTC)
 	l, key := New(rdb, func() time.Time { return now }, quietLog()), newKey(t)
 	allow(t, l, key, Limits{PerMinute: 10})
-	c := newCall(key, Limits{}, now)
+	c := oneCall(key, Limits{}, now)
 	ctx := context.Background()
 	for _, tc := range []struct {
 		key  string
@@ -442,7 +442,7 @@ func TestRedisOutageFallsBackAndReturns(t *testing.T) {
 	l.health.min, l.health.max = 20*time.Millisecond, 40*time.Millisecond
 	key := newKey(t)
 	lim := Limits{Daily: 1000}
-	inRedis := func() string { return direct.Get(context.Background(), newCall(key, lim, clock.Now()).dayKey).Val() }
+	inRedis := func() string { return direct.Get(context.Background(), oneCall(key, lim, clock.Now()).dayKey).Val() }
 
 	allow(t, l, key, lim)
 	if got := inRedis(); got != "1" {

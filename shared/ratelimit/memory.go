@@ -34,26 +34,47 @@ func (m *memStore) check(c call) outcome {
 	defer m.mu.Unlock()
 	m.sweep(c.now)
 
-	var o outcome
-	var rate rateState
-	if c.lim.PerMinute > 0 {
-		var retry int64
-		rate, retry = gcraStep(m.rate(c.rateKey, c.now), c.now.UnixMicro(), c.lim.PerMinute)
-		o.rateLimited, o.rateRetry = retry > 0, time.Duration(retry)*time.Microsecond
+	o := make(outcome, len(c.scopes))
+	rates := make([]rateState, len(c.scopes))
+	for i, s := range c.scopes {
+		o[i], rates[i] = m.look(s, c.now)
 	}
-	o.usedDay, o.usedMonth = m.count(c.dayKey, c.now), m.count(c.monthKey, c.now)
-	o.dailyFull = c.lim.Daily > 0 && o.usedDay >= int64(c.lim.Daily)
-	o.monthlyFull = c.lim.Monthly > 0 && o.usedMonth >= int64(c.lim.Monthly)
 	if !o.allowed() {
 		return o
 	}
-
-	if c.lim.PerMinute > 0 {
-		m.rates[c.rateKey] = rate
+	for i, s := range c.scopes {
+		if s.lim.PerMinute > 0 {
+			m.rates[s.rateKey] = rates[i]
+		}
+		if s.countsDay() {
+			o[i].usedDay = m.incr(s.dayKey, c.now, c.now.Add(c.day.keyTTL(c.now)))
+		}
+		if s.countsMonth() {
+			o[i].usedMonth = m.incr(s.monthKey, c.now, c.now.Add(c.month.keyTTL(c.now)))
+		}
 	}
-	o.usedDay = m.incr(c.dayKey, c.now, c.now.Add(c.day.keyTTL(c.now)))
-	o.usedMonth = m.incr(c.monthKey, c.now, c.now.Add(c.month.keyTTL(c.now)))
 	return o
+}
+
+// look checks one scope without recording anything: what refuses it, its
+// counts, and its rate state should the call be allowed.
+func (m *memStore) look(s scopeCall, now time.Time) (scopeOutcome, rateState) {
+	var o scopeOutcome
+	var rate rateState
+	if s.lim.PerMinute > 0 {
+		var retry int64
+		rate, retry = gcraStep(m.rate(s.rateKey, now), now.UnixMicro(), s.lim.PerMinute)
+		o.rateLimited, o.rateRetry = retry > 0, time.Duration(retry)*time.Microsecond
+	}
+	if s.countsDay() {
+		o.usedDay = m.count(s.dayKey, now)
+	}
+	if s.countsMonth() {
+		o.usedMonth = m.count(s.monthKey, now)
+	}
+	o.dailyFull = s.lim.Daily > 0 && o.usedDay >= int64(s.lim.Daily)
+	o.monthlyFull = s.lim.Monthly > 0 && o.usedMonth >= int64(s.lim.Monthly)
+	return o, rate
 }
 
 // rate is key's GCRA state, zero once it has drained.

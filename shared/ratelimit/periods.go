@@ -44,14 +44,14 @@ func thresholdCount(limit, pct int) int64 {
 
 // crossings are the thresholds of limit that a count moving from before
 // to after went across. A limit of 0 (or less) is no limit: nothing to cross.
-func crossings(name string, p period, limit int, before, after int64) []Crossing {
+func crossings(scope, name string, p period, limit int, before, after int64) []Crossing {
 	if limit <= 0 {
 		return nil
 	}
 	var out []Crossing
 	for _, pct := range thresholds {
 		if c := thresholdCount(limit, pct); before < c && after >= c {
-			out = append(out, Crossing{Period: name, PeriodStart: p.start, Threshold: pct, Limit: limit, Used: int(after)})
+			out = append(out, Crossing{Scope: scope, Period: name, PeriodStart: p.start, Threshold: pct, Limit: limit, Used: int(after)})
 		}
 	}
 	return out

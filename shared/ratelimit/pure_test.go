@@ -80,7 +80,7 @@ func TestCrossings(t *testing.T) {
 		{"no limit", 0, 0, 1, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := crossings(Daily, p, tc.limit, tc.before, tc.after); !reflect.DeepEqual(got, tc.want) {
+			if got := crossings("", Daily, p, tc.limit, tc.before, tc.after); !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})

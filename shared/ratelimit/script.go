@@ -7,57 +7,78 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// allowScript is Allow in one atomic step; see gcraStep for the rate
-// arithmetic, which it repeats operation for operation.
+// allowScript decides a call against all its scopes in one atomic step;
+// see gcraStep for the rate arithmetic, which it repeats operation for
+// operation. Only when every scope passes is the call recorded, in all.
 //
-// KEYS: 1 rate state (hash: t = µs, d = debt µs), 2 day counter, 3 month counter.
-// ARGV: 1 now (µs), 2 per minute, 3 daily, 4 monthly (0: no limit),
-// 5 and 6 the day's and the month's counter TTL (ms).
-// Reply: {refused flags (1 rate, 2 daily, 4 monthly), rate retry (µs),
-// used today, used this month}, the counts after the call.
+// KEYS, per scope: rate state (hash: t = µs, d = debt µs), day counter,
+// month counter.
+// ARGV: 1 now (µs), 2 and 3 the day's and the month's counter TTL (ms);
+// then per scope: per minute, daily, monthly (0: no limit), and 1 when the
+// periods are counted without a quota.
+// Reply, per scope: {refused flags (1 rate, 2 daily, 4 monthly), rate
+// retry (µs), used today, used this month}, the counts after the call.
 var allowScript = redis.NewScript(`
 local window = 60000000
 local tolerance = 1
 local now = tonumber(ARGV[1])
-local per_minute = tonumber(ARGV[2])
-local daily = tonumber(ARGV[3])
-local monthly = tonumber(ARGV[4])
+local n = (#ARGV - 3) / 4
+local out, lim, ts, debts = {}, {}, {}, {}
+local refused = false
 
-local flags = 0
-local retry = 0
-local t, debt
-if per_minute > 0 then
-  local st = redis.call('HMGET', KEYS[1], 't', 'd')
-  t = tonumber(st[1]) or now
-  debt = tonumber(st[2]) or 0
-  if now > t then
-    debt = math.max(debt - (now - t), 0)
-    t = now
+for i = 1, n do
+  local a, k = 3 + (i - 1) * 4, (i - 1) * 3
+  local per_minute, daily, monthly = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local count = ARGV[a + 4] == '1'
+  lim[i] = {per_minute, daily > 0 or count, monthly > 0 or count}
+  local flags, retry = 0, 0
+  if per_minute > 0 then
+    local st = redis.call('HMGET', KEYS[k + 1], 't', 'd')
+    local t = tonumber(st[1]) or now
+    local debt = tonumber(st[2]) or 0
+    if now > t then
+      debt = math.max(debt - (now - t), 0)
+      t = now
+    end
+    debt = debt + window / per_minute
+    if debt > window + tolerance then
+      flags = 1
+      retry = math.ceil(debt - window + (t - now))
+    end
+    ts[i], debts[i] = t, debt
   end
-  debt = debt + window / per_minute
-  if debt > window + tolerance then
-    flags = 1
-    retry = math.ceil(debt - window + (t - now))
+  local used_day, used_month = 0, 0
+  if lim[i][2] then used_day = tonumber(redis.call('GET', KEYS[k + 2]) or '0') end
+  if lim[i][3] then used_month = tonumber(redis.call('GET', KEYS[k + 3]) or '0') end
+  if daily > 0 and used_day >= daily then flags = flags + 2 end
+  if monthly > 0 and used_month >= monthly then flags = flags + 4 end
+  if flags ~= 0 then refused = true end
+  out[(i - 1) * 4 + 1], out[(i - 1) * 4 + 2] = flags, retry
+  out[(i - 1) * 4 + 3], out[(i - 1) * 4 + 4] = used_day, used_month
+end
+if refused then
+  return out
+end
+
+for i = 1, n do
+  local k = (i - 1) * 3
+  if lim[i][1] > 0 then
+    local t, debt = ts[i], debts[i]
+    redis.call('HSET', KEYS[k + 1], 't', string.format('%.0f', t), 'd', string.format('%.17g', debt))
+    redis.call('PEXPIRE', KEYS[k + 1], string.format('%.0f', math.ceil((t - now + debt) / 1000) + 1000))
+  end
+  if lim[i][2] then
+    local used = redis.call('INCR', KEYS[k + 2])
+    if used == 1 then redis.call('PEXPIRE', KEYS[k + 2], ARGV[2]) end
+    out[(i - 1) * 4 + 3] = used
+  end
+  if lim[i][3] then
+    local used = redis.call('INCR', KEYS[k + 3])
+    if used == 1 then redis.call('PEXPIRE', KEYS[k + 3], ARGV[3]) end
+    out[(i - 1) * 4 + 4] = used
   end
 end
-
-local used_day = tonumber(redis.call('GET', KEYS[2]) or '0')
-local used_month = tonumber(redis.call('GET', KEYS[3]) or '0')
-if daily > 0 and used_day >= daily then flags = flags + 2 end
-if monthly > 0 and used_month >= monthly then flags = flags + 4 end
-if flags ~= 0 then
-  return {flags, retry, used_day, used_month}
-end
-
-if per_minute > 0 then
-  redis.call('HSET', KEYS[1], 't', string.format('%.0f', t), 'd', string.format('%.17g', debt))
-  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil((t - now + debt) / 1000) + 1000))
-end
-used_day = redis.call('INCR', KEYS[2])
-if used_day == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
-used_month = redis.call('INCR', KEYS[3])
-if used_month == 1 then redis.call('PEXPIRE', KEYS[3], ARGV[6]) end
-return {0, 0, used_day, used_month}
+return out
 `)
 
 // Bits of the script's refused flags.
@@ -69,26 +90,38 @@ const (
 
 // scriptArgs are the script's keys and arguments for c.
 func scriptArgs(c call) ([]string, []any) {
-	return []string{c.rateKey, c.dayKey, c.monthKey}, []any{
-		c.now.UnixMicro(), c.lim.PerMinute, c.lim.Daily, c.lim.Monthly,
-		ttlMillis(c.day.keyTTL(c.now)), ttlMillis(c.month.keyTTL(c.now)),
+	keys := make([]string, 0, 3*len(c.scopes))
+	args := make([]any, 0, 3+4*len(c.scopes))
+	args = append(args, c.now.UnixMicro(), ttlMillis(c.day.keyTTL(c.now)), ttlMillis(c.month.keyTTL(c.now)))
+	for _, s := range c.scopes {
+		keys = append(keys, s.rateKey, s.dayKey, s.monthKey)
+		count := 0
+		if s.count {
+			count = 1
+		}
+		args = append(args, s.lim.PerMinute, s.lim.Daily, s.lim.Monthly, count)
 	}
+	return keys, args
 }
 
-// parseOutcome reads the script's answer.
-func parseOutcome(res []int64) (outcome, error) {
-	if len(res) != 4 {
-		return outcome{}, fmt.Errorf("rate limit script answered %d values, want 4", len(res))
+// parseOutcome reads the script's answer for a call of n scopes.
+func parseOutcome(res []int64, n int) (outcome, error) {
+	if len(res) != 4*n {
+		return nil, fmt.Errorf("rate limit script answered %d values, want %d", len(res), 4*n)
 	}
-	flags := res[0]
-	return outcome{
-		rateLimited: flags&refusedRate != 0,
-		rateRetry:   time.Duration(res[1]) * time.Microsecond,
-		dailyFull:   flags&refusedDaily != 0,
-		monthlyFull: flags&refusedMonthly != 0,
-		usedDay:     res[2],
-		usedMonth:   res[3],
-	}, nil
+	o := make(outcome, n)
+	for i := range o {
+		r := res[4*i : 4*i+4]
+		o[i] = scopeOutcome{
+			rateLimited: r[0]&refusedRate != 0,
+			rateRetry:   time.Duration(r[1]) * time.Microsecond,
+			dailyFull:   r[0]&refusedDaily != 0,
+			monthlyFull: r[0]&refusedMonthly != 0,
+			usedDay:     r[2],
+			usedMonth:   r[3],
+		}
+	}
+	return o, nil
 }
 
 // ttlMillis is d in whole milliseconds, at least one: PEXPIRE refuses 0.
