@@ -48,6 +48,8 @@ migrate: build ## apply pending migrations to DATABASE_URL
 compose-config: ## validate the docker compose files
 	docker-compose -f docker-compose.yml config -q
 	POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-compose-config-check} docker-compose -f docker-compose.yml -f docker/compose.prod.yml config -q
+	docker-compose -f docker-compose.yml -f docker/compose.cluster.yml config -q
+	POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-compose-config-check} docker-compose -f docker-compose.yml -f docker/compose.prod.yml -f docker/compose.cluster.yml config -q
 
 compose-secrets: ## generate the NATS users' passwords of the compose stack under docker/secrets (once)
 	@mkdir -p docker/secrets && for u in service audit audit_acme; do \

@@ -12,4 +12,5 @@ NATS_SERVICE_PASSWORD=$(secret nats_service_password)
 NATS_AUDIT_PASSWORD=$(secret nats_audit_password)
 NATS_AUDIT_ACME_PASSWORD=$(secret nats_audit_acme_password)
 export NATS_SERVICE_PASSWORD NATS_AUDIT_PASSWORD NATS_AUDIT_ACME_PASSWORD
-exec nats-server -c /etc/nats/nats.conf
+# NATS_CONFIG picks another file, such as a cluster node's (docker/nats-cluster.conf).
+exec nats-server -c "${NATS_CONFIG:-/etc/nats/nats.conf}"
