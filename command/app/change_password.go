@@ -50,7 +50,10 @@ func (id *Identity) ChangePassword(ctx context.Context, p auth.Principal, curren
 // reauthenticate checks the caller's current password and records the
 // decision on the account: a failure, a lock, or an expired lock's end.
 func (id *Identity) reauthenticate(ctx context.Context, p auth.Principal, hash []byte, password string, client auth.Client) error {
-	ok, _ := id.hasher.Check(hash, password)
+	ok, _, err := id.hasher.Check(ctx, hash, password)
+	if err != nil {
+		return err
+	}
 	pol := id.policy.Get()
 	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
 	out, res, err := eventstore.UpdateContended(ctx, id.store, userRef(p.Tenant(), p.UserID), loginAttempts, func(u *user.User) (user.Outcome, []events.Event, error) {

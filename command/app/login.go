@@ -34,7 +34,10 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 		}
 	}
 	// The compare runs whatever the account's state, so every failure costs the same.
-	ok, rehash := id.hasher.Check(hash, password)
+	ok, rehash, err := id.hasher.Check(ctx, hash, password)
+	if err != nil {
+		return TokenPair{}, err // shed: the account's record is untouched
+	}
 	if !known || hash == nil {
 		return TokenPair{}, ErrInvalidCredentials
 	}

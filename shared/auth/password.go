@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
@@ -25,6 +26,7 @@ type Hasher struct {
 	cost   int
 	pepper []byte
 	dummy  []byte // a hash to compare against when the account is unknown
+	gate   *admission
 }
 
 // NewHasher builds a hasher. Costs below 10 are for tests only and must be
@@ -40,7 +42,9 @@ func NewHasher(cost int, pepper []byte, allowWeak bool) (*Hasher, error) {
 		// Without a secret pepper the HMAC still removes the 72-byte limit.
 		pepper = []byte("chatbotd-password-prehash-v1")
 	}
-	h := &Hasher{cost: cost, pepper: pepper}
+	h := &Hasher{cost: cost, pepper: pepper, gate: newAdmission(0)}
+	// Making the dummy hash also times one operation at this cost (the
+	// gate observes it), which the admission of the first logins goes by.
 	dummy, err := h.Hash("dummy password for unknown accounts")
 	if err != nil {
 		return nil, err
@@ -67,18 +71,32 @@ func (h *Hasher) prehash(password string) []byte {
 	return out
 }
 
-// Hash returns the bcrypt hash of password.
+// Hash returns the bcrypt hash of password. It waits for a core however
+// long that takes: hashing follows a check or a deliberate change, whose
+// callers are few.
 func (h *Hasher) Hash(password string) ([]byte, error) {
 	if len(password) > MaxPasswordBytes {
 		return nil, errors.New("password too long")
+	}
+	if h.gate != nil {
+		h.gate.slots <- struct{}{}
+		defer h.gate.releaser()()
 	}
 	return bcrypt.GenerateFromPassword(h.prehash(password), h.cost)
 }
 
 // Check reports whether password matches hash, and whether the hash should
 // be redone at the current cost. A nil hash is compared against a dummy so
-// an unknown account costs as much as a known one.
-func (h *Hasher) Check(hash []byte, password string) (ok, rehash bool) {
+// an unknown account costs as much as a known one. When the compare could
+// not end well before ctx's deadline (more are queued than the cores finish
+// by then) it is not done and Check answers ErrOverloaded, with a
+// Retry-After, at once.
+func (h *Hasher) Check(ctx context.Context, hash []byte, password string) (ok, rehash bool, err error) {
+	release, err := h.gate.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	defer release()
 	if len(password) > MaxPasswordBytes {
 		password = "" // still spend the compare below
 	}
@@ -92,5 +110,5 @@ func (h *Hasher) Check(hash []byte, password string) (ok, rehash bool) {
 			rehash = true
 		}
 	}
-	return ok, rehash
+	return ok, rehash, nil
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -12,34 +13,34 @@ func TestPasswords(t *testing.T) {
 	}
 	p72 := strings.Repeat("a", 72)
 	hash, _ := h.Hash(p72)
-	if ok, _ := h.Check(hash, p72); !ok {
+	if ok, _, _ := h.Check(context.Background(), hash, p72); !ok {
 		t.Fatal("the right password does not match")
 	}
 	t.Run("a 72-byte password plus one byte does not match", func(t *testing.T) {
-		if ok, _ := h.Check(hash, p72+"x"); ok {
+		if ok, _, _ := h.Check(context.Background(), hash, p72+"x"); ok {
 			t.Fatal("matched: truncated at 72 bytes")
 		}
 	})
 	t.Run("NFKC forms of one password match", func(t *testing.T) {
 		hash, _ := h.Hash("ﬁnal password") // the ligature ﬁ normalises to fi
-		if ok, _ := h.Check(hash, "final password"); !ok {
+		if ok, _, _ := h.Check(context.Background(), hash, "final password"); !ok {
 			t.Fatal("NFKC-equal passwords differ")
 		}
 	})
 	t.Run("an unknown account never matches", func(t *testing.T) {
-		if ok, _ := h.Check(nil, "dummy password for unknown accounts"); ok {
+		if ok, _, _ := h.Check(context.Background(), nil, "dummy password for unknown accounts"); ok {
 			t.Fatal("the dummy hash matched")
 		}
 	})
 	t.Run("a lower-cost hash asks to be redone", func(t *testing.T) {
 		stronger, _ := NewHasher(5, nil, true)
-		if ok, rehash := stronger.Check(hash, p72); !ok || !rehash {
+		if ok, rehash, _ := stronger.Check(context.Background(), hash, p72); !ok || !rehash {
 			t.Fatalf("ok %v rehash %v", ok, rehash)
 		}
 	})
 	t.Run("the pepper matters", func(t *testing.T) {
 		other, _ := NewHasher(4, []byte("another pepper"), true)
-		if ok, _ := other.Check(hash, p72); ok {
+		if ok, _, _ := other.Check(context.Background(), hash, p72); ok {
 			t.Fatal("matched under another pepper")
 		}
 	})

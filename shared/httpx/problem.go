@@ -79,6 +79,9 @@ func problemFromApp(ctx context.Context, e *apperr.Error) *Problem {
 		status = http.StatusInternalServerError
 	}
 	if status >= 500 && e.Kind == apperr.KindInternal {
+		if unreachable(e.Err) {
+			return unavailableProblem(ctx, e)
+		}
 		reportInternal(ctx, e)
 		return newProblem(ctx, status, "internal", internalDetail)
 	}
@@ -92,6 +95,9 @@ func problemFromApp(ctx context.Context, e *apperr.Error) *Problem {
 // limits, huma's parsing and validation.
 func problemFromStatus(ctx context.Context, status int, msg string, errs []error) *Problem {
 	if status >= 500 {
+		if cause := errors.Join(errs...); unreachable(cause) {
+			return unavailableProblem(ctx, cause)
+		}
 		reportInternal(ctx, errors.Join(append([]error{errors.New(msg)}, errs...)...))
 		return newProblem(ctx, http.StatusInternalServerError, "internal", internalDetail)
 	}
@@ -200,7 +206,11 @@ func init() {
 				return p
 			}
 		}
-		return problemFromStatus(ctx, status, msg, errs)
+		p := problemFromStatus(ctx, status, msg, errs)
+		if p.retryAfter > 0 && hctx != nil {
+			hctx.SetHeader("Retry-After", strconv.Itoa(p.retryAfter))
+		}
+		return p
 	}
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 		return huma.NewErrorWithContext(nil, status, msg, errs...)
