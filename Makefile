@@ -17,7 +17,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB_DIR     ?= $(CURDIR)/.cache/vulndb
 ELEMENTS_VERSION := 9.0.25
 
-.PHONY: help run build test lint vet fmt bench migrate compose-config compose-secrets docker-binary vulncheck docs-ui clean
+.PHONY: help run build test lint vet fmt bench migrate compose-config compose-secrets secrets monitoring-check docker-binary vulncheck docs-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,12 +51,15 @@ compose-config: ## validate the docker compose files
 	docker-compose -f docker-compose.yml -f docker/compose.cluster.yml config -q
 	POSTGRES_PASSWORD=$${POSTGRES_PASSWORD:-compose-config-check} docker-compose -f docker-compose.yml -f docker/compose.prod.yml -f docker/compose.cluster.yml config -q
 
-compose-secrets: ## generate the NATS users' passwords of the compose stack under docker/secrets (once)
-	@mkdir -p docker/secrets && for u in service audit audit_acme; do \
-		f=docker/secrets/nats_$${u}_password; \
-		if [ ! -s $$f ]; then (umask 077; head -c 24 /dev/urandom | base64 | tr '+/' '-_' > $$f) && echo "wrote $$f"; fi; \
-	done; chown 10001 docker/secrets/nats_service_password 2>/dev/null || \
-		echo "chatbotd runs as uid 10001: make docker/secrets/nats_service_password readable to it (sudo chown 10001 ...)"
+compose-secrets: ## generate the passwords of the development compose stack (NATS users, Grafana) under docker/secrets (once)
+	@sh docker/secrets.sh dev
+
+secrets: ## generate every secret of the production compose stack under docker/secrets (once): JWT key, personal-data key, pepper, NATS and Grafana passwords
+	@sh docker/secrets.sh
+
+monitoring-check: ## validate the Prometheus alert rules and the Grafana dashboard JSON
+	promtool check rules docker/prometheus/rules/*.yml
+	@for f in docker/grafana/dashboards/*.json; do python3 -m json.tool "$$f" >/dev/null || { echo "$$f is not JSON"; exit 1; }; done
 
 docker-binary: ## build the binary exactly as docker/Dockerfile does
 	VERSION=$(VERSION) OUT=bin/docker/chatbotd sh docker/build.sh

@@ -121,6 +121,7 @@ var Settings = []Setting{
 	{"PERSONAL_DATA_KEY_FILE", "", "32 random bytes in base64 wrapping every user's data key (personal fields of events are sealed under it); empty generates a dev key under DATA_DIR; losing it loses that data"},
 	{"BCRYPT_COST", "11", "bcrypt cost of new password hashes (10 to 16); older hashes are upgraded at login"},
 	{"PASSWORD_PEPPER", "", "secret mixed into every password hash (HMAC-SHA-384 before bcrypt); set it in production and never change it"},
+	{"PASSWORD_PEPPER_FILE", "", "file holding PASSWORD_PEPPER (a container secret), instead of the variable"},
 	{"ADMIN_EMAIL", "", "on start, create this administrator if no account has the email (with ADMIN_PASSWORD)"},
 	{"ADMIN_PASSWORD", "", "password of ADMIN_EMAIL's account; only read when that account is created"},
 	{"TRUSTED_PROXIES", "", "comma-separated CIDRs of proxies whose X-Forwarded-For names the client"},
@@ -174,7 +175,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		JWTAudience:          r.nonEmpty("JWT_AUDIENCE"),
 		TrustedProxies:       r.prefixes("TRUSTED_PROXIES"),
 		BcryptCost:           r.intRange("BCRYPT_COST", 10, 16),
-		PasswordPepper:       r.get("PASSWORD_PEPPER"),
+		PasswordPepper:       r.pepper(),
 		AdminEmail:           r.get("ADMIN_EMAIL"),
 		AdminPassword:        r.get("ADMIN_PASSWORD"),
 	}
