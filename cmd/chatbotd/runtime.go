@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
@@ -38,6 +40,9 @@ type runtime struct {
 	redis    *redis.Client
 	flush    func()
 	vault    *pii.Vault
+
+	storeMetricsOnce sync.Once
+	eventMetrics     *eventstore.Metrics
 }
 
 // personalData opens the vault of personal data keys once per process.
@@ -70,6 +75,7 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 	rt.log = observability.NewLogger(e.stdout, cfg.LogLevel, cfg.LogFormat).With("process", name)
 	slog.SetDefault(rt.log)
 	rt.metrics = observability.NewMetrics()
+	rt.buildInfo()
 
 	flush, err := observability.InitSentry(cfg.SentryDSN, cfg.SentryEnvironment, versionString())
 	if err != nil {

@@ -60,7 +60,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 		return nil, err
 	}
 	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
-		Replicas: cfg.NATSReplicas, Metrics: eventstore.NewMetrics(rt.metrics.Registry), Logger: rt.log, Vault: vault,
+		Replicas: cfg.NATSReplicas, Metrics: rt.storeMetrics(), Logger: rt.log, Vault: vault,
 	})
 	if err != nil {
 		return nil, err
@@ -110,8 +110,10 @@ func openBotAPI(ctx context.Context, rt *runtime, store *eventstore.Store, sec *
 	}
 	rec := usage.New(store, usage.Options{Logger: rt.log, Metrics: usage.NewMetrics(rt.metrics.Registry)})
 	rec.Start()
-	return &bot.API{Directory: dir, Limiter: ratelimit.New(rt.redis, time.Now, rt.log), Usage: rec, Store: store,
-		Policy: sec.policy, Now: time.Now, Logger: rt.log}, nil
+	limiter := ratelimit.New(rt.redis, time.Now, rt.log)
+	ratelimit.Metric(rt.metrics.Registry, limiter)
+	return &bot.API{Directory: dir, Limiter: limiter, Usage: rec, Store: store,
+		Policy: sec.policy, Now: time.Now, Logger: rt.log, Metrics: bot.NewMetrics(rt.metrics.Registry)}, nil
 }
 
 // idempotencyCaller scopes an Idempotency-Key to the session of a bearer

@@ -113,7 +113,9 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		}
 	}
 	policy.Metric(rt.metrics.Registry, config)
-	httpx.RegisterOps(srv, append(rt.checks(), rt.jetstreamCheck(streamsOf(parts))), rt.metrics.Registry)
+	checks := append(rt.checks(), rt.jetstreamCheck(streamsOf(parts)))
+	httpx.RegisterOps(srv, checks, rt.metrics.Registry)
+	rt.metrics.Registry.MustRegister(httpx.ReadinessCollector(checks), newStreamCollector(rt.js))
 	if parts&partProjector != 0 {
 		vault, err := rt.personalData(ctx)
 		if err != nil {

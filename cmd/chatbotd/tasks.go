@@ -24,7 +24,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	if err != nil {
 		return nil, err
 	}
-	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log, Vault: vault})
+	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{Replicas: cfg.NATSReplicas, Logger: rt.log, Vault: vault, Metrics: rt.storeMetrics()})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 			return nil, err
 		}
 		closeFollower = follower.Close
-		n := &tasks.Notifier{Pool: rt.pool, Progress: follower, Mail: sender, ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
+		n := &tasks.Notifier{Pool: rt.pool, Progress: follower, Mail: mail.Counted(sender, rt.metrics.Registry), ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
 		for _, h := range n.Handlers() {
 			router.Add(h)
 		}

@@ -39,6 +39,7 @@ func (id *Identity) Login(ctx context.Context, email, password string, client au
 		return TokenPair{}, err // shed: the account's record is untouched
 	}
 	if !known || hash == nil {
+		id.CountRefusedLogin(eventstore.LoginUnknownEmail)
 		return TokenPair{}, ErrInvalidCredentials
 	}
 

@@ -33,6 +33,7 @@ type API struct {
 	Policy    *policy.Holder    // the platform's default limits
 	Now       func() time.Time
 	Logger    *slog.Logger
+	Metrics   *Metrics // refusals; nil counts nothing
 }
 
 type messageInput struct {
@@ -91,6 +92,7 @@ func (a *API) authenticate(api huma.API) func(huma.Context, func(huma.Context)) 
 	return func(ctx huma.Context, next func(huma.Context)) {
 		c, err := a.caller(ctx.Context(), ctx.Header("Authorization"))
 		if err != nil {
+			a.Metrics.refusedFor(err)
 			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "", err)
 			return
 		}
@@ -134,6 +136,7 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 		return nil, err
 	}
 	if !decision.Allowed {
+		a.Metrics.limited(decision.Reason)
 		msg := "the chatbot's per-minute rate limit is reached"
 		if decision.Reason == ratelimit.ReasonQuotaExceeded {
 			msg = "the chatbot's request quota is used up for this period"

@@ -14,6 +14,7 @@ type Metrics struct {
 	latency   prometheus.Histogram
 	conflicts *prometheus.CounterVec
 	replayed  *prometheus.CounterVec
+	identity  identityMetrics
 }
 
 // NewMetrics registers the event store metrics on reg.
@@ -32,8 +33,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		replayed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatbot_aggregate_events_replayed_total", Help: "Events read to load aggregates, by aggregate type.",
 		}, []string{"aggregate_type"}),
+		identity: newIdentityMetrics(),
 	}
 	reg.MustRegister(m.appends, m.latency, m.conflicts, m.replayed)
+	reg.MustRegister(m.identity.collectors()...)
 	return m
 }
 
@@ -44,6 +47,7 @@ func (m *Metrics) appended(envs []events.Envelope, d time.Duration) {
 	m.latency.Observe(d.Seconds())
 	for _, e := range envs {
 		m.appends.WithLabelValues(e.Type).Inc()
+		m.identity.observe(e)
 	}
 }
 

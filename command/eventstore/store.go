@@ -102,6 +102,9 @@ func Open(ctx context.Context, js jetstream.JetStream, o Options) (*Store, error
 // Registry is the registry events are decoded with.
 func (s *Store) Registry() *events.Registry { return s.reg }
 
+// Metrics are the store's metrics (nil when it counts nothing).
+func (s *Store) Metrics() *Metrics { return s.opts.Metrics }
+
 // Append stores evs for the aggregate if its last event is still at
 // expected.Seq; several events go in as one atomic batch. It returns
 // ErrConflict when another writer got there first.

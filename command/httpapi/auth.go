@@ -7,6 +7,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatbotsaas/chatbot/command/app"
+	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
@@ -118,6 +119,7 @@ func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, erro
 
 func (a *Auth) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 	if err := a.Rate.Check(ctx); err != nil {
+		a.Identity.CountRefusedLogin(eventstore.LoginThrottled)
 		return nil, err
 	}
 	pair, err := a.Identity.Login(ctx, in.Body.Email, in.Body.Password, auth.ClientFrom(ctx))

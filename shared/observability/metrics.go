@@ -64,3 +64,13 @@ func (m *Metrics) RequestStarted() func(method, route string, status int) {
 
 // PanicRecovered counts one recovered handler panic.
 func (m *Metrics) PanicRecovered() { m.panics.Inc() }
+
+// BuildInfo registers chatbot_build_info: always 1, its labels name the
+// version and revision this process runs, so that a rollout shows.
+func (m *Metrics) BuildInfo(version, revision, goVersion string) {
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "chatbot_build_info",
+		Help:        "Always 1; the labels are the version, VCS revision and Go version of the binary.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision, "goversion": goVersion},
+	}, func() float64 { return 1 }))
+}

@@ -84,3 +84,10 @@ func (h *redisHealth) abandon(probe bool) {
 	defer h.mu.Unlock()
 	h.probing = false
 }
+
+// isDown says whether calls are counted in the process because Redis failed.
+func (h *redisHealth) isDown() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.down
+}

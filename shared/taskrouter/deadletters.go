@@ -22,16 +22,29 @@ type StoredDeadLetters struct {
 	Metrics *Metrics // nil counts nothing
 }
 
-// Metrics counts the task messages parked after their retries.
-type Metrics struct{ parked *prometheus.CounterVec }
+// Metrics counts the task messages retried, and those parked after their
+// retries, by task (its consumer).
+type Metrics struct{ parked, retried *prometheus.CounterVec }
 
 // NewMetrics registers the task metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{parked: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "chatbot_task_dead_letters_total", Help: "Task messages parked in dead_letters after their retries.",
-	}, []string{"consumer"})}
-	reg.MustRegister(m.parked)
+	m := &Metrics{
+		parked: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbot_task_dead_letters_total", Help: "Task messages parked in dead_letters after their retries.",
+		}, []string{"consumer"}),
+		retried: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbot_task_retries_total", Help: "Tries of task messages after a failed one (each retry counts).",
+		}, []string{"consumer"}),
+	}
+	reg.MustRegister(m.parked, m.retried)
 	return m
+}
+
+// retry counts one more try of a message of task.
+func (m *Metrics) retry(task string) {
+	if m != nil {
+		m.retried.WithLabelValues(task).Inc()
+	}
 }
 
 // Park stores l as a task's letter.

@@ -67,6 +67,9 @@ func (r *Router) countTries(h message.HandlerFunc) message.HandlerFunc {
 	return func(wm *message.Message) ([]*message.Message, error) {
 		n, _ := strconv.Atoi(wm.Metadata.Get(metaTries))
 		wm.Metadata.Set(metaTries, strconv.Itoa(n+1))
+		if n > 0 {
+			r.opts.Metrics.retry(message.HandlerNameFromCtx(wm.Context()))
+		}
 		out, err := h(wm)
 		if err != nil && !errors.Is(err, ErrCannotDo) {
 			r.opts.Log.Warn("task failed; it is tried again, then parked", "task", message.HandlerNameFromCtx(wm.Context()),

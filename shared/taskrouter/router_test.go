@@ -105,6 +105,10 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 		if err := metrics.parked.WithLabelValues(task).Write(&counted); err != nil || counted.GetCounter().GetValue() != 1 {
 			t.Errorf("chatbot_task_dead_letters_total = %v, want 1", counted.GetCounter().GetValue())
 		}
+		var retried dto.Metric
+		if err := metrics.retried.WithLabelValues(task).Write(&retried); err != nil || retried.GetCounter().GetValue() != 2 {
+			t.Errorf("chatbot_task_retries_total = %v, want 2 (3 tries)", retried.GetCounter().GetValue())
+		}
 		cons, _ := js.Consumer(ctx, events.StreamName, task)
 		deadline := time.Now().Add(5 * time.Second)
 		for {
