@@ -73,9 +73,15 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err != nil {
 		return nil, err
 	}
+	// The bot API's directory first: the changes that make bot calls fail
+	// wait until every process serving them has applied them.
+	bots, err := openBotAPI(ctx, rt, store, sec)
+	if err != nil {
+		return nil, err
+	}
 	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
 		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
-		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now,
+		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now, Propagation: bots.Directory,
 	})
 	if err != nil {
 		return nil, err
@@ -83,13 +89,11 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {
 		return nil, err
 	}
-	bots, err := openBotAPI(ctx, rt, store, sec)
-	if err != nil {
-		return nil, err
-	}
+	chatbots := app.NewChatbots(store, time.Now)
+	chatbots.Propagation = bots.Directory
 	side := command.New(command.Deps{Store: store, Pool: rt.pool, NATS: rt.js.Conn(), Identity: identity, Policy: sec.policy,
 		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
-		Chatbots:     app.NewChatbots(store, time.Now), Bot: bots,
+		Chatbots:     chatbots, Bot: bots,
 		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)
 	// After the HTTP server has drained: every call it acknowledged is

@@ -16,6 +16,9 @@ import (
 type Chatbots struct {
 	store *eventstore.Store
 	now   func() time.Time
+	// Propagation, when set, is waited on by every change that can make
+	// bot calls fail.
+	Propagation Propagation
 }
 
 // NewChatbots builds the chatbot commands.
@@ -142,6 +145,9 @@ func (c *Chatbots) update(ctx context.Context, ref eventstore.Ref, decide func(*
 		return b, evs, err
 	})
 	if err != nil {
+		return chatbot.Chatbot{}, 0, err
+	}
+	if err := propagated(ctx, c.Propagation, res); err != nil {
 		return chatbot.Chatbot{}, 0, err
 	}
 	return *after, res.Position, nil

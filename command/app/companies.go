@@ -67,5 +67,8 @@ func (id *Identity) PatchCompany(ctx context.Context, companyID string, p Compan
 		return company.Company{}, 0, err
 	}
 	id.remember(res)
+	if err := propagated(ctx, id.propagation, res); err != nil {
+		return company.Company{}, 0, err
+	}
 	return *after, res.Position, nil
 }

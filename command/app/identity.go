@@ -35,6 +35,9 @@ type Identity struct {
 	// resetKey makes password reset tokens (the vault); nil refuses resets.
 	resetKey auth.MACer
 	now      func() time.Time
+	// propagation is waited on by a change to a company that can make bot
+	// calls fail (a suspension, a plan).
+	propagation Propagation
 }
 
 // IdentityDeps are what Identity runs on.
@@ -48,6 +51,7 @@ type IdentityDeps struct {
 	Revocations *auth.Revocations
 	ResetKey    auth.MACer // the personal data vault: makes password reset tokens
 	Now         func() time.Time
+	Propagation Propagation // see Identity.propagation; nil waits for nothing
 }
 
 // NewIdentity opens the credentials bucket and returns the commands.
@@ -62,7 +66,7 @@ func NewIdentity(ctx context.Context, d IdentityDeps) (*Identity, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, resetKey: d.ResetKey, now: d.Now}, nil
+	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, resetKey: d.ResetKey, now: d.Now, propagation: d.Propagation}, nil
 }
 
 // TokenPair is what a login or a refresh answers.

@@ -65,8 +65,9 @@ func (a *API) Register(api huma.API) {
 			"reply one of whose keywords occurs in the message (case-insensitive), else the fallback reply. Every accepted call is " +
 			"one request of usage (units: one per started 1,000 characters of the message). 401 for a missing, unknown, revoked or " +
 			"expired key (or one of a deleted chatbot or a suspended company), 403 chatbot_paused, 429 rate_limited (per minute) " +
-			"or quota_exceeded (daily or monthly), both with Retry-After.",
-		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests},
+			"or quota_exceeded (daily or monthly), both with Retry-After; 503 unavailable (with Retry-After) while this server cannot " +
+			"confirm it knows every recent change to keys, chatbots and companies.",
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 		Middlewares: huma.Middlewares{a.authenticate(api)},
 	}), a.message)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -21,16 +20,17 @@ import (
 // The directory is what a call needs to know, kept so that memory follows
 // what is called, not what is stored:
 //   - every key's owner, in a compact index (12 bytes a key) that starts from
-//     a snapshot in the object store and follows the ApiKeyIssued events after
-//     it;
+//     a snapshot in the object store and follows the events after it;
 //   - the chatbots and companies calls used last, as the domain folds them
 //     (chatbot.Chatbot, company.Company), each with the stream sequence it is
 //     at.
 //
-// A call asks the stream for the last sequence of its chatbot and of its
-// company (one direct get each) and reads the events after the state it
-// holds, if any: a key revoked, a chatbot paused or deleted, a company
-// suspended through any process counts from the very next call.
+// A call reads memory only. The directory follows every event of the
+// stream and drops a kept chatbot or company when an event of it arrives;
+// the next call loads it again. That a change made through any process
+// counts from the very next call in every process is kept by the members'
+// protocol (members.go): the change waits until every process has applied
+// it, and a process that cannot say it is up to date serves no call.
 
 // CacheSize is how many chatbots, and how many companies, a directory keeps
 // folded by default.
@@ -45,6 +45,9 @@ type Directory struct {
 	stream    jetstream.Stream
 	snapshots *indexSnapshots
 	log       *slog.Logger
+	applied   applied  // every event up to here is applied
+	members   *members // nil until Follow
+	lease     *lease   // nil until Follow
 
 	snapshotEvery uint64
 }
@@ -66,8 +69,14 @@ type Found struct {
 
 // Lookup finds the key with this hash. A key the index does not know may be
 // one issued a moment ago through another process: the index first catches
-// up with the last key issued anywhere.
+// up with the last key issued anywhere. While the directory cannot say it
+// is up to date, Lookup fails (503).
 func (d *Directory) Lookup(ctx context.Context, hash string) (Found, bool, error) {
+	if d.lease != nil {
+		if err := d.lease.check(); err != nil {
+			return Found{}, false, err
+		}
+	}
 	owners := d.keys.candidates(hash)
 	if len(owners) == 0 {
 		if err := d.freshKeys(ctx); err != nil {
@@ -96,51 +105,43 @@ func (d *Directory) Lookup(ctx context.Context, hash string) (Found, bool, error
 }
 
 func (d *Directory) chatbot(ctx context.Context, o owner) (*chatbot.Chatbot, error) {
-	ref := eventstore.Ref{Tenant: o.tenant, Type: events.AggregateChatbot, ID: o.id}
-	return fresh(ctx, d.store, d.bots, ref, func(c *chatbot.Chatbot) *chatbot.Chatbot {
-		next := *c
-		next.Keys = slices.Clone(c.Keys)
-		return &next
-	})
+	return kept[chatbot.Chatbot](ctx, d.store, d.bots, eventstore.Ref{Tenant: o.tenant, Type: events.AggregateChatbot, ID: o.id})
 }
 
 func (d *Directory) company(ctx context.Context, id string) (*company.Company, error) {
-	ref := eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id}
-	return fresh(ctx, d.store, d.companies, ref, func(c *company.Company) *company.Company {
-		next := *c
-		next.Managers = slices.Clone(c.Managers)
-		return &next
-	})
+	return kept[company.Company](ctx, d.store, d.companies, eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id})
 }
 
-// fresh returns the aggregate's state as of its last stored event: the
-// kept one if it is there already, else a copy of it (or a new state)
-// brought up to that event.
-func fresh[T any, A interface {
+// kept returns the aggregate's state: the kept one, else one loaded from
+// the store (and kept, unless an event of it arrived meanwhile).
+func kept[T any, A interface {
 	*T
 	eventstore.Aggregate
-}](ctx context.Context, store *eventstore.Store, kept *states[T], ref eventstore.Ref, copyOf func(*T) *T) (*T, error) {
-	last, err := store.Last(ctx, ref)
-	if err != nil {
-		return nil, fmt.Errorf("bot directory: %w", err)
-	}
+}](ctx context.Context, store *eventstore.Store, states *states[T], ref eventstore.Ref) (*T, error) {
 	key := ref.String()
-	state, at, ok := kept.get(key)
-	if ok && at.Seq >= last.Seq {
+	if state, _, ok := states.get(key); ok {
 		return state, nil
 	}
-	next := new(T)
-	if ok {
-		next = copyOf(state)
-	} else {
-		at = eventstore.Loaded{}
-	}
-	loaded, err := store.CatchUp(ctx, ref, A(next), at, last)
+	t := states.begin(key)
+	state := new(T)
+	loaded, err := store.Load(ctx, ref, A(state))
 	if err != nil {
+		states.finish(key, t, nil, eventstore.Loaded{})
 		return nil, fmt.Errorf("bot directory: %w", err)
 	}
-	kept.put(key, next, eventstore.Loaded{Seq: loaded.Seq, Version: loaded.Version})
-	return next, nil
+	states.finish(key, t, state, eventstore.Loaded{Seq: loaded.Seq, Version: loaded.Version})
+	return state, nil
+}
+
+// Confirm waits until every process serving bot calls has applied the
+// event at position, or a bound (about 2 s) passes, after which a process
+// that has not applied it serves no call until it has. A change that makes
+// calls fail answers only after it.
+func (d *Directory) Confirm(ctx context.Context, position uint64) (Confirmation, error) {
+	if d.members == nil {
+		return Confirmation{All: true}, nil
+	}
+	return d.members.confirm(position), nil
 }
 
 // freshKeys waits until the index holds the last key issued anywhere.
@@ -155,16 +156,17 @@ func (d *Directory) freshKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bot directory: %w", err)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for pause := 100 * time.Microsecond; d.keys.at() < msg.Sequence; pause = min(pause*2, 10*time.Millisecond) {
-		if time.Now().After(deadline) {
-			return errors.New("bot directory: lagging behind the stream")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := d.applied.reach(ctx, msg.Sequence); err != nil {
+		return errLagging
 	}
 	return nil
+}
+
+// AwaitApplied is Confirm for the commands (app.Propagation): the change is
+// stored either way, and a process that did not confirm serves no call.
+func (d *Directory) AwaitApplied(ctx context.Context, position uint64) error {
+	_, err := d.Confirm(ctx, position)
+	return err
 }

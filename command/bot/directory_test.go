@@ -60,7 +60,7 @@ func (w world) directory(t *testing.T, every uint64) *Directory {
 func change[T any, A interface {
 	*T
 	eventstore.Aggregate
-}](t *testing.T, s *eventstore.Store, ref eventstore.Ref, decide func(A) ([]events.Event, error)) {
+}](t *testing.T, s *eventstore.Store, ref eventstore.Ref, decide func(A) ([]events.Event, error)) uint64 {
 	t.Helper()
 	agg := A(new(T))
 	loaded, err := s.Load(context.Background(), ref, agg)
@@ -71,9 +71,11 @@ func change[T any, A interface {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Append(context.Background(), ref, loaded, evs...); err != nil {
+	res, err := s.Append(context.Background(), ref, loaded, evs...)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return res.Position
 }
 
 func botRef(seed string, b, tenants int) eventstore.Ref {
@@ -167,7 +169,7 @@ func (w world) other(t *testing.T) *Directory {
 func TestAChangeThroughAnyProcessCountsFromTheNextCallInEveryOther(t *testing.T) {
 	o := devseed.Options{Tenants: 2, Chatbots: 4, KeysPerChatbot: 2, Seed: "x"}
 	w := seeded(t, o)
-	d := w.other(t)
+	writer, d := w.other(t), w.other(t)
 	bot0, bot1 := botRef(o.Seed, 0, o.Tenants), botRef(o.Seed, 1, o.Tenants)
 	key0, spare0, key1 := devseed.Key(o.Seed, 0, 0), devseed.Key(o.Seed, 0, 1), devseed.Key(o.Seed, 1, 0)
 	for _, k := range []string{key0, key1} {
@@ -177,30 +179,36 @@ func TestAChangeThroughAnyProcessCountsFromTheNextCallInEveryOther(t *testing.T)
 	}
 	steps := []struct {
 		name string
-		act  func()
+		act  func() uint64 // the change's position, 0 for none
 		key  string
 		want string
 	}{
-		{"a revoked key", func() {
-			change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) { return c.RevokeKey(c.Keys[0].ID) })
+		{"a revoked key", func() uint64 {
+			return change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) { return c.RevokeKey(c.Keys[0].ID) })
 		}, key0, "unauthenticated"},
-		{"another key of the chatbot", func() {}, spare0, "ok"},
-		{"a paused chatbot", func() {
-			change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) {
+		{"another key of the chatbot", func() uint64 { return 0 }, spare0, "ok"},
+		{"a paused chatbot", func() uint64 {
+			return change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) {
 				return c.Update(chatbot.Patch{Status: new(chatbot.StatusPaused)})
 			})
 		}, spare0, "chatbot_paused"},
-		{"a deleted chatbot", func() {
-			change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) { return c.Delete() })
+		{"a deleted chatbot", func() uint64 {
+			return change(t, w.store, bot0, func(c *chatbot.Chatbot) ([]events.Event, error) { return c.Delete() })
 		}, spare0, "unauthenticated"},
-		{"a suspended company", func() {
+		{"a suspended company", func() uint64 {
 			ref := eventstore.Ref{Tenant: bot1.Tenant, Type: events.AggregateCompany, ID: bot1.Tenant}
-			change(t, w.store, ref, func(c *company.Company) ([]events.Event, error) { return c.SetStatus(company.StatusSuspended) })
+			return change(t, w.store, ref, func(c *company.Company) ([]events.Event, error) { return c.SetStatus(company.StatusSuspended) })
 		}, key1, "unauthenticated"},
-		{"a chatbot of another company", func() {}, devseed.Key(o.Seed, 2, 0), "ok"},
+		{"a chatbot of another company", func() uint64 { return 0 }, devseed.Key(o.Seed, 2, 0), "ok"},
 	}
 	for _, s := range steps {
-		s.act()
+		// As a command does: the change answers once every process
+		// serving calls has applied it.
+		if pos := s.act(); pos > 0 {
+			if c, err := writer.Confirm(context.Background(), pos); err != nil || !c.All {
+				t.Fatalf("%s: not confirmed by every process: %+v %v", s.name, c, err)
+			}
+		}
 		if got := outcome(t, d, s.key); got != s.want {
 			t.Errorf("%s, next call: %s, want %s", s.name, got, s.want)
 		}
@@ -227,9 +235,12 @@ func TestTheDirectoryHoldsTheChatbotAsTheDomainFoldsIt(t *testing.T) {
 	change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.Update(chatbot.Patch{Name: new("Renamed"), Settings: &settings})
 	})
-	change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
+	pos := change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.SetLimits(events.Limits{RequestsPerMinute: &n})
 	})
+	if c, _ := d.Confirm(context.Background(), pos); !c.All {
+		t.Fatalf("not confirmed: %+v", c)
+	}
 	f, ok, err := d.Lookup(context.Background(), chatbot.HashKey(key))
 	if err != nil || !ok {
 		t.Fatalf("lookup: %v %v", ok, err)

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/chatbotsaas/chatbot/events"
 )
 
 // The key index's snapshot is the object SnapshotObject in the object
@@ -28,6 +25,9 @@ const (
 	// snapshotEvery is by default how many keys issued after the last
 	// snapshot make a process write a new one.
 	snapshotEvery = 10_000
+	// snapshotSpan is how many events of any kind after the last snapshot
+	// make a process write a new one, which bounds what a start reads.
+	snapshotSpan = 200_000
 	// coldWithin bounds the first start over a long stream without a
 	// snapshot, which reads every ApiKeyIssued once.
 	coldWithin = 10 * time.Minute
@@ -35,65 +35,11 @@ const (
 
 // indexSnapshots reads and writes the key index's snapshot.
 type indexSnapshots struct {
-	obs     jetstream.ObjectStore
-	stream  string        // the stream's creation time, as streamMeta holds it
-	keys    atomic.Uint64 // how many keys the snapshot read or written last holds
-	writing atomic.Bool
-}
-
-// Follow loads the key index's snapshot, then applies every ApiKeyIssued
-// after it and every new one, until ctx ends. It returns once the index
-// holds every key stored when it began; from then on it writes a new
-// snapshot whenever snapshotEvery keys were issued after the last one.
-func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, replicas int, log *slog.Logger) error {
-	d.log = log
-	stream, err := js.Stream(ctx, events.StreamName)
-	if err != nil {
-		return err
-	}
-	d.stream = stream
-	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket: SnapshotBucket, Description: "the bot directory's key index (key hash prefix → chatbot) and the stream position it covers",
-		Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
-	})
-	if err != nil {
-		return fmt.Errorf("bot directory: %w", err)
-	}
-	info := stream.CachedInfo()
-	d.snapshots = &indexSnapshots{obs: obs, stream: strconv.FormatInt(info.Created.UnixNano(), 10)}
-	began := time.Now()
-	if x := d.snapshots.read(ctx, info.State.LastSeq, log); x != nil {
-		d.keys = x
-		d.snapshots.keys.Store(uint64(x.size()))
-	}
-	from := d.keys.at()
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{events.TypeFilter(events.ApiKeyIssued)}, DeliverPolicy: jetstream.DeliverAllPolicy}
-	if from > 0 {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from+1
-	}
-	if err := events.Follow(ctx, js, cfg, "bot directory", coldWithin, d.applyKey, log); err != nil {
-		return err
-	}
-	log.Info("bot directory ready", "keys", d.keys.size(), "snapshot_position", from, "position", d.keys.at(), "took", time.Since(began).Round(time.Millisecond))
-	go d.snapshotLoop(ctx)
-	return nil
-}
-
-// applyKey indexes one ApiKeyIssued.
-func (d *Directory) applyKey(env events.Envelope) error {
-	if env.Type != events.ApiKeyIssued || env.AggregateType != events.AggregateChatbot {
-		return nil
-	}
-	data, err := events.Default.Decode(&env)
-	if err != nil {
-		return err
-	}
-	issued, ok := data.(*events.ApiKeyIssuedData)
-	if !ok {
-		return fmt.Errorf("ApiKeyIssued decoded as %T", data)
-	}
-	d.keys.add(issued.KeyHash, owner{tenant: env.TenantID, id: env.AggregateID}, env.Position)
-	return nil
+	obs      jetstream.ObjectStore
+	stream   string        // the stream's creation time, as streamMeta holds it
+	keys     atomic.Uint64 // how many keys the snapshot read or written last holds
+	position atomic.Uint64 // the stream position it covers
+	writing  atomic.Bool
 }
 
 // snapshotLoop writes a snapshot whenever enough keys were issued after the
@@ -118,12 +64,14 @@ func (d *Directory) snapshotLoop(ctx context.Context) {
 // one as new meanwhile.
 func (d *Directory) snapshotIfDue(ctx context.Context) error {
 	s := d.snapshots
-	if uint64(d.keys.size()) < s.keys.Load()+d.snapshotEvery || !s.writing.CompareAndSwap(false, true) {
+	due := uint64(d.keys.size()) >= s.keys.Load()+d.snapshotEvery || d.keys.at() >= s.position.Load()+snapshotSpan
+	if !due || !s.writing.CompareAndSwap(false, true) {
 		return nil
 	}
 	defer s.writing.Store(false)
-	if s.storedPosition(ctx) >= d.keys.at() {
+	if stored := s.storedPosition(ctx); stored >= d.keys.at() {
 		s.keys.Store(uint64(d.keys.size()))
+		s.position.Store(stored)
 		return nil
 	}
 	return s.write(ctx, d.keys.view(), d.log)
@@ -182,6 +130,7 @@ func (s *indexSnapshots) write(ctx context.Context, v indexView, log *slog.Logge
 		return err
 	}
 	s.keys.Store(uint64(len(v.prefixes)))
+	s.position.Store(v.position)
 	log.Info("bot directory snapshot written", "keys", len(v.prefixes), "position", v.position, "bytes", info.Size, "took", time.Since(began).Round(time.Millisecond))
 	return nil
 }

@@ -143,3 +143,10 @@ func (x *keyIndex) size() int {
 	}
 	return n
 }
+
+// through records that every event up to position is applied.
+func (x *keyIndex) through(position uint64) {
+	x.mu.Lock()
+	x.position = max(x.position, position)
+	x.mu.Unlock()
+}
