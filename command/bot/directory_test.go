@@ -170,6 +170,7 @@ func TestAChangeThroughAnyProcessCountsFromTheNextCallInEveryOther(t *testing.T)
 	o := devseed.Options{Tenants: 2, Chatbots: 4, KeysPerChatbot: 2, Seed: "x"}
 	w := seeded(t, o)
 	writer, d := w.other(t), w.other(t)
+	settled(writer)
 	bot0, bot1 := botRef(o.Seed, 0, o.Tenants), botRef(o.Seed, 1, o.Tenants)
 	key0, spare0, key1 := devseed.Key(o.Seed, 0, 0), devseed.Key(o.Seed, 0, 1), devseed.Key(o.Seed, 1, 0)
 	for _, k := range []string{key0, key1} {
@@ -238,7 +239,7 @@ func TestTheDirectoryHoldsTheChatbotAsTheDomainFoldsIt(t *testing.T) {
 	pos := change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.SetLimits(events.Limits{RequestsPerMinute: &n})
 	})
-	if c, _ := d.Confirm(context.Background(), pos); !c.All {
+	if c, _ := settled(d).Confirm(context.Background(), pos); !c.All {
 		t.Fatalf("not confirmed: %+v", c)
 	}
 	f, ok, err := d.Lookup(context.Background(), chatbot.HashKey(key))

@@ -32,6 +32,16 @@ func (w world) stoppable(t *testing.T) (*Directory, context.CancelFunc) {
 	return d, cancel
 }
 
+// settled waits until the directory has listened long enough to know every
+// member: until then a change waits its whole bound.
+func settled(d *Directory) *Directory {
+	d.members.mu.Lock()
+	wait := d.members.since + liveFor - d.members.now()
+	d.members.mu.Unlock()
+	time.Sleep(wait)
+	return d
+}
+
 func TestAProcessThatCannotConfirmServesNoCallAndTheChangeAnswersWithinItsBound(t *testing.T) {
 	o := devseed.Options{Tenants: 1, Chatbots: 2, KeysPerChatbot: 1, Seed: "s"}
 	w := seeded(t, o)
@@ -42,6 +52,7 @@ func TestAProcessThatCannotConfirmServesNoCallAndTheChangeAnswersWithinItsBound(
 		t.Fatalf("before the stall: %s", got)
 	}
 	// Both have been heard; a change confirms with both.
+	settled(writer)
 	pos := change(t, w.store, botRef(o.Seed, 1, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.Update(chatbot.Patch{Name: new("Renamed")})
 	})
@@ -75,6 +86,7 @@ func TestANewProcessIsWaitedForOnceHeard(t *testing.T) {
 	o := devseed.Options{Tenants: 1, Chatbots: 1, KeysPerChatbot: 1, Seed: "n"}
 	w := seeded(t, o)
 	writer := w.other(t)
+	settled(writer)
 	late := w.other(t) // started after the writer: the writer hears it before it serves
 	pos := change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) { return c.RevokeKey(c.Keys[0].ID) })
 	if c, _ := writer.Confirm(context.Background(), pos); !c.All {
