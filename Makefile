@@ -16,8 +16,10 @@ PKGS     := ./...
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB_DIR     ?= $(CURDIR)/.cache/vulndb
 ELEMENTS_VERSION := 9.0.25
+REDOCLY_VERSION  := 2.77.0
+REDOCLY          := .cache/node/node_modules/.bin/redocly
 
-.PHONY: help run build test lint vet fmt bench migrate compose-config compose-secrets secrets monitoring-check docker-binary vulncheck docs-ui clean
+.PHONY: help run build test lint vet fmt bench migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,6 +58,12 @@ compose-secrets: ## generate the passwords of the development compose stack (NAT
 
 secrets: ## generate every secret of the production compose stack under docker/secrets (once): JWT key, personal-data key, pepper, NATS and Grafana passwords
 	@sh docker/secrets.sh
+
+openapi-lint: $(REDOCLY) ## lint the OpenAPI document chatbotd serves with Redocly CLI (pinned, under .cache/node)
+	REDOCLY=$(CURDIR)/$(REDOCLY) REDOCLY_REQUIRED=1 go test -count=1 -run TestTheOpenAPIDocumentIsLintClean ./cmd/chatbotd
+
+$(REDOCLY):
+	mkdir -p .cache/node && npm install --prefix .cache/node --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
 
 monitoring-check: ## validate the Prometheus alert rules and the Grafana dashboard JSON
 	promtool check rules docker/prometheus/rules/*.yml

@@ -115,6 +115,8 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 	policy.Metric(rt.metrics.Registry, config)
 	checks := append(rt.checks(), rt.jetstreamCheck(streamsOf(parts)))
 	httpx.RegisterOps(srv, checks, rt.metrics.Registry)
+	// A chatbot is one schema whether a write or a read answers it.
+	httpx.FinishSpec(srv.API, map[string]string{"ChatbotBody": "Chatbot"})
 	rt.metrics.Registry.MustRegister(httpx.ReadinessCollector(checks), newStreamCollector(rt.js))
 	if parts&partProjector != 0 {
 		vault, err := rt.personalData(ctx)

@@ -20,6 +20,7 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 	"github.com/chatbotsaas/chatbot/shared/ratelimit"
 )
@@ -36,9 +37,10 @@ type API struct {
 	Metrics   *Metrics // refusals; nil counts nothing
 }
 
+// messageInput is the call; its Authorization header (the API key) is
+// read by authenticate, and documented as the apiKey security scheme.
 type messageInput struct {
-	Authorization string `header:"Authorization" doc:"Bearer and the chatbot's API key (cbk_...)"`
-	Body          struct {
+	Body struct {
 		Message        string `json:"message" minLength:"1" maxLength:"4000"`
 		ConversationID string `json:"conversation_id,omitempty" maxLength:"100" pattern:"^[A-Za-z0-9_-]+$" doc:"keeps a conversation together; a new one is given when absent"`
 	}
@@ -69,6 +71,7 @@ func (a *API) Register(api huma.API) {
 			"confirm it knows every recent change to keys, chatbots and companies.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 		Middlewares: huma.Middlewares{a.authenticate(api)},
+		Security:    []map[string][]string{{httpx.SchemeAPIKey: {}}},
 	}), a.message)
 }
 

@@ -86,15 +86,18 @@ func (a *Auth) Register(api huma.API) {
 	huma.Register(api, auth.Public(huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/v1/auth/signup", Tags: tags, DefaultStatus: http.StatusCreated,
 		Summary: "Sign up a company and its first manager (role company)",
+		Errors:  []int{http.StatusTooManyRequests},
 	}), a.signup)
 	// Credentials are never stored or replayed under an Idempotency-Key.
 	huma.Register(api, httpx.NoIdempotency(auth.Public(huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/v1/auth/login", Tags: tags,
 		Summary: "Log in; a wrong password, an unknown email, a locked or disabled account all answer the same 401",
+		Errors:  []int{http.StatusUnauthorized, http.StatusTooManyRequests},
 	})), a.login)
 	huma.Register(api, httpx.NoIdempotency(auth.Public(huma.Operation{
 		OperationID: "refresh", Method: http.MethodPost, Path: "/v1/auth/refresh", Tags: tags,
 		Summary: "Spend a refresh token for a new pair; reusing a spent one revokes the session",
+		Errors:  []int{http.StatusUnauthorized},
 	})), a.refresh)
 	huma.Register(api, httpx.NoIdempotency(auth.Require(huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/v1/auth/logout", Tags: tags, DefaultStatus: http.StatusNoContent,

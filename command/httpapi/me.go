@@ -57,6 +57,7 @@ func (m *Me) Register(api huma.API) {
 	huma.Register(api, httpx.NoIdempotency(auth.Require(huma.Operation{
 		OperationID: "change-password", Method: http.MethodPost, Path: "/v1/me/password", Tags: tags, DefaultStatus: http.StatusNoContent,
 		Summary: "Change one's own password; every other session is revoked. A wrong current password counts toward the lockout like a failed login, and the per-IP login rate applies",
+		Errors:  []int{http.StatusTooManyRequests},
 	}, auth.PermProfileWrite)), m.changePassword)
 }
 

@@ -40,6 +40,7 @@ func (a *Auth) registerPasswordReset(api huma.API, tags []string) {
 		Summary:       "Ask for a password reset link by mail; the same 202 whether or not the account exists",
 		Description: "Counted by the per-IP login rate. An account gets at most a few links an hour; the link " +
 			"(PASSWORD_RESET_URL?token=…) works once, for password_reset.ttl_seconds (30 min by default).",
+		Errors: []int{http.StatusTooManyRequests},
 	}), a.requestReset)
 	// The token and the password are never stored or replayed under an Idempotency-Key.
 	huma.Register(api, httpx.NoIdempotency(auth.Public(huma.Operation{
@@ -47,6 +48,7 @@ func (a *Auth) registerPasswordReset(api huma.API, tags []string) {
 		DefaultStatus: http.StatusNoContent,
 		Summary:       "Set a new password with a reset token; every session is revoked and any lock lifted",
 		Description:   "A used, expired or unknown token answers 400 invalid_reset_token; a password against the policy 422.",
+		Errors:        []int{http.StatusBadRequest, http.StatusTooManyRequests},
 	})), a.confirmReset)
 }
 

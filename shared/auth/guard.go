@@ -23,7 +23,7 @@ func Require(op huma.Operation, perm Permission) huma.Operation {
 		op.Metadata = map[string]any{}
 	}
 	op.Metadata[metaPermission] = perm
-	op.Security = []map[string][]string{{"bearer": {}}}
+	op.Security = []map[string][]string{{httpx.SchemeBearer: {}}}
 	if op.Responses == nil {
 		op.Responses = map[string]*huma.Response{}
 	}

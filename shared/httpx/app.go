@@ -67,9 +67,7 @@ func New(o Options) *Server {
 		"same key answers 422, a retry while the first runs 409, a key that cannot be claimed now 503 (both with " +
 		"`Retry-After`). Login, refresh, logout and password changes ignore the header. Stored answers are encrypted " +
 		"under a key derived from the `Idempotency-Key`, which the server keeps only as a hash: send a random UUID."
-	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT access token or cbk_ API key"},
-	}
+	describe(&cfg)
 	limit := int64(o.BodyLimit)
 	cfg.OnAddOperation = append(cfg.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
 		op.MaxBodyBytes = limit

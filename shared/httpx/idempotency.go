@@ -148,6 +148,7 @@ func (i *Idempotency) Attach(api huma.API, caller Caller) {
 				"answers the original result (`Idempotent-Replayed: true`) and does nothing again.",
 			Schema: &huma.Schema{Type: "string", MinLength: new(1), MaxLength: new(255)},
 		})
+		documentIdempotency(op)
 	})
 }
 
