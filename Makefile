@@ -41,8 +41,16 @@ fmt:
 vet:
 	go vet $(PKGS)
 
-bench: build ## run the benchmark harness; writes bench/results/latest.json and BENCHMARKS.md
+bench: build ## run every benchmark scenario (writes bench/results/latest.json and BENCHMARKS.md); SCENARIO=name runs one and prints its table
+ifeq ($(SCENARIO),)
 	go run ./bench -out bench/results/latest.json -md BENCHMARKS.md
+else
+	go run ./bench -only $(SCENARIO) -scale-chatbots $(if $(filter scale,$(SCENARIO)),100000,0) -out bench/results/$(SCENARIO).json -md -
+endif
+
+.PHONY: soak
+soak: build ## ten minutes of mixed load against serve: RSS and goroutines over time (bench/results/soak.json, BENCHMARKS.md)
+	go run ./bench -soak $(or $(SOAK_DURATION),10m)
 
 migrate: build ## apply pending migrations to DATABASE_URL
 	$(BIN) migrate up

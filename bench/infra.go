@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,13 +30,28 @@ func adminURL() string {
 	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 }
 
-func newBenchDB(ctx context.Context) (*benchDB, error) {
+// dbOption changes how newBenchDB makes a database.
+type dbOption func(*dbOptions)
+
+type dbOptions struct{ bare bool }
+
+// withoutMigrations leaves the database empty, for a start that migrates.
+func withoutMigrations() dbOption { return func(o *dbOptions) { o.bare = true } }
+
+// benchDBs numbers the databases of one run, so that two at once differ.
+var benchDBs atomic.Int64
+
+func newBenchDB(ctx context.Context, opts ...dbOption) (*benchDB, error) {
+	var o dbOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	admin := adminURL()
 	cfg, err := pgx.ParseConfig(admin)
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("chatbot_bench_%d", os.Getpid())
+	name := fmt.Sprintf("chatbot_bench_%d_%d", os.Getpid(), benchDBs.Add(1))
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("Postgres at %s: %w", cfg.Host, err)
@@ -49,8 +65,10 @@ func newBenchDB(ctx context.Context) (*benchDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := postgres.MigrateUp(url); err != nil {
-		return nil, err
+	if !o.bare {
+		if err := postgres.MigrateUp(url); err != nil {
+			return nil, err
+		}
 	}
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime"
-	"slices"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 )
+
+// productBin is the chatbotd the scenarios start: make bench builds it
+// first; the harness's smoke test builds its own.
+var productBin = "bin/chatbotd"
 
 // product is chatbotd serve started from the built binary for a scenario.
 type product struct {
@@ -38,7 +38,7 @@ func startProduct(ctx context.Context, extra ...string) (*product, error) {
 	addr := ln.Addr().String()
 	ln.Close()
 	url, _ := withDatabase(adminURL(), db.name)
-	cmd := exec.Command("bin/chatbotd", "serve")
+	cmd := exec.Command(productBin, "serve")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "HTTP_ADDR="+addr, "NATS_LISTEN=127.0.0.1:0", "DATA_DIR="+dir,
 		"LOG_LEVEL=error", "TRUSTED_PROXIES=127.0.0.1/32")
 	cmd.Env = append(cmd.Env, extra...)
@@ -96,63 +96,4 @@ func (p *product) signup(email string) error {
 		return fmt.Errorf("signup %s: %d", email, res.StatusCode)
 	}
 	return nil
-}
-
-const defaultBcryptCost = 11
-
-// benchLogin compares logins with the right password, through HTTP and
-// the event store, with the bcrypt ceiling: cores × compares per second at
-// the product's default cost.
-func benchLogin(cfg runConfig) (Result, error) {
-	ctx := context.Background()
-	hash, _ := bcrypt.GenerateFromPassword([]byte("a 64-byte pre-hash stands here; the compare costs the same"), defaultBcryptCost)
-	cores := runtime.NumCPU()
-	base := closedLoopFn(cores, cfg.duration, func(int) bool {
-		return bcrypt.CompareHashAndPassword(hash, []byte("a 64-byte pre-hash stands here; the compare costs the same")) == nil
-	})
-
-	p, err := startProduct(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	defer p.Close()
-	if err := p.signup("bench@example.com"); err != nil {
-		return Result{}, err
-	}
-	login := func(email, password string) bool {
-		res, err := p.post("/v1/auth/login", map[string]string{"email": email, "password": password})
-		return err == nil && res.StatusCode == 200
-	}
-	load := closedLoopFn(cores, cfg.duration, func(int) bool { return login("bench@example.com", "bench password 123") })
-
-	// The cost of failures: unknown email, wrong password, locked account.
-	if err := p.signup("locked@example.com"); err != nil {
-		return Result{}, err
-	}
-	for range 5 {
-		login("locked@example.com", "wrong password")
-	}
-	timed := func(n int, f func(i int)) float64 {
-		var ds []time.Duration
-		for i := range n {
-			t0 := time.Now()
-			f(i)
-			ds = append(ds, time.Since(t0))
-		}
-		slices.Sort(ds)
-		return float64(ds[len(ds)/2].Microseconds()) / 1000
-	}
-	for i := range 8 {
-		_ = p.signup(fmt.Sprintf("wrong%d@example.com", i))
-	}
-	unknown := timed(24, func(int) { login("nobody@example.com", "bench password 123") })
-	locked := timed(24, func(int) { login("locked@example.com", "bench password 123") })
-	wrong := timed(24, func(i int) { login(fmt.Sprintf("wrong%d@example.com", i%8), "wrong password") })
-	ceilingP50 := 1000 / (base.Rate / float64(cores))
-	return Result{
-		Name: "login (right password)", Ceiling: fmt.Sprintf("bcrypt compare at cost %d × %d cores", defaultBcryptCost, cores),
-		Target: 0.9, Ratio: load.Rate / base.Rate, Load: load, Base: base,
-		Note: fmt.Sprintf("p50 %.1f ms against one bcrypt compare of %.1f ms (overhead %.1f ms); failures p50: unknown email %.1f ms, wrong password %.1f ms, locked account %.1f ms",
-			load.P50ms, ceilingP50, load.P50ms-ceilingP50, unknown, wrong, locked),
-	}, nil
 }

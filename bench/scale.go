@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -39,6 +40,10 @@ type Scale struct {
 
 const scaleSeed = "bench"
 
+// scaleIdle is how long the scale run leaves serve idle before and after
+// its load (shorter in the harness's smoke test).
+var scaleIdle = time.Minute
+
 // benchScale seeds chatbots × keys with `chatbotd dev seed`, starts serve
 // once (it reads every key and writes the key index's snapshot), then
 // measures a restart. The seeded history is not projected: between the two
@@ -59,7 +64,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 		"REDIS_URL="+redisURL(), "TRUSTED_PROXIES=127.0.0.1/32")
 
 	t0 := time.Now()
-	seed := exec.Command("bin/chatbotd", "dev", "seed", "--chatbots", strconv.Itoa(chatbots), "--keys-per-chatbot", strconv.Itoa(keysPer),
+	seed := exec.Command(productBin, "dev", "seed", "--chatbots", strconv.Itoa(chatbots), "--keys-per-chatbot", strconv.Itoa(keysPer),
 		"--tenants", strconv.Itoa(max(1, chatbots/100)), "--seed", scaleSeed)
 	seed.Env = append(env, "NATS_SYNC_INTERVAL=1m") // the seed is one burst; serve keeps the product's default
 	if out, err := seed.CombinedOutput(); err != nil {
@@ -87,7 +92,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 	}
 	defer p.stop()
 	s.ReadyS, s.RSSReadyMB = took.Seconds(), p.rssMB()
-	time.Sleep(time.Minute)
+	time.Sleep(scaleIdle)
 	s.RSSIdleMB = p.rssMB()
 	var peak atomic.Int64
 	sampling := make(chan struct{})
@@ -110,7 +115,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 	}, func(r *http.Response) bool { return r.StatusCode == 200 })
 	close(sampling)
 	s.RSSLoadPeakMB = float64(peak.Load()) / 1024
-	time.Sleep(time.Minute)
+	time.Sleep(scaleIdle)
 	s.RSSAfterMB = p.rssMB()
 	return s, nil
 }
@@ -126,7 +131,7 @@ func startServe(env []string) (*serveProcess, time.Duration, error) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command("bin/chatbotd", "serve")
+	cmd := exec.Command(productBin, "serve")
 	cmd.Env = append(env, "HTTP_ADDR="+addr)
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -171,13 +176,18 @@ func (p *serveProcess) rssMB() float64 {
 // announced, and returns the stream's last position. A build without the
 // snapshot is measured all the same.
 func waitSnapshot(dir string) (uint64, error) {
-	nc, err := nats.Connect(natsx.ReadAddrFile(dir))
+	pw, err := os.ReadFile(filepath.Join(dir, natsx.ServicePasswordFile))
+	if err != nil {
+		return 0, err
+	}
+	nc, err := nats.Connect(natsx.ReadAddrFile(dir), nats.UserInfo(natsx.ServiceUser, strings.TrimSpace(string(pw))),
+		nats.CustomInboxPrefix(natsx.ServiceInboxPrefix))
 	if err != nil {
 		return 0, err
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), scaleIdle)
 	defer cancel()
 	for ctx.Err() == nil {
 		if obs, err := js.ObjectStore(ctx, bot.SnapshotBucket); err == nil {
