@@ -140,13 +140,20 @@ func (a *announcer) saw(m jetstream.Msg) {
 	seq := md.Sequence.Stream
 	a.mu.Lock()
 	for i, matches := range a.matching(m.Subject()) {
-		if matches {
+		if matches && a.inPartition(i, m.Subject()) {
 			a.lastMatch[a.projections[i].Name] = seq
 		}
 	}
 	a.feed = max(a.feed, seq)
 	a.mu.Unlock()
 	a.signal()
+}
+
+// inPartition tells whether an event of projection i's types goes to it:
+// always, unless i is a partition and the event's tenant is another's.
+func (a *announcer) inPartition(i int, subject string) bool {
+	pt := a.projections[i].part
+	return pt == nil || events.TenantPartition(events.SubjectTenant(subject), pt.count) == pt.index
 }
 
 // matching tells, for each projection, whether its consumer's filter
@@ -203,6 +210,20 @@ func (a *announcer) lead(name string, checkpoint uint64) { a.setLed(name, checkp
 func (a *announcer) committed(name string, last uint64)  { a.setLed(name, last, true) }
 func (a *announcer) unlead(name string)                  { a.setLed(name, 0, false) }
 
+// advanced moves the checkpoint of a projection this process leads, and
+// of no other.
+func (a *announcer) advanced(name string, checkpoint uint64) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	_, leads := a.led[name]
+	a.mu.Unlock()
+	if leads {
+		a.setLed(name, checkpoint, true)
+	}
+}
+
 func (a *announcer) setLed(name string, checkpoint uint64, leads bool) {
 	if a == nil {
 		return
@@ -255,7 +276,11 @@ func (a *announcer) announce() {
 	marks := make([]readmodel.Mark, 0, len(a.led))
 	for _, p := range a.projections {
 		if c, ok := a.led[p.Name]; ok {
-			marks = append(marks, readmodel.Mark{Projection: p.Name, Checkpoint: c, Through: a.through(p.Name, c)})
+			mk := readmodel.Mark{Projection: p.Name, Checkpoint: c, Through: a.through(p.Name, c)}
+			if p.part != nil {
+				mk.Of, mk.Partition, mk.Partitions = p.Of(), p.part.index, p.part.count
+			}
+			marks = append(marks, mk)
 		}
 	}
 	if a.sent != nil && slices.Equal(marks, a.sent) {

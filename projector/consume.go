@@ -70,14 +70,27 @@ func (c *consumer) step(ctx context.Context) error {
 	if c.r.opts.afterCommit != nil {
 		c.r.opts.afterCommit(c.p.Name, last)
 	}
-	// AckAll: acknowledging the last acknowledges the batch. A lost ack
-	// only means redelivery, which the checkpoint skips.
-	if err := msgs[len(msgs)-1].Ack(); err != nil {
+	if err := c.ack(msgs); err != nil {
 		return fmt.Errorf("ack through %d: %w", last, err)
 	}
 	c.r.deps.Metrics.setPosition(c.p.Name, last)
 	if md, err := msgs[len(msgs)-1].Metadata(); err == nil {
 		c.r.deps.Metrics.setPending(c.p.Name, md.NumPending)
+	}
+	return nil
+}
+
+// ack acknowledges a committed batch. AckAll: acknowledging the last
+// acknowledges the batch; a partition's work queue takes one ack per
+// message. A lost ack only means redelivery, which the checkpoint skips.
+func (c *consumer) ack(msgs []jetstream.Msg) error {
+	if c.p.part == nil {
+		return msgs[len(msgs)-1].Ack()
+	}
+	for _, m := range msgs {
+		if err := m.Ack(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -253,7 +266,12 @@ func queueDeadLetter(b *Batch, projection string, m jetstream.Msg, seq uint64, r
 	b.Queue(sql, args...)
 }
 
+// streamSeq is m's position in EVENTS: its sequence there, or for a
+// message of a partition stream the one its source header names.
 func streamSeq(m jetstream.Msg) uint64 {
+	if seq := originSeq(m); seq > 0 {
+		return seq
+	}
 	md, err := m.Metadata()
 	if err != nil {
 		return 0

@@ -33,7 +33,12 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 	if err != nil {
 		return err
 	}
-	cons, err := r.ensureConsumer(ctx, p, checkpoint)
+	var cons jetstream.Consumer
+	if p.part != nil {
+		cons, err = r.ensurePartitionConsumer(ctx, p)
+	} else {
+		cons, err = r.ensureConsumer(ctx, p, checkpoint)
+	}
 	if err != nil {
 		return err
 	}
@@ -60,10 +65,16 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 	defer cancel()
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
-		rb.poll(lctx)
+		if p.part == nil {
+			rb.poll(lctx) // a partitioned projection's rebuilds are its own loop's (leadRebuilds)
+		}
 		if time.Since(lastCheck) > lockCheckEvery {
 			if err := conn.Ping(ctx); err != nil {
 				return fmt.Errorf("lost the projection lock: %w", err)
+			}
+			if p.part != nil && r.share.overShare(p.Of()) {
+				log.Info("partition handed over: this process leads more than its share")
+				return errYield
 			}
 			lastCheck = time.Now()
 		}

@@ -26,6 +26,9 @@ func NewProgress(pool *pgxpool.Pool, js jetstream.JetStream, projections []Proje
 	m := make(map[string]Projection, len(projections))
 	for _, p := range projections {
 		m[p.Name] = p
+		for _, q := range p.partitions() {
+			m[q.Name] = q
+		}
 	}
 	return &Progress{pool: pool, js: js, projections: m}
 }
@@ -40,6 +43,10 @@ type Status struct {
 	State          string    `json:"state" enum:"running,stopped,rebuild_requested,rebuilding,failed" doc:"running: a process applies events; stopped: none does (no projector running); rebuild_requested: a rebuild was asked for and waits for its projector; rebuilding: the read model is built again beside the live one; failed: the last rebuild failed (rebuild_error), the live read model serves as before"`
 	DeadLetters    int       `json:"dead_letters" doc:"events parked because they could not be applied"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// Of names the projection a partition is part of; a partitioned
+	// projection's own position is its lowest partition's.
+	Of         string `json:"of,omitempty" doc:"for one partition of a projection partitioned by tenant, the projection"`
+	Partitions int    `json:"partitions,omitempty" doc:"how many partitions, by tenant, the projection (or the one it is part of) is consumed in"`
 	// Rebuild is the progress of a running rebuild, the end of the last
 	// one, or why it failed.
 	RebuildPosition *uint64    `json:"rebuild_position,omitempty" doc:"events the running rebuild has applied"`
@@ -101,7 +108,12 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 			s.State = StateStopped
 		}
 		s.Position, s.StreamPosition = uint64(pos), last
-		s.Lag = p.lag(ctx, s.Name, s.Position, last)
+		s.Lag = p.lag(ctx, proj, s.Position, last)
+		if proj.part != nil {
+			s.Of, s.Partitions = proj.Of(), proj.part.count
+		} else if proj.Partitions > 1 {
+			s.Partitions = proj.Partitions
+		}
 		out = append(out, s)
 	}
 	if err := rows.Err(); err != nil {
@@ -110,11 +122,15 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 	// A projection that never ran has no checkpoint yet.
 	for name, proj := range p.projections {
 		if !slices.ContainsFunc(out, func(s Status) bool { return s.Name == name }) {
-			out = append(out, Status{Name: name, Tables: proj.Tables, StreamPosition: last, Lag: last, State: StateStopped})
+			s := Status{Name: name, Tables: proj.Tables, StreamPosition: last, Lag: last, State: StateStopped, Partitions: proj.Partitions}
+			if proj.part != nil {
+				s.Of, s.Partitions = proj.Of(), proj.part.count
+			}
+			out = append(out, s)
 		}
 	}
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Name, b.Name) })
-	return out, nil
+	return foldPartitions(out), nil
 }
 
 func unsigned(v *int64) *uint64 {
@@ -138,8 +154,12 @@ func lastRequest(ctx context.Context, stream jetstream.Stream, name string) uint
 // what its durable consumer has not delivered or not had acknowledged. The
 // distance to the stream's end would count other projections' events too.
 // Without a consumer it falls back to that distance.
-func (p *Progress) lag(ctx context.Context, name string, position, last uint64) uint64 {
-	if cons, err := p.js.Consumer(ctx, events.StreamName, name); err == nil {
+func (p *Progress) lag(ctx context.Context, proj Projection, position, last uint64) uint64 {
+	stream := events.StreamName
+	if proj.part != nil {
+		stream = PartitionStream(proj.Of())
+	}
+	if cons, err := p.js.Consumer(ctx, stream, proj.Name); err == nil && proj.Partitions <= 1 {
 		info := cons.CachedInfo()
 		return info.NumPending + uint64(info.NumAckPending)
 	}

@@ -30,6 +30,12 @@ type Projection struct {
 	// Copy, set for a projection that only ever inserts one row per
 	// event, lets a rebuild load those rows with COPY.
 	Copy *CopyRows
+	// Partitions, above 1, consumes the projection in that many
+	// partitions by tenant, each its own consumer and checkpoint (see
+	// partition.go). Only a projection of typed reducers can be.
+	Partitions int
+
+	part *part // set on one partition of a partitioned projection
 }
 
 // CopyRows is how an insert-only projection's rows are loaded by COPY. Row

@@ -154,7 +154,7 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 	}
 	var swapped uint64
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := readCheckpoint(ctx, tx, p.Name); err != nil {
+		if _, err := lockRows(ctx, tx, p); err != nil { // every consumer of the read model
 			return err
 		}
 		if _, err := tx.Exec(ctx, rp.searchPath()); err != nil {
@@ -196,7 +196,15 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 			p.Name).Scan(&started); err != nil {
 			return err
 		}
-		if rp.stats.Resolved, err = deadletter.ResolveRebuilt(ctx, tx, p.Name, started, held); err != nil {
+		for _, name := range rowsOf(p) {
+			n, err := deadletter.ResolveRebuilt(ctx, tx, name, started, held)
+			if err != nil {
+				return err
+			}
+			rp.stats.Resolved += n
+		}
+		if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now()
+			WHERE name = ANY($1)`, p.PartitionNames(), int64(held)); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
@@ -207,7 +215,9 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 		return err
 	})
 	if err == nil && r.ann != nil {
-		r.ann.committed(p.Name, swapped) // the rebuilt tables reflect the stream up to here
+		for _, name := range rowsOf(p) {
+			r.ann.advanced(name, swapped) // the rebuilt tables reflect the stream up to here
+		}
 	}
 	rp.stats.Took = time.Since(began)
 	return rp.stats, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,6 +53,9 @@ type replay struct {
 	schema     string // where the copies go
 	to         uint64 // last position to load
 	onProgress ProgressFunc
+	// keep, when set, leaves out of a catch-up the events it refuses (a
+	// partition's events beyond what that partition has applied).
+	keep func(jetstream.Msg) bool
 
 	mu    sync.Mutex // over stats, while writers load side by side
 	stats Stats
@@ -281,10 +285,14 @@ func (rp *replay) catchUp(ctx context.Context, tx pgx.Tx, to uint64) error {
 		if n == 0 {
 			return nil
 		}
-		if err := rp.c.applyShadow(ctx, tx, msgs[:n]); err != nil {
+		apply := msgs[:n]
+		if rp.keep != nil {
+			apply = slices.DeleteFunc(slices.Clone(apply), func(m jetstream.Msg) bool { return !rp.keep(m) })
+		}
+		if err := rp.c.applyShadow(ctx, tx, apply); err != nil {
 			return err
 		}
-		rp.stats.Events += uint64(n)
+		rp.stats.Events += uint64(len(apply))
 		rp.stats.Position = streamSeq(msgs[n-1])
 		if n < len(msgs) {
 			return nil

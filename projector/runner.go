@@ -50,6 +50,7 @@ type Runner struct {
 	projections []Projection
 	ann         *announcer
 	requests    *requests
+	share       *share
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -78,7 +79,38 @@ func New(d Deps, projections []Projection, o Options) *Runner {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Runner{deps: d, opts: o, projections: projections}
+	return &Runner{deps: d, opts: o, projections: projections, share: newShare(projections)}
+}
+
+// consumed are the projections as consumed: each unpartitioned one, and
+// each partition of the others.
+func (r *Runner) consumed() []Projection {
+	var out []Projection
+	for _, p := range r.projections {
+		if p.Partitions > 1 {
+			out = append(out, p.partitions()...)
+		} else {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// preparePartitioning sets up the partitions of the partitioned
+// projections, and folds back those that ran partitioned before.
+func (r *Runner) preparePartitioning(ctx context.Context) error {
+	for _, p := range r.projections {
+		var err error
+		if p.Partitions > 1 {
+			err = r.preparePartitions(ctx, p)
+		} else if p.Every == nil {
+			err = r.unpartition(ctx, p)
+		}
+		if err != nil {
+			return fmt.Errorf("partitions of %s: %w", p.Name, err)
+		}
+	}
+	return nil
 }
 
 // Start makes sure the stream exists and runs every projection in the
@@ -92,13 +124,17 @@ func (r *Runner) Start(ctx context.Context) error {
 		return fmt.Errorf("follow rebuild requests: %w", err)
 	}
 	r.requests = rq
+	if err := r.preparePartitioning(ctx); err != nil {
+		rq.close()
+		return err
+	}
 	ctx, r.cancel = context.WithCancel(ctx)
 	checkpoints, err := r.checkpoints(ctx)
 	if err != nil {
 		r.cancel()
 		return err
 	}
-	r.ann = newAnnouncer(r.deps.JS, r.projections, r.deps.Logger)
+	r.ann = newAnnouncer(r.deps.JS, r.consumed(), r.deps.Logger)
 	if r.opts.heartbeat > 0 {
 		r.ann.every = r.opts.heartbeat
 	}
@@ -115,12 +151,28 @@ func (r *Runner) Start(ctx context.Context) error {
 		defer r.wg.Done()
 		r.reportLag(ctx)
 	}()
-	for _, p := range r.projections {
+	for _, p := range r.consumed() {
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			r.run(ctx, p)
+			r.run(ctx, p, r.lead)
 		}()
+	}
+	if len(r.share.counts) > 0 {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.count(ctx)
+		}()
+	}
+	for _, p := range r.projections {
+		if p.Partitions > 1 {
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				r.run(ctx, p, r.leadRebuilds)
+			}()
+		}
 	}
 	return nil
 }
@@ -156,7 +208,7 @@ func (r *Runner) Stop() {
 
 // run keeps one projection going: as leader while it holds the lock, as
 // standby otherwise, restarting after failures.
-func (r *Runner) run(ctx context.Context, p Projection) {
+func (r *Runner) run(ctx context.Context, p Projection, lead func(context.Context, Projection, *pgx.Conn, *slog.Logger) error) {
 	log := r.deps.Logger.With("projection", p.Name)
 	var conn *pgx.Conn // of the lock, kept while standing by
 	defer func() {
@@ -165,17 +217,24 @@ func (r *Runner) run(ctx context.Context, p Projection) {
 		}
 	}()
 	for ctx.Err() == nil {
+		if p.part != nil && !r.share.reserve(p.Of()) {
+			sleep(ctx, r.opts.StandbyPoll) // this process leads its share of the partitions
+			continue
+		}
 		var err error
 		if conn == nil {
 			conn, err = r.lockConn(ctx)
 		}
 		if err == nil {
-			err = r.lead(ctx, p, conn, log)
+			err = lead(ctx, p, conn, log)
+		}
+		if p.part != nil && !errors.Is(err, errYield) {
+			r.share.release(p.Of())
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil && !errors.Is(err, errNotLeader) {
+		if err != nil && !errors.Is(err, errNotLeader) && !errors.Is(err, errYield) {
 			log.Warn("projection stopped; restarting", "err", err)
 			if conn != nil {
 				_ = conn.Close(ctx) // in an unknown state: start afresh

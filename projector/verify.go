@@ -2,11 +2,13 @@ package projector
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/chatbotsaas/chatbot/events"
 )
 
 // Difference is one row that the live read model and a replay of the
@@ -39,9 +41,12 @@ func (r *Runner) Verify(ctx context.Context, name string, show int) (Verificatio
 		return Verification{}, err
 	}
 	var live string
-	var start int64
-	err = r.deps.Pool.QueryRow(ctx, `SELECT current_schema(),
-		coalesce((SELECT position FROM projection_checkpoints WHERE name = $1), 0)`, name).Scan(&live, &start)
+	if err := r.deps.Pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&live); err != nil {
+		return Verification{}, err
+	}
+	// Up to where every consumer of the read model has applied; the rest
+	// goes in while their rows are held.
+	start, err := r.floor(ctx, name, p.PartitionNames())
 	if err != nil {
 		return Verification{}, err
 	}
@@ -55,8 +60,8 @@ func (r *Runner) Verify(ctx context.Context, name string, show int) (Verificatio
 	}
 	v := Verification{Projection: name}
 	err = pgx.BeginFunc(ctx, r.deps.Pool, func(tx pgx.Tx) error {
-		at, err := readCheckpoint(ctx, tx, name)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		at, err := r.heldAt(ctx, tx, p, rp)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, rp.searchPath()); err != nil {
@@ -116,4 +121,27 @@ func compareTable(ctx context.Context, tx pgx.Tx, live, scratch, table string, l
 		}
 	}
 	return total, out, rows.Err()
+}
+
+// heldAt holds the checkpoint rows of p's consumers and tells how far the
+// copy must catch up to match the live read model: to the checkpoint, or,
+// partitioned, to the highest partition's, each event going in only if its
+// partition had applied it.
+func (r *Runner) heldAt(ctx context.Context, tx pgx.Tx, p Projection, rp *replay) (uint64, error) {
+	cps, err := lockRows(ctx, tx, p)
+	if err != nil {
+		return 0, err
+	}
+	if p.Partitions <= 1 {
+		return cps[p.Name], nil
+	}
+	at := uint64(0)
+	for _, n := range p.PartitionNames() {
+		at = max(at, cps[n])
+	}
+	rp.keep = func(m jetstream.Msg) bool {
+		tenant := events.SubjectTenant(m.Subject())
+		return streamSeq(m) <= cps[PartitionName(p.Name, events.TenantPartition(tenant, p.Partitions), p.Partitions)]
+	}
+	return at, nil
 }

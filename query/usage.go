@@ -74,7 +74,9 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Await(ctx, in.MinPosition, "usage"); err != nil {
+	// Partitioned by tenant, usage is through a position for this company
+	// once the company's partition is.
+	if err := s.Await(ctx, in.MinPosition, s.deps.Follower.ForTenant(company, "usage")); err != nil {
 		return nil, err
 	}
 	sql, args := usageSQL(company, usageSegments(from, to, in.Granularity), in.ChatbotID, in.APIKeyID, in.Granularity)

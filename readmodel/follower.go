@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/chatbotsaas/chatbot/events"
 )
 
 // Follower keeps, in memory, how far every projection is, from the
@@ -20,12 +22,14 @@ type Follower struct {
 
 	mu    sync.Mutex
 	marks map[string]*mark
+	parts map[string][]string // a partitioned projection's partitions, by number
 }
 
 // mark is one projection's progress and the reads waiting for more.
 type mark struct {
-	through uint64
-	waiting waiters
+	through    uint64
+	checkpoint uint64 // the highest announced
+	waiting    waiters
 }
 
 // Follow subscribes to the announcements and asks the leaders for their
@@ -34,7 +38,7 @@ func Follow(nc *nats.Conn, log *slog.Logger) (*Follower, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	f := &Follower{log: log, marks: map[string]*mark{}}
+	f := &Follower{log: log, marks: map[string]*mark{}, parts: map[string][]string{}}
 	sub, err := nc.Subscribe(StateSubject, f.receive)
 	if err != nil {
 		return nil, err
@@ -70,13 +74,66 @@ func (f *Follower) receive(m *nats.Msg) {
 	defer f.mu.Unlock()
 	for _, mk := range a.Marks {
 		e := f.entry(mk.Projection)
+		e.checkpoint = max(e.checkpoint, mk.Checkpoint)
 		// Marks only move forward: an older or a slower leader's
 		// announcement arriving late cannot take one back.
 		if through := max(mk.Through, mk.Checkpoint); through > e.through {
 			e.through = through
 			e.waiting.wakeThrough(through)
 		}
+		if mk.Of != "" {
+			f.partitionMoved(mk)
+		}
 	}
+}
+
+// partitionMoved keeps the mark of a partitioned projection as a whole:
+// it is through what all of its partitions are through. Lock held.
+func (f *Follower) partitionMoved(mk Mark) {
+	names := f.parts[mk.Of]
+	if len(names) != mk.Partitions {
+		names = make([]string, mk.Partitions) // first heard, or partitioned anew
+		f.parts[mk.Of] = names
+	}
+	if mk.Partition < 0 || mk.Partition >= len(names) {
+		return
+	}
+	names[mk.Partition] = mk.Projection
+	low := uint64(0)
+	for i, n := range names {
+		if n == "" {
+			return // not every partition heard of yet
+		}
+		if t := f.entry(n).through; i == 0 || t < low {
+			low = t
+		}
+	}
+	if e := f.entry(mk.Of); low > e.through {
+		e.through = low
+		e.waiting.wakeThrough(low)
+	}
+}
+
+// ForTenant is what a read of tenant's rows in projection name waits for:
+// the tenant's partition if name is partitioned, else name.
+func (f *Follower) ForTenant(tenant, name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	names := f.parts[name]
+	if len(names) == 0 {
+		return name
+	}
+	if n := names[events.TenantPartition(tenant, len(names))]; n != "" {
+		return n
+	}
+	return name
+}
+
+// Checkpoint is the highest checkpoint announced for projection name.
+func (f *Follower) Checkpoint(name string) uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.entry(name).checkpoint
 }
 
 // entry is the mark of name, made on first use. Lock held.

@@ -29,6 +29,11 @@ type Mark struct {
 	Projection string `json:"projection"`
 	Checkpoint uint64 `json:"checkpoint"`
 	Through    uint64 `json:"through"`
+	// Of, for a partition of a projection partitioned by tenant, names the
+	// projection; Partition is its number of Partitions.
+	Of         string `json:"of,omitempty"`
+	Partition  int    `json:"partition,omitempty"`
+	Partitions int    `json:"partitions,omitempty"`
 }
 
 // Announcement is one leader's marks of the projections it runs.

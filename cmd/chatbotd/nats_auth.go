@@ -28,9 +28,21 @@ func protectedConsumers() []string {
 	return names
 }
 
+// protectedStreams are the streams chatbotd keeps beside EVENTS, one per
+// projection that may be partitioned (its partitions' consumers are
+// there), which the audit user may not touch at all. docker/nats.conf
+// denies the same.
+func protectedStreams() []string {
+	var names []string
+	for _, name := range partitionable {
+		names = append(names, projector.PartitionStream(name))
+	}
+	return names
+}
+
 // embeddedUsers are the users of the embedded server of cfg.DataDir.
 func embeddedUsers(cfg config.Config) (*natsx.Users, error) {
-	return natsx.EmbeddedUsers(cfg.DataDir, protectedConsumers())
+	return natsx.EmbeddedUsers(cfg.DataDir, protectedConsumers(), protectedStreams()...)
 }
 
 // externalAuth are the client options for the server of NATS_URL.

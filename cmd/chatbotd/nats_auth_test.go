@@ -36,7 +36,7 @@ func TestComposeNATSUsersMatchTheEmbeddedServer(t *testing.T) {
 	if audit == nil || audit.Permissions == nil {
 		t.Fatalf("no audit user %s with permissions", natsx.AuditUser)
 	}
-	want := natsx.AuditPermissions(protectedConsumers())
+	want := natsx.AuditPermissions(protectedConsumers(), protectedStreams()...)
 	same := func(name string, got, want *server.SubjectPermission) {
 		if !sameSet(got.Allow, want.Allow) || !sameSet(got.Deny, want.Deny) {
 			t.Errorf("%s of %s in docker/nats.conf:\n got %v\nwant %v", name, natsx.AuditUser, got, want)

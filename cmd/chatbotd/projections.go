@@ -45,7 +45,7 @@ func runProjectionsStatus(ctx context.Context, e env, cfg config.Config, args []
 		return err
 	}
 	defer rt.close()
-	statuses, err := projector.NewProgress(rt.pool, rt.js, projector.All()).Statuses(ctx)
+	statuses, err := projector.NewProgress(rt.pool, rt.js, projections(cfg)).Statuses(ctx)
 	if err != nil {
 		return err
 	}

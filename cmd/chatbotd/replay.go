@@ -163,6 +163,6 @@ func openReplayRunner(ctx context.Context, e env, cfg config.Config, name string
 	}
 	quiet := observability.NewLogger(e.stderr, "warn", cfg.LogFormat)
 	runner := projector.New(projector.Deps{Pool: rt.pool, JS: rt.js, Logger: quiet, Vault: vault},
-		projector.All(), projector.Options{Replicas: cfg.NATSReplicas})
+		projections(cfg), projector.Options{Replicas: cfg.NATSReplicas})
 	return runner, rt, nil
 }

@@ -95,7 +95,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 			defer follower.Close()
 			side := query.New(query.Deps{
 				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
-				Progress: projector.NewProgress(rt.pool, rt.js, projector.All()), Follower: follower,
+				Progress: projector.NewProgress(rt.pool, rt.js, projections(cfg)), Follower: follower,
 			})
 			side.Register(srv.API)
 			defer side.Close()
@@ -126,7 +126,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		runner := projector.New(projector.Deps{
 			Pool: rt.pool, JS: rt.js, Registry: events.Default, Logger: rt.log,
 			Metrics: projector.NewMetrics(rt.metrics.Registry), Vault: vault,
-		}, projector.All(), projector.Options{Replicas: cfg.NATSReplicas})
+		}, projections(cfg), projector.Options{Replicas: cfg.NATSReplicas})
 		if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}

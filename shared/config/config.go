@@ -61,6 +61,8 @@ type Config struct {
 
 	Mail             Mail
 	SessionRetention time.Duration // SESSION_RETENTION_DAYS
+
+	Scale Scale
 }
 
 // NATSAuth is how to authenticate to the server of NATS_URL; the embedded
@@ -183,6 +185,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		r.fail("NATS_URL", "must be set when NATS_CREDS_FILE, NATS_USER or NATS_TLS_* are: they are for an external server")
 	}
 	c.Mail, c.SessionRetention = r.mail(), r.days("SESSION_RETENTION_DAYS", 1, 3650)
+	c.Scale = r.scale()
 	if c.AdminEmail != "" && c.AdminPassword == "" {
 		r.fail("ADMIN_PASSWORD", "must be set when ADMIN_EMAIL is")
 	}
@@ -332,6 +335,11 @@ func (r *reader) databaseURL(name string) string {
 	if v == "" {
 		return v
 	}
+	return r.databaseURLValue(name, v)
+}
+
+// databaseURLValue checks one Postgres URL read from setting name.
+func (r *reader) databaseURLValue(name, v string) string {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		r.fail(name, "not a postgres://user@host:port/database URL")

@@ -24,7 +24,7 @@ const (
 // generating a password file that is missing. Every process of one
 // DATA_DIR (serve, the split processes, the CLI subcommands) reads the
 // same files, so they agree without any of them passing a secret on.
-func EmbeddedUsers(dataDir string, protected []string) (*Users, error) {
+func EmbeddedUsers(dataDir string, protected []string, streams ...string) (*Users, error) {
 	service, err := passwordFile(filepath.Join(dataDir, ServicePasswordFile))
 	if err != nil {
 		return nil, err
@@ -37,6 +37,7 @@ func EmbeddedUsers(dataDir string, protected []string) (*Users, error) {
 		Service:            Credentials{User: ServiceUser, Password: service},
 		Audit:              Credentials{User: AuditUser, Password: audit},
 		ProtectedConsumers: protected,
+		ProtectedStreams:   streams,
 	}, nil
 }
 

@@ -26,6 +26,10 @@ type Users struct {
 	// delete consumers, but never these: deleting, updating or pulling from
 	// one would break a read model or a task.
 	ProtectedConsumers []string
+	// ProtectedStreams are the streams chatbotd keeps beside EVENTS (those
+	// that feed partitioned projections): the audit user may do nothing
+	// with them or their consumers.
+	ProtectedStreams []string
 }
 
 // Credentials are a user name and its password.
@@ -39,7 +43,7 @@ type Credentials struct {
 func (u *Users) serverUsers() []*server.User {
 	return []*server.User{
 		{Username: u.Service.User, Password: u.Service.Password},
-		{Username: u.Audit.User, Password: u.Audit.Password, Permissions: AuditPermissions(u.ProtectedConsumers)},
+		{Username: u.Audit.User, Password: u.Audit.Password, Permissions: AuditPermissions(u.ProtectedConsumers, u.ProtectedStreams...)},
 	}
 }
 
@@ -53,7 +57,7 @@ const stream = "EVENTS"
 // stream info, gets, and consumers of its own on EVENTS. Everything it is
 // not allowed is refused; the deny list repeats the dangerous subjects so
 // that widening an allow can never open them (deny wins in nats-server).
-func AuditPermissions(protected []string) *server.Permissions {
+func AuditPermissions(protected []string, streams ...string) *server.Permissions {
 	api := "$JS.API."
 	allow := []string{
 		api + "INFO",
@@ -83,6 +87,14 @@ func AuditPermissions(protected []string) *server.Permissions {
 			api+"CONSUMER.*."+stream+"."+name+".>", // CREATE with a filter
 			api+"CONSUMER.*.*."+stream+"."+name,    // DURABLE.CREATE, MSG.NEXT
 			"$JS.ACK."+stream+"."+name+".>",
+		)
+	}
+	for _, s := range streams {
+		deny = append(deny,
+			api+"*.*."+s,        // STREAM.INFO, DIRECT.GET
+			api+"*.*."+s+".>",   // CONSUMER.CREATE, INFO, DELETE, DIRECT.GET by subject
+			api+"*.*.*."+s+".>", // CONSUMER.DURABLE.CREATE, MSG.NEXT
+			"$JS.ACK."+s+".>",
 		)
 	}
 	return &server.Permissions{
