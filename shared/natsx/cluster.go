@@ -267,3 +267,16 @@ func freePorts(n int) ([]int, error) {
 	}
 	return ports, nil
 }
+
+// Pid is node i's process id, or 0 when it is not running.
+func (c *Cluster) Pid(i int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.procs[i] == nil {
+		return 0
+	}
+	return c.procs[i].Process.Pid
+}
+
+// Nodes is how many nodes the cluster has.
+func (c *Cluster) Nodes() int { return len(c.nodes) }
