@@ -59,7 +59,8 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err != nil {
 		return nil, err
 	}
-	store, err := eventstore.Open(ctx, rt.js, eventstore.Options{
+	js := rt.requestJetStream()
+	store, err := eventstore.Open(ctx, js, eventstore.Options{
 		Replicas: cfg.NATSReplicas, Metrics: rt.storeMetrics(), Logger: rt.log, Vault: vault,
 	})
 	if err != nil {
@@ -80,7 +81,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 		return nil, err
 	}
 	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
-		Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
+		Store: store, JS: js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
 		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now, Propagation: bots.Directory,
 	})
 	if err != nil {

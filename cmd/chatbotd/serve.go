@@ -74,7 +74,7 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		httpx.RegisterDocs(srv)
 		if parts&partCommand != 0 {
 			// Before the routes: each POST registered from here on gets it.
-			idem, err := httpx.OpenIdempotency(ctx, rt.js, httpx.IdempotencyOptions{
+			idem, err := httpx.OpenIdempotency(ctx, rt.requestJetStream(), httpx.IdempotencyOptions{
 				Replicas: cfg.NATSReplicas, RequestTimeout: cfg.RequestTimeout, Registry: rt.metrics.Registry, Logger: rt.log,
 			})
 			if err != nil {

@@ -122,10 +122,12 @@ func (s *Store) last(ctx context.Context, ref Ref) (Loaded, error) {
 // replay applies up to batch of the aggregate's events after loaded.Seq and
 // at most lastSeq, and returns how many it applied.
 func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64, batch int) (int, error) {
+	ctx, done := s.bound(ctx) // the whole batch, its messages included
+	defer done(nil)
 	msgs, err := jetstreamext.GetBatch(ctx, s.js, events.StreamName, batch,
 		jetstreamext.GetBatchSeq(loaded.Seq+1), jetstreamext.GetBatchSubject(ref.Filter()))
 	if err != nil {
-		return 0, fmt.Errorf("load %s: %w", ref, err)
+		return 0, fmt.Errorf("load %s: %w", ref, done(err))
 	}
 	n := 0
 	for msg, err := range msgs {
@@ -133,7 +135,7 @@ func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Load
 			break
 		}
 		if err != nil {
-			return n, fmt.Errorf("load %s: %w", ref, err)
+			return n, fmt.Errorf("load %s: %w", ref, done(err))
 		}
 		if msg.Sequence > lastSeq {
 			break

@@ -141,7 +141,9 @@ func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c c
 		}
 		err = perr
 	} else {
-		ack, perr := jetstreamext.PublishMsgBatch(ctx, s.js, msgs)
+		bctx, done := s.bound(ctx)
+		ack, perr := jetstreamext.PublishMsgBatch(bctx, s.js, msgs)
+		perr = done(perr)
 		if perr == nil {
 			last = ack.Sequence
 		}
@@ -251,4 +253,19 @@ func errCode(err error) jetstream.ErrorCode {
 		return jsErr.APIError().ErrorCode
 	}
 	return 0
+}
+
+// bounder is a JetStream whose calls end within a bound and when the
+// connection drops (natsx.Bounded); the calls this package makes around
+// it, batches, take the same bound. done releases the bound and marks an
+// error it caused.
+type bounder interface {
+	Bound(context.Context) (ctx context.Context, done func(error) error)
+}
+
+func (s *Store) bound(ctx context.Context) (context.Context, func(error) error) {
+	if b, ok := s.js.(bounder); ok {
+		return b.Bound(ctx)
+	}
+	return ctx, func(err error) error { return err }
 }
