@@ -22,10 +22,10 @@ type sentCommand struct {
 	id string // of the created chatbot, on a 201
 }
 
-// commandLoad creates chatbots of one company from several workers, one
+// createLoad creates chatbots of one company from several workers, one
 // request after another each, until stopped: steady traffic through the
 // whole command path (token, decision, append, idempotency-free answer).
-type commandLoad struct {
+type createLoad struct {
 	base, company, token string
 	stop                 chan struct{}
 	wg                   sync.WaitGroup
@@ -33,8 +33,8 @@ type commandLoad struct {
 	sent                 []sentCommand
 }
 
-func startCommandLoad(base, company, token string, workers int, pause time.Duration) *commandLoad {
-	l := &commandLoad{base: base, company: company, token: token, stop: make(chan struct{})}
+func startCreateLoad(base, company, token string, workers int, pause time.Duration) *createLoad {
+	l := &createLoad{base: base, company: company, token: token, stop: make(chan struct{})}
 	for w := range workers {
 		l.wg.Add(1)
 		go func() {
@@ -53,7 +53,7 @@ func startCommandLoad(base, company, token string, workers int, pause time.Durat
 	return l
 }
 
-func (l *commandLoad) one(name string) {
+func (l *createLoad) one(name string) {
 	c := sentCommand{name: name, sent: time.Now()}
 	c.answer = send("POST", l.base+"/v1/companies/"+l.company+"/chatbots", map[string]string{"name": name},
 		"Authorization", "Bearer "+l.token)
@@ -70,7 +70,7 @@ func (l *commandLoad) one(name string) {
 }
 
 // end stops the load and returns every command it sent.
-func (l *commandLoad) end() []sentCommand {
+func (l *createLoad) end() []sentCommand {
 	close(l.stop)
 	l.wg.Wait()
 	l.mu.Lock()

@@ -92,7 +92,7 @@ func TestFaultNATSStoppedUnderCommandLoad(t *testing.T) {
 
 	outages := faultCount(1, 5)
 	outage := time.Duration(faultCount(3, 8)) * time.Second
-	load := startCommandLoad(c.base, cid, tok, 4, 20*time.Millisecond)
+	load := startCreateLoad(c.base, cid, tok, 4, 20*time.Millisecond)
 	var downs, ups []time.Time
 	for range outages {
 		time.Sleep(2 * time.Second)
