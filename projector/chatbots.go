@@ -78,6 +78,13 @@ func APIKeys() Projection {
 					e.TenantID, d.KeyID, e.AggregateID, d.Name, d.Prefix, d.Last4, d.ExpiresAt, e.OccurredAt, int64(e.Position))
 				return nil
 			},
+			events.ApiKeyLimitsSet: func(b *Batch, e events.Envelope, data any) error {
+				d := data.(*events.ApiKeyLimitsSetData)
+				b.Queue(`UPDATE `+APIKeysTable+` SET requests_per_minute = $3, daily_requests = $4, monthly_requests = $5, position = $6
+					WHERE tenant_id = $1 AND id = $2 AND position < $6`,
+					e.TenantID, d.KeyID, d.Limits.RequestsPerMinute, d.Limits.DailyRequests, d.Limits.MonthlyRequests, int64(e.Position))
+				return nil
+			},
 			events.ApiKeyRevoked: func(b *Batch, e events.Envelope, data any) error {
 				b.Queue(`UPDATE `+APIKeysTable+` SET revoked_at = $3, position = $4 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`,
 					e.TenantID, data.(*events.ApiKeyRevokedData).KeyID, e.OccurredAt, int64(e.Position))

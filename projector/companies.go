@@ -24,10 +24,12 @@ func Companies() Projection {
 			events.CompanyRenamed:     setColumn(CompaniesTable, "name", func(d any) any { return d.(*events.CompanyRenamedData).Name }),
 			events.CompanyPlanChanged: func(b *Batch, e events.Envelope, data any) error {
 				d := data.(*events.CompanyPlanChangedData)
+				c := d.CompanyLimits
 				b.Queue(`UPDATE `+CompaniesTable+` SET plan = $3, requests_per_minute = $4, daily_requests = $5,
-					monthly_requests = $6, updated_at = $7, position = $8 WHERE tenant_id = $1 AND id = $2 AND position < $8`,
+					monthly_requests = $6, company_requests_per_minute = $9, company_daily_requests = $10, company_monthly_requests = $11,
+					updated_at = $7, position = $8 WHERE tenant_id = $1 AND id = $2 AND position < $8`,
 					e.TenantID, e.AggregateID, d.Plan, d.Limits.RequestsPerMinute, d.Limits.DailyRequests, d.Limits.MonthlyRequests,
-					e.OccurredAt, int64(e.Position))
+					e.OccurredAt, int64(e.Position), c.RequestsPerMinute, c.DailyRequests, c.MonthlyRequests)
 				return nil
 			},
 		},

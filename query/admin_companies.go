@@ -24,21 +24,26 @@ type Company struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Plan is a company's plan: its own limits (null: the platform's default)
-// and the limits in force for its chatbots without their own.
+// Plan is a company's plan: each chatbot's limits (null: the platform's
+// default), the limits in force for its chatbots, and the company-wide
+// limits counted across all its chatbots and keys.
 type Plan struct {
 	Name            string        `json:"name"`
 	Limits          events.Limits `json:"limits"`
-	EffectiveLimits events.Limits `json:"effective_limits" doc:"the plan's limits with the platform's default_limits for those it leaves null"`
+	EffectiveLimits events.Limits `json:"effective_limits" doc:"the plan's limits with the platform's default_limits for those it leaves null: a chatbot's default and the most a chatbot or key limit allows"`
+	CompanyLimits   events.Limits `json:"company_limits" doc:"the whole company's limits, across all its chatbots and keys; null: no company-wide limit"`
 }
 
 // companyColumns are what scanCompany reads.
-const companyColumns = `id::text, name, status, plan, requests_per_minute, daily_requests, monthly_requests, created_at`
+const companyColumns = `id::text, name, status, plan, requests_per_minute, daily_requests, monthly_requests,
+	company_requests_per_minute, company_daily_requests, company_monthly_requests, created_at`
 
 func (s *Side) scanCompany(r pgx.Row) (Company, error) {
 	var c Company
+	cl := &c.Plan.CompanyLimits
 	err := r.Scan(&c.ID, &c.Name, &c.Status, &c.Plan.Name, &c.Plan.Limits.RequestsPerMinute,
-		&c.Plan.Limits.DailyRequests, &c.Plan.Limits.MonthlyRequests, &c.CreatedAt)
+		&c.Plan.Limits.DailyRequests, &c.Plan.Limits.MonthlyRequests,
+		&cl.RequestsPerMinute, &cl.DailyRequests, &cl.MonthlyRequests, &c.CreatedAt)
 	c.Plan.EffectiveLimits = c.Plan.Limits.Or(s.deps.Policy.Get().DefaultLimits)
 	return c, err
 }

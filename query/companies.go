@@ -123,7 +123,7 @@ type Chatbot struct {
 	Settings        events.ChatbotSettings `json:"settings"`
 	Status          string                 `json:"status" enum:"active,paused"`
 	Limits          events.Limits          `json:"limits" doc:"the chatbot's own limits; null: the company's default"`
-	EffectiveLimits events.Limits          `json:"effective_limits" doc:"the limits in force: the chatbot's own, else the company plan's, else the platform's default_limits"`
+	EffectiveLimits events.Limits          `json:"effective_limits" doc:"the limits in force: the chatbot's own held to its company plan's (which are the platform's default_limits where the plan leaves them null): a chatbot limit lowers the plan's, never raises it"`
 	CreatedAt       time.Time              `json:"created_at"`
 	UpdatedAt       time.Time              `json:"updated_at"`
 }
@@ -148,7 +148,7 @@ func (s *Side) scanChatbot(r pgx.Row) (Chatbot, error) {
 	if err := json.Unmarshal(settings, &b.Settings); err != nil {
 		return b, err
 	}
-	b.EffectiveLimits = b.Limits.Or(plan).Or(s.deps.Policy.Get().DefaultLimits)
+	b.EffectiveLimits = events.ChatbotLimits(b.Limits, plan, s.deps.Policy.Get().DefaultLimits)
 	return b, nil
 }
 
@@ -223,6 +223,8 @@ type APIKey struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
 	LastUsedAt *time.Time `json:"last_used_at" doc:"updated from usage records, within a few seconds of use"`
+	// Limits are the key's own, passed beside its chatbot's and company's.
+	Limits events.Limits `json:"limits" doc:"the key's own limits, passed beside its chatbot's and its company's; null: the chatbot's alone"`
 }
 
 type apiKeysInput struct {
@@ -260,15 +262,16 @@ func (s *Side) listAPIKeys(ctx context.Context, in *apiKeysInput) (*apiKeysOutpu
 	if err != nil {
 		return nil, err
 	}
-	rows, err := TenantQuery(ctx, s.deps.Pool, cid, `SELECT id::text, chatbot_id::text, name, prefix, last4, expires_at, created_at, revoked_at, last_used_at
-		FROM `+projector.APIKeysTable+` WHERE tenant_id = $1 AND chatbot_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+	rows, err := TenantQuery(ctx, s.deps.Pool, cid, `SELECT id::text, chatbot_id::text, name, prefix, last4, expires_at, created_at, revoked_at, last_used_at,
+		requests_per_minute, daily_requests, monthly_requests FROM `+projector.APIKeysTable+` WHERE tenant_id = $1 AND chatbot_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		cid, in.BID, after, in.Limit+1)
 	if err != nil {
 		return nil, err
 	}
 	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (APIKey, error) {
 		var k APIKey
-		return k, r.Scan(&k.ID, &k.ChatbotID, &k.Name, &k.Prefix, &k.Last4, &k.ExpiresAt, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt)
+		return k, r.Scan(&k.ID, &k.ChatbotID, &k.Name, &k.Prefix, &k.Last4, &k.ExpiresAt, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt,
+			&k.Limits.RequestsPerMinute, &k.Limits.DailyRequests, &k.Limits.MonthlyRequests)
 	})
 	if err != nil {
 		return nil, err

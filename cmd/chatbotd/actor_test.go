@@ -202,6 +202,12 @@ var actorSteps = map[string]func(w *actorWalk) []walkCall{
 		return []walkCall{{path: w.companyPath("/chatbots/" + bot + "/api-keys/" + w.key(bot).str("id")), auth: w.owner, status: 204,
 			actor: actedBy(events.UserActor(w.ownerID))}}
 	},
+	"PUT /v1/companies/{cid}/chatbots/{bid}/api-keys/{kid}/limits": func(w *actorWalk) []walkCall {
+		bot := w.bot()
+		return []walkCall{{path: w.companyPath("/chatbots/" + bot + "/api-keys/" + w.key(bot).str("id") + "/limits"),
+			body: map[string]any{"requests_per_minute": 5, "daily_requests": nil, "monthly_requests": nil}, auth: w.owner, status: 200,
+			actor: actedBy(events.UserActor(w.ownerID))}}
+	},
 	// A daily limit of one makes the call cross the quota thresholds: what
 	// it appends is the key's doing.
 	"POST /v1/bot/messages": func(w *actorWalk) []walkCall {

@@ -115,6 +115,9 @@ var routes = map[string]row{
 	}),
 	"POST /v1/companies/{cid}/chatbots/{bid}/api-keys":         companyWrite(201, func(matrixEnv) any { return map[string]string{"name": "k"} }),
 	"DELETE /v1/companies/{cid}/chatbots/{bid}/api-keys/{kid}": companyWrite(204, nil),
+	"PUT /v1/companies/{cid}/chatbots/{bid}/api-keys/{kid}/limits": companyWrite(200, func(matrixEnv) any {
+		return map[string]any{"requests_per_minute": 5, "daily_requests": nil, "monthly_requests": nil}
+	}),
 	// The bot API takes API keys, not tokens.
 	"POST /v1/bot/messages": {body: func(matrixEnv) any { return map[string]string{"message": "hi"} }, anonymous: same(401), user: same(401), comp: same(401), admin: same(401)},
 	"POST /v1/admin/projections/{name}/rebuild": {ids: func(matrixEnv) (string, string) { return "companies", "companies" },

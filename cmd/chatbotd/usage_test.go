@@ -43,6 +43,11 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 
 	cid, tok, _ := owner(t, cc, "owner@example.com")
 	base := "/v1/companies/" + cid
+	// The plan's limits are the most a chatbot may have: raised for the burst.
+	if r := cc.do("PATCH", "/v1/admin/companies/"+cid, map[string]any{"plan": map[string]any{"name": "burst",
+		"limits": map[string]any{"requests_per_minute": 100000}}}, bearer(adminToken(t, cc, cmd))...); r.status != 200 {
+		t.Fatalf("raise the plan: %d %s", r.status, r.raw)
+	}
 	bid := cc.do("POST", base+"/chatbots", map[string]any{"name": "Bot", "settings": helpdeskSettings}, bearer(tok)...).str("id")
 	cc.do("PUT", base+"/chatbots/"+bid+"/limits", map[string]any{"requests_per_minute": 100000, "daily_requests": 100000, "monthly_requests": 1000000}, bearer(tok)...)
 	keys := []map[string]any{}

@@ -99,9 +99,10 @@ type IssuedKey struct {
 	Secret string
 }
 
-// IssueKey makes an API key for the chatbot. The key is "cbk_" and 43
-// base62 characters (256 random bits); only its SHA-256 is kept.
-func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name string, expiresAt *time.Time) (IssuedKey, uint64, error) {
+// IssueKey makes an API key for the chatbot, with its own limits if lim
+// sets any. The key is "cbk_" and 43 base62 characters (256 random bits);
+// only its SHA-256 is kept.
+func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name string, expiresAt *time.Time, lim events.Limits) (IssuedKey, uint64, error) {
 	secret, err := NewAPIKey()
 	if err != nil {
 		return IssuedKey{}, 0, err
@@ -110,7 +111,7 @@ func (c *Chatbots) IssueKey(ctx context.Context, companyID, chatbotID, name stri
 	// so it must not pass for the key a killed attempt stored.
 	keyID := events.RandomID()
 	b, pos, err := c.existing(ctx, companyID, chatbotID, func(b *chatbot.Chatbot) ([]events.Event, error) {
-		return b.IssueKey(c.now(), keyID, name, chatbot.HashKey(secret), secret[:8], secret[len(secret)-4:], expiresAt)
+		return b.IssueKeyWithLimits(c.now(), keyID, name, chatbot.HashKey(secret), secret[:8], secret[len(secret)-4:], expiresAt, lim)
 	})
 	if err != nil {
 		return IssuedKey{}, 0, err

@@ -34,8 +34,9 @@ type CompanyPatch struct {
 
 // PlanPatch replaces the company's plan and its limits.
 type PlanPatch struct {
-	Name   string
-	Limits events.Limits
+	Name          string
+	Limits        events.Limits // each chatbot's
+	CompanyLimits events.Limits // the company's, across its chatbots and keys
 }
 
 // PatchCompany applies an administrator's change in one atomic append. A
@@ -52,7 +53,7 @@ func (id *Identity) PatchCompany(ctx context.Context, companyID string, p Compan
 			evs = append(evs, more...)
 		}
 		if p.Plan != nil {
-			more, err := c.ChangePlan(p.Plan.Name, p.Plan.Limits)
+			more, err := c.ChangePlan(company.Plan{Name: p.Plan.Name, Limits: p.Plan.Limits, CompanyLimits: p.Plan.CompanyLimits})
 			if err != nil {
 				return nil, nil, err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -52,7 +51,7 @@ type messageOutput struct {
 		ConversationID string `json:"conversation_id"`
 		Usage          struct {
 			RequestsToday int64 `json:"requests_today"`
-			DailyLimit    *int  `json:"daily_limit" doc:"null: no daily limit"`
+			DailyLimit    *int  `json:"daily_limit" doc:"the daily limit nearest to being used up (the key's, the chatbot's or the company's), requests_today its count; null: no daily limit"`
 		} `json:"usage"`
 	}
 }
@@ -67,8 +66,10 @@ func (a *API) Register(api huma.API) {
 			"reply one of whose keywords occurs in the message (case-insensitive), else the fallback reply. Every accepted call is " +
 			"one request of usage (units: one per started 1,000 characters of the message). 401 for a missing, unknown, revoked or " +
 			"expired key (or one of a deleted chatbot or a suspended company), 403 chatbot_paused, 429 rate_limited (per minute) " +
-			"or quota_exceeded (daily or monthly), both with Retry-After; 503 unavailable (with Retry-After) while this server cannot " +
-			"confirm it knows every recent change to keys, chatbots and companies.",
+			"or quota_exceeded (daily or monthly), both with Retry-After and a detail naming the limit hit; 503 unavailable (with " +
+			"Retry-After) while this server cannot confirm it knows every recent change to keys, chatbots and companies. A call " +
+			"passes its key's limits, its chatbot's (never above its company plan's) and its company's, counted across all the " +
+			"company's chatbots and keys.",
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests, http.StatusServiceUnavailable},
 		Middlewares: huma.Middlewares{a.authenticate(api)},
 		Security:    []map[string][]string{{httpx.SchemeAPIKey: {}}},
@@ -129,28 +130,24 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	if !ok {
 		return nil, errBadKey
 	}
-	key, bot, company := c.Key, c.Chatbot, c.Company
+	key, bot := c.Key, c.Chatbot
 	// The key is this route's authentication, and the actor of what the call causes.
 	ctx = events.WithActor(ctx, events.APIKeyActor(key.ID))
 	now := a.Now().UTC()
-	limits := effective(bot.Limits, company.Limits, a.Policy.Get().DefaultLimits)
-	decision, err := a.Limiter.Allow(ctx, "chatbot:"+bot.ID, ratelimit.Limits{
-		PerMinute: deref(limits.RequestsPerMinute), Daily: deref(limits.DailyRequests), Monthly: deref(limits.MonthlyRequests)})
+	scopes := callScopes(c, a.Policy.Get().DefaultLimits)
+	decision, err := a.Limiter.Stack(ctx, bot.CompanyID, scopes...)
 	if err != nil {
 		return nil, err
 	}
 	if !decision.Allowed {
 		a.Metrics.limited(decision.Reason)
-		msg := "the chatbot's per-minute rate limit is reached"
-		if decision.Reason == ratelimit.ReasonQuotaExceeded {
-			msg = "the chatbot's request quota is used up for this period"
-		}
-		return nil, &apperr.Error{Kind: apperr.KindTooMany, Code: decision.Reason, Message: msg,
-			RetryAfter: int(math.Ceil(max(decision.RetryAfter, time.Second).Seconds()))}
+		return nil, refused(decision)
 	}
 	a.Usage.Record(bot.CompanyID, bot.ID, key.ID, units(in.Body.Message), now)
 	for _, c := range decision.Crossed {
-		a.threshold(ctx, bot.CompanyID, bot.ID, c)
+		if c.Scope == ScopeChatbot { // the chatbot's quotas are those mailed
+			a.threshold(ctx, bot.CompanyID, bot.ID, c)
+		}
 	}
 
 	out := &messageOutput{}
@@ -159,7 +156,7 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 	if out.Body.ConversationID == "" {
 		out.Body.ConversationID = uuid.NewString()
 	}
-	out.Body.Usage.RequestsToday, out.Body.Usage.DailyLimit = decision.UsedToday, limits.DailyRequests
+	out.Body.Usage.RequestsToday, out.Body.Usage.DailyLimit = dailyUsage(scopes, decision)
 	return out, nil
 }
 
@@ -186,17 +183,6 @@ func (a *API) threshold(ctx context.Context, tenant, chatbotID string, c ratelim
 	if _, err := a.Store.Record(context.WithoutCancel(ctx), ref, id, ev); err != nil {
 		a.Logger.WarnContext(ctx, "quota threshold not recorded", "chatbot", chatbotID, "period", c.Period, "threshold", c.Threshold, "err", err)
 	}
-}
-
-// effective is the chatbot's limit, else the company plan's, else the
-// platform's default.
-func effective(bot, plan, platform events.Limits) events.Limits { return bot.Or(plan).Or(platform) }
-
-func deref(v *int) int {
-	if v == nil {
-		return 0
-	}
-	return *v
 }
 
 // units bills a message: one per started 1,000 characters.

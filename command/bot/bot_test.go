@@ -7,17 +7,20 @@ import (
 	"testing"
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
+	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-func TestLimitsComeFromTheChatbotThenThePlanThenThePlatform(t *testing.T) {
+func TestLimitsComeFromTheChatbotHeldToThePlanThenThePlatform(t *testing.T) {
 	n := func(v int) *int { return &v }
-	got := effective(events.Limits{RequestsPerMinute: n(5)}, events.Limits{RequestsPerMinute: n(50), DailyRequests: n(500)},
+	got := chatbotLimits(Found{Chatbot: &chatbot.Chatbot{Limits: events.Limits{RequestsPerMinute: n(5), DailyRequests: n(900)}},
+		Company: &company.Company{Limits: events.Limits{RequestsPerMinute: n(50), DailyRequests: n(500)}}},
 		events.Limits{RequestsPerMinute: n(60), DailyRequests: n(10000), MonthlyRequests: n(100000)})
 	if *got.RequestsPerMinute != 5 || *got.DailyRequests != 500 || *got.MonthlyRequests != 100000 {
-		t.Errorf("effective limits: %d %d %d", *got.RequestsPerMinute, *got.DailyRequests, *got.MonthlyRequests)
+		t.Errorf("limits in force: %d %d %d, want the chatbot's 5 a minute, the plan's 500 a day (the chatbot's 900 is capped), the platform's 100000 a month",
+			*got.RequestsPerMinute, *got.DailyRequests, *got.MonthlyRequests)
 	}
-	if got := effective(events.Limits{}, events.Limits{}, events.Limits{}); got.DailyRequests != nil {
+	if got := chatbotLimits(Found{Chatbot: &chatbot.Chatbot{}, Company: &company.Company{}}, events.Limits{}); got.DailyRequests != nil {
 		t.Error("no limit anywhere should stay no limit")
 	}
 	for msg, want := range map[string]int64{"": 1, "hi": 1, string(make([]rune, 1000)): 1, string(make([]rune, 1001)): 2} {

@@ -20,13 +20,16 @@ type patchCompanyInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
 		Status *string   `json:"status,omitempty" enum:"active,suspended" doc:"suspended: its users cannot log in, their tokens and its API keys stop working"`
-		Plan   *planBody `json:"plan,omitempty" doc:"replaces the plan and its default limits for the company's chatbots"`
+		Plan   *planBody `json:"plan,omitempty" doc:"replaces the plan: its limits of each chatbot and of the whole company"`
 	}
 }
 
 type planBody struct {
 	Name   string      `json:"name" minLength:"1" maxLength:"40" pattern:"^[a-z0-9][a-z0-9_-]*$" doc:"the plan's name, such as free, pro or enterprise"`
-	Limits *limitsBody `json:"limits,omitempty" doc:"the plan's limits; a missing or null one is the platform's default_limits"`
+	Limits *limitsBody `json:"limits,omitempty" doc:"each chatbot's limits: the default of a chatbot without its own, and the most a chatbot or key limit allows; a missing or null one is the platform's default_limits"`
+	// The company-wide limits count every call of the company's chatbots
+	// and keys together.
+	CompanyLimits *limitsBody `json:"company_limits,omitempty" doc:"the whole company's limits, counted across all its chatbots and keys; a missing or null one is no company-wide limit"`
 }
 
 type limitsBody struct {
@@ -42,8 +45,9 @@ type companyOutput struct {
 		Name   string `json:"name"`
 		Status string `json:"status"`
 		Plan   struct {
-			Name   string        `json:"name"`
-			Limits events.Limits `json:"limits"`
+			Name          string        `json:"name"`
+			Limits        events.Limits `json:"limits"`
+			CompanyLimits events.Limits `json:"company_limits"`
 		} `json:"plan"`
 	}
 }
@@ -63,6 +67,9 @@ func (a *AdminCompanies) patch(ctx context.Context, in *patchCompanyInput) (*com
 		if l := p.Limits; l != nil {
 			patch.Plan.Limits = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
 		}
+		if l := p.CompanyLimits; l != nil {
+			patch.Plan.CompanyLimits = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
+		}
 	}
 	c, pos, err := a.Identity.PatchCompany(ctx, in.ID, patch)
 	if err != nil {
@@ -70,6 +77,6 @@ func (a *AdminCompanies) patch(ctx context.Context, in *patchCompanyInput) (*com
 	}
 	out := &companyOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Name, out.Body.Status = c.ID, c.Name, c.Status
-	out.Body.Plan.Name, out.Body.Plan.Limits = c.Plan, c.Limits
+	out.Body.Plan.Name, out.Body.Plan.Limits, out.Body.Plan.CompanyLimits = c.Plan, c.Limits, c.CompanyLimits
 	return out, nil
 }

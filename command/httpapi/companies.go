@@ -41,6 +41,7 @@ func (a *Companies) Register(api huma.API) {
 	huma.Register(api, companyOp("set-chatbot-limits", http.MethodPut, "/v1/companies/{cid}/chatbots/{bid}/limits", "Set a chatbot's limits (null: the company's default)", 0), a.setLimits)
 	huma.Register(api, companyOp("create-api-key", http.MethodPost, "/v1/companies/{cid}/chatbots/{bid}/api-keys", "Issue an API key; the key is in this answer only", http.StatusCreated), a.issueKey)
 	huma.Register(api, companyOp("revoke-api-key", http.MethodDelete, "/v1/companies/{cid}/chatbots/{bid}/api-keys/{kid}", "Revoke an API key; it stops working at once", http.StatusNoContent), a.revokeKey)
+	a.registerKeyLimits(api)
 }
 
 type CompanyPath struct {
@@ -286,22 +287,24 @@ func (a *Companies) setLimits(ctx context.Context, in *setLimitsInput) (*chatbot
 type issueKeyInput struct {
 	ChatbotPath
 	Body struct {
-		Name      string     `json:"name" minLength:"1" maxLength:"100"`
-		ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"after this time the key stops working; none: it works until revoked"`
+		Name      string      `json:"name" minLength:"1" maxLength:"100"`
+		ExpiresAt *time.Time  `json:"expires_at,omitempty" doc:"after this time the key stops working; none: it works until revoked"`
+		Limits    *limitsBody `json:"limits,omitempty" doc:"the key's own limits, passed beside its chatbot's and its company's; a missing or null one: the chatbot's alone"`
 	}
 }
 
 type issuedKeyOutput struct {
 	EventPosition
 	Body struct {
-		ID        string     `json:"id"`
-		Key       string     `json:"key" doc:"the whole key: shown in this answer only, keep it safe"`
-		Prefix    string     `json:"prefix"`
-		Last4     string     `json:"last4"`
-		Name      string     `json:"name"`
-		ChatbotID string     `json:"chatbot_id"`
-		ExpiresAt *time.Time `json:"expires_at"`
-		CreatedAt time.Time  `json:"created_at"`
+		ID        string        `json:"id"`
+		Key       string        `json:"key" doc:"the whole key: shown in this answer only, keep it safe"`
+		Prefix    string        `json:"prefix"`
+		Last4     string        `json:"last4"`
+		Name      string        `json:"name"`
+		ChatbotID string        `json:"chatbot_id"`
+		ExpiresAt *time.Time    `json:"expires_at"`
+		CreatedAt time.Time     `json:"created_at"`
+		Limits    events.Limits `json:"limits" doc:"the key's own limits; null: the chatbot's alone"`
 	}
 }
 
@@ -310,13 +313,18 @@ func (a *Companies) issueKey(ctx context.Context, in *issueKeyInput) (*issuedKey
 	if err != nil {
 		return nil, err
 	}
-	k, pos, err := a.Chatbots.IssueKey(ctx, cid, in.BID, in.Body.Name, in.Body.ExpiresAt)
+	var lim events.Limits
+	if l := in.Body.Limits; l != nil {
+		lim = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
+	}
+	k, pos, err := a.Chatbots.IssueKey(ctx, cid, in.BID, in.Body.Name, in.Body.ExpiresAt, lim)
 	if err != nil {
 		return nil, err
 	}
 	out := &issuedKeyOutput{EventPosition: EventPosition{EventPosition: pos}}
 	b := &out.Body
 	b.ID, b.Key, b.Prefix, b.Last4, b.Name, b.ChatbotID, b.ExpiresAt, b.CreatedAt = k.ID, k.Secret, k.Prefix, k.Last4, k.Name, in.BID, k.ExpiresAt, k.CreatedAt
+	b.Limits = k.Limits
 	return out, nil
 }
 

@@ -43,6 +43,9 @@ type Key struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// Limits are the key's own, passed beside its chatbot's; a nil one is
+	// the chatbot's alone.
+	Limits events.Limits `json:"limits"`
 }
 
 // Live reports whether the key works at now.
@@ -93,6 +96,8 @@ func (c *Chatbot) Apply(e events.Envelope, data any) {
 	case *events.ApiKeyIssuedData:
 		c.Keys = append(c.Keys, Key{ID: d.KeyID, Name: d.Name, Hash: d.KeyHash, Prefix: d.Prefix, Last4: d.Last4,
 			ExpiresAt: d.ExpiresAt, CreatedAt: e.OccurredAt})
+	case *events.ApiKeyLimitsSetData:
+		c.applyKeyLimits(d)
 	case *events.ApiKeyRevokedData:
 		for i := range c.Keys {
 			if c.Keys[i].ID == d.KeyID && c.Keys[i].RevokedAt == nil {

@@ -26,6 +26,8 @@ func apply(c *Chatbot, evs []events.Event) {
 			data = &d
 		case events.ChatbotLimitsSetData:
 			data = &d
+		case events.ApiKeyLimitsSetData:
+			data = &d
 		}
 		c.Apply(events.Envelope{Type: e.Type, AggregateID: "b1", TenantID: "c1", OccurredAt: time.Now()}, data)
 	}

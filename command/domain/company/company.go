@@ -22,9 +22,13 @@ type Company struct {
 	Name   string `json:"name"`
 	Status string `json:"status"` // "" until registered
 	Plan   string `json:"plan"`
-	// Limits are the plan's defaults for the company's chatbots; a nil one
-	// takes the platform configuration's.
+	// Limits are the plan's limits of each of the company's chatbots: their
+	// default and their ceiling; a nil one takes the platform
+	// configuration's.
 	Limits events.Limits `json:"limits"`
+	// CompanyLimits are the plan's limits of the whole company, across all
+	// its chatbots and keys; a nil one is no company-wide limit.
+	CompanyLimits events.Limits `json:"company_limits"`
 	// Managers are the members with the role company; there is always at
 	// least one once the first was added.
 	Managers []string `json:"managers"`
@@ -47,7 +51,7 @@ func (c *Company) Apply(e events.Envelope, data any) {
 		}
 	case *events.CompanyPlanChangedData:
 		d := data.(*events.CompanyPlanChangedData)
-		c.Plan, c.Limits = d.Plan, d.Limits
+		c.Plan, c.Limits, c.CompanyLimits = d.Plan, d.Limits, d.CompanyLimits
 	case *events.CompanyStatusData:
 		if e.Type == events.CompanySuspended {
 			c.Status = StatusSuspended
@@ -79,18 +83,29 @@ func (c *Company) SetStatus(status string) ([]events.Event, error) {
 	return nil, apperr.Validation(apperr.FieldError{Field: "status", Message: "must be active or suspended"})
 }
 
+// Plan is a plan as an administrator sets it.
+type Plan struct {
+	Name          string
+	Limits        events.Limits
+	CompanyLimits events.Limits
+}
+
 // ChangePlan sets the plan and its limits; the same plan changes nothing.
-func (c *Company) ChangePlan(plan string, lim events.Limits) ([]events.Event, error) {
+// Both sets of limits have the bounds of every limit.
+func (c *Company) ChangePlan(p Plan) ([]events.Event, error) {
 	if !c.Exists() {
 		return nil, apperr.NotFound("company")
 	}
-	if errs := limits.Check(lim, "plan.limits.", "the platform default"); len(errs) > 0 {
+	errs := limits.Check(p.Limits, "plan.limits.", "the platform default")
+	errs = append(errs, limits.Check(p.CompanyLimits, "plan.company_limits.", "no company-wide limit")...)
+	if len(errs) > 0 {
 		return nil, apperr.Validation(errs...)
 	}
-	if plan == c.Plan && sameLimits(lim, c.Limits) {
+	if p.Name == c.Plan && sameLimits(p.Limits, c.Limits) && sameLimits(p.CompanyLimits, c.CompanyLimits) {
 		return nil, nil
 	}
-	return []events.Event{{Type: events.CompanyPlanChanged, Data: events.CompanyPlanChangedData{Plan: plan, Limits: lim}}}, nil
+	return []events.Event{{Type: events.CompanyPlanChanged, Data: events.CompanyPlanChangedData{
+		Plan: p.Name, Limits: p.Limits, CompanyLimits: p.CompanyLimits}}}, nil
 }
 
 func sameLimits(a, b events.Limits) bool {
