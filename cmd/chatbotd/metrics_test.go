@@ -59,18 +59,20 @@ func TestTheMetricsCountWhatOperatorsWatch(t *testing.T) {
 
 	m := c.do("GET", "/metrics", nil)
 	for series, want := range map[string]float64{
-		`chatbot_logins_total{result="success"}`:             2, // ada, the administrator
-		`chatbot_logins_total{result="unknown_email"}`:       1,
-		`chatbot_logins_total{result="wrong_password"}`:      5,
-		`chatbot_logins_total{result="locked"}`:              1,
-		`chatbot_lockouts_total`:                             1,
-		`chatbot_unlocks_total{reason="admin"}`:              1,
-		`chatbot_bot_refused_total{reason="invalid_key"}`:    1,
-		`chatbot_bot_refused_total{reason="rate_limited"}`:   1,
-		`chatbot_bot_refused_total{reason="chatbot_paused"}`: 1,
-		`chatbot_redis_fallback`:                             1, // no REDIS_URL: counted in the process
-		`chatbot_ready{check="postgres",critical="true"}`:    1,
-		`chatbot_ready{check="jetstream",critical="true"}`:   1,
+		`chatbot_logins_total{result="success"}`:                2, // ada, the administrator
+		`chatbot_logins_total{result="unknown_email"}`:          1,
+		`chatbot_logins_total{result="wrong_password"}`:         5,
+		`chatbot_logins_total{result="locked"}`:                 1,
+		`chatbot_lockouts_total`:                                1,
+		`chatbot_unlocks_total{reason="admin"}`:                 1,
+		`chatbot_bot_refused_total{reason="invalid_key"}`:       1,
+		`chatbot_bot_refused_total{reason="rate_limited"}`:      1,
+		`chatbot_bot_refused_total{reason="chatbot_paused"}`:    1,
+		`chatbot_bot_limited_total{limit="chatbot_per_minute"}`: 1,
+		`chatbot_bot_limited_total{limit="company_daily"}`:      0,
+		`chatbot_redis_fallback`:                                1, // no REDIS_URL: counted in the process
+		`chatbot_ready{check="postgres",critical="true"}`:       1,
+		`chatbot_ready{check="jetstream",critical="true"}`:      1,
 		// A replay counts under its route, not under "/".
 		`chatbot_http_requests_total{method="POST",route="/v1/companies/:cid/chatbots",status="201"}`: 2,
 	} {

@@ -140,7 +140,7 @@ func (a *API) message(ctx context.Context, in *messageInput) (*messageOutput, er
 		return nil, err
 	}
 	if !decision.Allowed {
-		a.Metrics.limited(decision.Reason)
+		a.Metrics.limited(decision)
 		return nil, refused(decision)
 	}
 	a.Usage.Record(bot.CompanyID, bot.ID, key.ID, units(in.Body.Message), now)

@@ -9,9 +9,9 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/ratelimit"
 )
 
-// Metrics count the bot calls refused, by reason. A nil *Metrics counts
-// nothing.
-type Metrics struct{ refused *prometheus.CounterVec }
+// Metrics count the bot calls refused, by reason, and those the limiter
+// refused by the limit they hit. A nil *Metrics counts nothing.
+type Metrics struct{ refused, limits *prometheus.CounterVec }
 
 // Refusal reasons: the key does not authenticate (401), the chatbot is
 // paused (403), the per-minute rate or a quota is spent (429).
@@ -29,11 +29,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "chatbot_bot_refused_total",
 		Help: "Bot API calls refused, by reason: invalid_key, chatbot_paused, rate_limited, quota_exceeded.",
-	}, []string{"reason"})}
+	}, []string{"reason"}), limits: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "chatbot_bot_limited_total",
+		Help: "Bot API calls refused with 429, by the limit named: key_, chatbot_ or company_ and per_minute, daily or monthly.",
+	}, []string{"limit"})}
 	for _, r := range refusalReasons {
 		m.refused.WithLabelValues(r)
 	}
-	reg.MustRegister(m.refused)
+	for _, scope := range []string{ScopeKey, ScopeChatbot, ScopeCompany} {
+		for _, limit := range []string{ratelimit.PerMinute, ratelimit.Daily, ratelimit.Monthly} {
+			m.limits.WithLabelValues(ratelimit.Hit{Scope: scope, Limit: limit}.String())
+		}
+	}
+	reg.MustRegister(m.refused, m.limits)
 	return m
 }
 
@@ -52,13 +60,16 @@ func (m *Metrics) refusedFor(err error) {
 	}
 }
 
-// limited counts a call refused by the limiter.
-func (m *Metrics) limited(reason string) {
+// limited counts a call refused by the limiter, by its reason and by the
+// limit it names.
+func (m *Metrics) limited(d ratelimit.Decision) {
 	if m == nil {
 		return
 	}
+	reason := d.Reason
 	if reason != RefusedQuota {
 		reason = RefusedRateLimit
 	}
 	m.refused.WithLabelValues(reason).Inc()
+	m.limits.WithLabelValues(d.Limit.String()).Inc()
 }
