@@ -129,3 +129,77 @@ func TestLimitsStack(t *testing.T) {
 		refusedBy(botCall(c, key, "hi"), "rate_limited", "the chatbot's rate limit of 3 requests a minute")
 	})
 }
+
+// Every place a limit is set (a key, a chatbot, a plan's chatbot and
+// company limits, the platform's defaults) takes the same bounds and
+// refuses what is outside them the same way: 422 naming the field.
+func TestEveryLimitHasTheSameBounds(t *testing.T) {
+	c, settings := startIdentity(t)
+	admin := adminToken(t, c, settings)
+	cid, tok, _ := owner(t, c, "bounds@example.com")
+	bots := "/v1/companies/" + cid + "/chatbots"
+	bid := c.do("POST", bots, map[string]any{"name": "Bot"}, bearer(tok)...).str("id")
+	kid := c.do("POST", bots+"/"+bid+"/api-keys", map[string]any{"name": "k"}, bearer(tok)...).str("id")
+
+	full := func(l map[string]any) map[string]any { // PUT bodies name all three
+		out := map[string]any{"requests_per_minute": nil, "daily_requests": nil, "monthly_requests": nil}
+		for k, v := range l {
+			out[k] = v
+		}
+		return out
+	}
+	places := []struct {
+		name, method, path, token, prefix string
+		body                              func(map[string]any) map[string]any
+		ok                                int
+	}{
+		{"chatbot", "PUT", bots + "/" + bid + "/limits", tok, "", full, 200},
+		{"key", "PUT", bots + "/" + bid + "/api-keys/" + kid + "/limits", tok, "", full, 200},
+		{"new key", "POST", bots + "/" + bid + "/api-keys", tok, "limits.", func(l map[string]any) map[string]any {
+			return map[string]any{"name": "k", "limits": l}
+		}, 201},
+		{"plan", "PATCH", "/v1/admin/companies/" + cid, admin, "plan.limits.", func(l map[string]any) map[string]any {
+			return map[string]any{"plan": map[string]any{"name": "p", "limits": l}}
+		}, 200},
+		{"company-wide", "PATCH", "/v1/admin/companies/" + cid, admin, "plan.company_limits.", func(l map[string]any) map[string]any {
+			return map[string]any{"plan": map[string]any{"name": "p", "company_limits": l}}
+		}, 200},
+		{"platform default", "PATCH", "/v1/admin/config", admin, "default_limits.", func(l map[string]any) map[string]any {
+			return map[string]any{"default_limits": l}
+		}, 200},
+	}
+	bad := []struct {
+		limits map[string]any
+		field  string
+	}{
+		{map[string]any{"requests_per_minute": 0}, "requests_per_minute"},
+		{map[string]any{"requests_per_minute": 1_000_001}, "requests_per_minute"},
+		{map[string]any{"daily_requests": 1_000_000_001}, "daily_requests"},
+		{map[string]any{"monthly_requests": 10_000_000_000}, "monthly_requests"},
+		{map[string]any{"daily_requests": 50, "monthly_requests": 10}, "daily_requests"},
+	}
+	highest := map[string]any{"requests_per_minute": 1_000_000, "daily_requests": 1_000_000_000, "monthly_requests": 1_000_000_000}
+	for _, p := range places {
+		t.Run(p.name, func(t *testing.T) {
+			for _, b := range bad {
+				r := c.do(p.method, p.path, p.body(b.limits), bearer(p.token)...)
+				if r.status != 422 || r.str("code") != "validation_failed" || !namesField(r, p.prefix+b.field) {
+					t.Errorf("%v: %d %s, want 422 validation_failed naming %s%s", b.limits, r.status, r.raw, p.prefix, b.field)
+				}
+			}
+			if r := c.do(p.method, p.path, p.body(highest), bearer(p.token)...); r.status != p.ok {
+				t.Errorf("the highest limits: %d %s, want %d", r.status, r.raw, p.ok)
+			}
+		})
+	}
+}
+
+// namesField says whether a 422 names exactly this field, and no other.
+func namesField(r reply, field string) bool {
+	errs, _ := r.body["errors"].([]any)
+	if len(errs) != 1 {
+		return false
+	}
+	e, _ := errs[0].(map[string]any)
+	return e["field"] == field
+}

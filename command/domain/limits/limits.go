@@ -1,7 +1,7 @@
 // Package limits holds the one set of bounds of usage limits, wherever
-// they are set (a chatbot's own, a company plan's, the platform's
-// defaults, and a key's when keys get their own), and checks them the same
-// way everywhere. It is pure.
+// they are set (an API key's own, a chatbot's own, a company plan's limits
+// of each chatbot and of the whole company, the platform's defaults), and
+// checks them the same way everywhere. It is pure.
 package limits
 
 import (
