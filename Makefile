@@ -19,7 +19,7 @@ ELEMENTS_VERSION := 9.0.25
 REDOCLY_VERSION  := 2.77.0
 REDOCLY          := .cache/node/node_modules/.bin/redocly
 
-.PHONY: help run build test lint vet fmt bench migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
+.PHONY: help run build test lint vet fmt bench faults fuzz migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,14 @@ endif
 .PHONY: soak
 soak: build ## ten minutes of mixed load against serve: RSS and goroutines over time (bench/results/soak.json, BENCHMARKS.md)
 	go run ./bench -soak $(or $(SOAK_DURATION),10m)
+
+FAULTS_OUT := $(CURDIR)/.cache/faults.jsonl
+
+faults: ## run the fault suite's long variants (outages, kills, overload); prints its table and writes docs/RELIABILITY.md
+	@mkdir -p .cache && rm -f $(FAULTS_OUT)
+	FAULTS_LONG=1 FAULTS_REPORT=$(FAULTS_OUT) go test -count=1 -timeout 40m -run '^TestFault' ./cmd/chatbotd; \
+	status=$$?; go run ./cmd/faultreport -in $(FAULTS_OUT) -md docs/RELIABILITY.md -version $(VERSION) \
+		-expect $$(grep -h '^func TestFault' cmd/chatbotd/*_test.go | wc -l) || status=1; exit $$status
 
 migrate: build ## apply pending migrations to DATABASE_URL
 	$(BIN) migrate up
