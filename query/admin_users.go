@@ -57,26 +57,6 @@ type userOutput struct {
 	Body AdminUser
 }
 
-// LoginAttempt is one login attempt on an account.
-type LoginAttempt struct {
-	At        time.Time `json:"at"`
-	Succeeded bool      `json:"succeeded"`
-	IP        string    `json:"ip"`
-	UserAgent string    `json:"user_agent"`
-	Reason    *string   `json:"reason"`
-}
-
-type attemptsInput struct {
-	MinPosition
-	ID    string `path:"id" format:"uuid"`
-	Limit int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-}
-
-type attemptsOutput struct {
-	Body struct {
-		Items []LoginAttempt `json:"items"`
-	}
-}
 
 const adminUserColumns = `id::text, email, name, role, company_id::text, status, created_at, locked_until, permanent_lock,
 	lock_count, failed_login_count, last_login_at`
@@ -100,7 +80,7 @@ func (s *Side) registerAdminUsers(api huma.API) {
 	}, auth.PermUsersRead), s.getUser)
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "list-login-attempts", Method: http.MethodGet, Path: "/v1/admin/users/{id}/login-attempts", Tags: tags,
-		Summary: "A user's login attempts, newest first",
+		Summary: "A user's login attempts, newest first; by page, and from one address with ip",
 	}, auth.PermUsersRead), s.loginAttempts)
 }
 
@@ -157,27 +137,3 @@ func (s *Side) getUser(ctx context.Context, in *userInput) (*userOutput, error) 
 	return &userOutput{Body: u}, err
 }
 
-func (s *Side) loginAttempts(ctx context.Context, in *attemptsInput) (*attemptsOutput, error) {
-	if err := s.Await(ctx, in.MinPosition, "users", "login_attempts"); err != nil {
-		return nil, err
-	}
-	var exists bool
-	if err := s.deps.Pool.QueryRow(ctx, `SELECT exists(SELECT 1 FROM `+projector.UsersTable+` WHERE id = $1 AND status <> 'deleted')`, in.ID).Scan(&exists); err != nil {
-		return nil, err
-	}
-	if !exists {
-		return nil, apperr.NotFound("user")
-	}
-	rows, err := s.deps.Pool.Query(ctx, `SELECT at, succeeded, ip, user_agent, reason FROM `+projector.LoginAttemptsTable+`
-		WHERE user_id = $1 ORDER BY position DESC LIMIT $2`, in.ID, in.Limit)
-	if err != nil {
-		return nil, err
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LoginAttempt, error) {
-		var a LoginAttempt
-		return a, r.Scan(&a.At, &a.Succeeded, &a.IP, &a.UserAgent, &a.Reason)
-	})
-	out := &attemptsOutput{}
-	out.Body.Items = append([]LoginAttempt{}, items...)
-	return out, err
-}
