@@ -49,7 +49,7 @@ func TestTheOpenAPIDocumentIsLintClean(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	runErr := cmd.Run()
 	var report struct {
-		Totals struct{ Errors, Warnings, Ignored int }
+		Totals   struct{ Errors, Warnings, Ignored int }
 		Problems []struct {
 			RuleID   string `json:"ruleId"`
 			Severity string
