@@ -51,6 +51,7 @@ func (c client) do(method, path string, body any, headers ...string) reply {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	checkContract(c.t, c.base, req, res.StatusCode, res.Header, b)
 	r := reply{status: res.StatusCode, header: res.Header, raw: string(b)}
 	_ = json.Unmarshal(b, &r.body)
 	return r

@@ -72,6 +72,9 @@ func (a *AdminConfig) patch(ctx context.Context, in *patchConfigInput) (*configO
 	if err != nil {
 		return nil, err
 	}
+	if cfg.CORSAllowedOrigins == nil {
+		cfg.CORSAllowedOrigins = []string{} // an answer's array is never null
+	}
 	return &configOutput{EventPosition: EventPosition{EventPosition: pos}, Body: cfg}, nil
 }
 
