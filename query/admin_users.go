@@ -57,7 +57,6 @@ type userOutput struct {
 	Body AdminUser
 }
 
-
 const adminUserColumns = `id::text, email, name, role, company_id::text, status, created_at, locked_until, permanent_lock,
 	lock_count, failed_login_count, last_login_at`
 
@@ -136,4 +135,3 @@ func (s *Side) getUser(ctx context.Context, in *userInput) (*userOutput, error) 
 	}
 	return &userOutput{Body: u}, err
 }
-
