@@ -154,4 +154,3 @@ CI runs short variants (a few faults each); ` + "`make faults`" + ` runs the lon
 - **chatbotd serve SIGKILLed** under command load and started again: no
   acknowledged create is lost or made twice.
 `
-
