@@ -103,6 +103,7 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 			return nil, err
 		}
 		if rt.redis != nil {
+			redisx.SetLogger(rt.log)
 			if err := redisx.Ping(ctx, rt.redis, 2*time.Second); err != nil {
 				rt.log.Warn("Redis does not answer; running degraded until it does", "err", err)
 			}

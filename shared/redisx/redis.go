@@ -3,6 +3,9 @@ package redisx
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -31,4 +34,17 @@ func Ping(ctx context.Context, c *redis.Client, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return c.Ping(ctx).Err()
+}
+
+// SetLogger sends the client library's own lines (a lost connection, a
+// failed dial, a pool it reset) through log, at warn, in the product's
+// LOG_FORMAT: by default it writes them to stderr unstructured.
+func SetLogger(log *slog.Logger) {
+	redis.SetLogger(libraryLog{log: log.With("component", "redis-client")})
+}
+
+type libraryLog struct{ log *slog.Logger }
+
+func (l libraryLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
