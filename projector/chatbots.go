@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
 )
 
 // Tables of the chatbot read models.
 const (
-	ChatbotsTable = "rm_chatbots_v1"
-	APIKeysTable  = "rm_api_keys_v1"
+	ChatbotsTable = readmodel.ChatbotsTable
+	APIKeysTable  = readmodel.APIKeysTable
 )
 
 // Chatbots keeps one row per live chatbot; a deleted one is removed.

@@ -1,9 +1,12 @@
 package projector
 
-import "github.com/chatbotsaas/chatbot/events"
+import (
+	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
+)
 
 // CompaniesTable is the companies read model.
-const CompaniesTable = "rm_companies_v1"
+const CompaniesTable = readmodel.CompaniesTable
 
 // Companies keeps one row per company.
 func Companies() Projection {

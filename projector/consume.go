@@ -23,6 +23,7 @@ type consumer struct {
 	log *slog.Logger
 	it  jetstream.MessagesContext
 
+	touched  []string          // tenants the last committed batch changed
 	attempts map[uint64]int    // failed tries per stream sequence
 	dead     map[uint64]string // sequences to park instead of apply, with the reason
 
@@ -66,6 +67,9 @@ func (c *consumer) step(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Caches first, then the announcement: a read that waited for this
+	// position finds the cache already retired what changed.
+	c.r.invalidate(c.p.Of(), c.touched)
 	c.r.ann.committed(c.p.Name, last)
 	if c.r.opts.afterCommit != nil {
 		c.r.opts.afterCommit(c.p.Name, last)
@@ -139,6 +143,7 @@ func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, err
 // commit applies the batch in one transaction with the checkpoint, and
 // returns the last sequence and how many events changed the read model.
 func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, int, error) {
+	c.touched = []string{}
 	tx, err := c.r.deps.Pool.Begin(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -191,6 +196,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 	if err := tx.Commit(ctx); err != nil {
 		return 0, 0, err
 	}
+	c.touched = b.touched()
 	return last, applied, nil
 }
 
@@ -205,6 +211,7 @@ func (r *Runner) reduce(ctx context.Context, p Projection, b *Batch, stored []by
 	if err != nil || reducer == nil {
 		return err
 	}
+	b.touch(env.TenantID)
 	return reducer(b, env, data)
 }
 

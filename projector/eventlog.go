@@ -5,10 +5,11 @@ import (
 	"strings"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
 )
 
 // EventLogTable is the audit log read model.
-const EventLogTable = "rm_event_log_v1"
+const EventLogTable = readmodel.EventLogTable
 
 // eventLogColumns are the columns of one event's row, in eventLogRow's order.
 var eventLogColumns = []string{"tenant_id", "position", "event_id", "type", "version", "occurred_at",

@@ -42,6 +42,9 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 	if err != nil {
 		return err
 	}
+	// What a predecessor committed and did not get to invalidate is
+	// unknown: every cached entry goes.
+	r.invalidate(p.Of(), nil)
 	r.ann.lead(p.Name, checkpoint)
 	defer r.ann.unlead(p.Name)
 	r.deps.Metrics.setPosition(p.Name, checkpoint)

@@ -77,9 +77,10 @@ func (p Projection) FilterSubjects() []string {
 // remembers which event queued which statement, so a failing statement
 // names its event.
 type Batch struct {
-	pgx    pgx.Batch
-	owners []int
-	event  int
+	pgx     pgx.Batch
+	owners  []int
+	event   int
+	tenants map[string]struct{} // of the events reduced, for Invalidate
 }
 
 // Queue adds a statement for the current event.

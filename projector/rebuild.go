@@ -101,6 +101,7 @@ func (r *Runner) rebuild(ctx context.Context, p Projection, request uint64, prog
 			rebuild_handled = GREATEST(rebuild_handled, $3) WHERE name = $1`, p.Name, err.Error(), int64(request))
 		return stats, err
 	}
+	r.invalidate(p.Of(), nil) // the tables were swapped: every entry goes
 	log.Info("projection rebuilt", "ms", time.Since(start).Milliseconds(), "events", stats.Events, "dead_letters_resolved", stats.Resolved)
 	return stats, nil
 }

@@ -39,6 +39,8 @@ type Deps struct {
 	Logger   *slog.Logger
 	Metrics  *Metrics
 	Vault    *pii.Vault // opens personal fields for reducers; nil leaves them sealed
+	// Invalidate, if set, is told what each commit changed (query cache).
+	Invalidate Invalidate
 }
 
 // Runner runs projections, each as the one active consumer of its name

@@ -4,14 +4,15 @@ import (
 	"time"
 
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
 )
 
 // The usage read models: calls per API key and hour, and their roll-ups
 // per day and per month (UTC), kept as usage arrives.
 const (
-	UsageHourlyTable  = "rm_usage_hourly_v1"
-	UsageDailyTable   = "rm_usage_daily_v1"
-	UsageMonthlyTable = "rm_usage_monthly_v1"
+	UsageHourlyTable  = readmodel.UsageHourlyTable
+	UsageDailyTable   = readmodel.UsageDailyTable
+	UsageMonthlyTable = readmodel.UsageMonthlyTable
 )
 
 // Usage sums UsageRecorded into one row per (company, chatbot, key, hour).

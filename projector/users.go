@@ -2,10 +2,11 @@ package projector
 
 import (
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
 )
 
 // UsersTable is the users read model (for /v1/me and the admin API).
-const UsersTable = "rm_users_v1"
+const UsersTable = readmodel.UsersTable
 
 // Users keeps one row per user with its lock state and counters.
 func Users() Projection {
@@ -59,7 +60,7 @@ func Users() Projection {
 }
 
 // LoginAttemptsTable is the read model of login attempts.
-const LoginAttemptsTable = "rm_login_attempts_v1"
+const LoginAttemptsTable = readmodel.LoginAttemptsTable
 
 // LoginAttempts keeps every login attempt on a known account.
 func LoginAttempts() Projection {
@@ -91,7 +92,7 @@ func LoginAttempts() Projection {
 }
 
 // SessionsTable is the sessions read model.
-const SessionsTable = "rm_sessions_v1"
+const SessionsTable = readmodel.SessionsTable
 
 // Sessions keeps one row per session.
 func Sessions() Projection {

@@ -13,25 +13,16 @@ import (
 )
 
 type listDeadLettersInput struct {
+	Revalidate
 	Limit    int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor   string `query:"cursor" maxLength:"64"`
 	Consumer string `query:"consumer" maxLength:"64" doc:"only this consumer's: a projection's name, or a task's (unlock_timers, user_erasures)"`
 	Resolved string `query:"resolved" enum:"true,false," doc:"only resolved (true) or open (false) letters"`
 }
 
-type listDeadLettersOutput struct {
-	Body struct {
-		Items      []deadletter.Letter `json:"items"`
-		NextCursor *string             `json:"next_cursor"`
-	}
-}
-
 type getDeadLetterInput struct {
+	Revalidate
 	ID string `path:"id" format:"uuid"`
-}
-
-type deadLetterOutput struct {
-	Body deadletter.LetterDetail
 }
 
 func (s *Side) registerAdminDeadLetters(api huma.API) {
@@ -47,7 +38,7 @@ func (s *Side) registerAdminDeadLetters(api huma.API) {
 	}, auth.PermDeadLettersRead), s.getDeadLetter)
 }
 
-func (s *Side) listDeadLetters(ctx context.Context, in *listDeadLettersInput) (*listDeadLettersOutput, error) {
+func (s *Side) listDeadLetters(ctx context.Context, in *listDeadLettersInput) (*readOutput[List[deadletter.Letter]], error) {
 	f := deadletter.Filter{Consumer: in.Consumer, Cursor: in.Cursor, Limit: in.Limit}
 	if in.Resolved != "" {
 		resolved := in.Resolved == "true"
@@ -60,12 +51,10 @@ func (s *Side) listDeadLetters(ctx context.Context, in *listDeadLettersInput) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &listDeadLettersOutput{}
-	out.Body.Items, out.Body.NextCursor = items, next
-	return out, nil
+	return answerValue(in.Revalidate, List[deadletter.Letter]{Items: items, NextCursor: next})
 }
 
-func (s *Side) getDeadLetter(ctx context.Context, in *getDeadLetterInput) (*deadLetterOutput, error) {
+func (s *Side) getDeadLetter(ctx context.Context, in *getDeadLetterInput) (*readOutput[deadletter.LetterDetail], error) {
 	l, err := deadletter.Get(ctx, s.deps.Pool, in.ID)
 	if errors.Is(err, deadletter.ErrNotFound) {
 		return nil, apperr.NotFound("dead letter")
@@ -73,5 +62,5 @@ func (s *Side) getDeadLetter(ctx context.Context, in *getDeadLetterInput) (*dead
 	if err != nil {
 		return nil, err
 	}
-	return &deadLetterOutput{Body: l.Detailed()}, nil
+	return answerValue(in.Revalidate, l.Detailed())
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
@@ -21,7 +21,7 @@ type AuditEvent struct {
 }
 
 type listEventsInput struct {
-	MinPosition
+	ReadHeaders
 	Limit         int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor        string    `query:"cursor" maxLength:"20" doc:"next_cursor of the previous page"`
 	AfterPosition uint64    `query:"after_position" doc:"only events after this stream position"`
@@ -34,13 +34,6 @@ type listEventsInput struct {
 	To            time.Time `query:"to" doc:"occurred before (RFC 3339)"`
 }
 
-type listEventsOutput struct {
-	Body struct {
-		Items      []AuditEvent `json:"items"`
-		NextCursor *string      `json:"next_cursor"`
-	}
-}
-
 func (s *Side) registerAdminEvents(api huma.API) {
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "list-events", Method: http.MethodGet, Path: "/v1/admin/events", Tags: []string{"Admin"},
@@ -50,8 +43,8 @@ func (s *Side) registerAdminEvents(api huma.API) {
 	}, auth.PermAuditRead), s.listEvents)
 }
 
-func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEventsOutput, error) {
-	if err := s.Await(ctx, in.MinPosition, "event_log"); err != nil {
+func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*readOutput[List[AuditEvent]], error) {
+	if err := s.Await(ctx, in.MinPosition, readmodel.EventLog); err != nil {
 		return nil, err
 	}
 	after := in.AfterPosition
@@ -78,13 +71,8 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEvents
 		add("occurred_at < ?", in.To)
 	}
 	where, args := f.sql("position", in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, `SELECT position, event_id::text, type, version, occurred_at, tenant_id, aggregate_type,
-		aggregate_id, aggregate_version, actor_type, coalesce(actor_id, ''), coalesce(correlation_id, ''), coalesce(causation_id, ''), data
-		FROM `+projector.EventLogTable+` WHERE `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditEvent, error) {
+	rows, err := s.deps.Pool.Query(ctx, eventsSQL+" "+where, args...)
+	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (AuditEvent, error) {
 		var e AuditEvent
 		var pos int64
 		var data []byte
@@ -94,11 +82,9 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*listEvents
 		e.Envelope = events.Default.Redact(e.Envelope)
 		e.OccurredAt = e.OccurredAt.UTC()
 		return e, err
-	})
+	}, func(e AuditEvent) string { return strconv.FormatUint(e.Position, 10) })
 	if err != nil {
 		return nil, err
 	}
-	out := &listEventsOutput{}
-	out.Body.Items, out.Body.NextCursor = page(items, in.Limit, func(e AuditEvent) string { return strconv.FormatUint(e.Position, 10) })
-	return out, nil
+	return answerValue(in.Revalidate, l)
 }

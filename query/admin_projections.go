@@ -6,13 +6,9 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
-
-type projectionsOutput struct {
-	Body []projector.Status
-}
 
 func (s *Side) registerAdminProjections(api huma.API) {
 	huma.Register(api, auth.Require(huma.Operation{
@@ -22,10 +18,10 @@ func (s *Side) registerAdminProjections(api huma.API) {
 	}, auth.PermProjectionsRead), s.listProjections)
 }
 
-func (s *Side) listProjections(ctx context.Context, _ *struct{}) (*projectionsOutput, error) {
+func (s *Side) listProjections(ctx context.Context, in *Revalidate) (*readOutput[[]readmodel.Status], error) {
 	statuses, err := s.deps.Progress.Statuses(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &projectionsOutput{Body: statuses}, nil
+	return answerValue(*in, statuses)
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
@@ -32,7 +32,7 @@ type AdminUser struct {
 }
 
 type listUsersInput struct {
-	MinPosition
+	ReadHeaders
 	Limit     int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 	Cursor    string `query:"cursor" maxLength:"64"`
 	Q         string `query:"q" maxLength:"320" doc:"email or name prefix"`
@@ -41,24 +41,10 @@ type listUsersInput struct {
 	CompanyID string `query:"company_id" maxLength:"64"`
 }
 
-type listUsersOutput struct {
-	Body struct {
-		Items      []AdminUser `json:"items"`
-		NextCursor *string     `json:"next_cursor"`
-	}
-}
-
 type userInput struct {
-	MinPosition
+	ReadHeaders
 	ID string `path:"id" format:"uuid"`
 }
-
-type userOutput struct {
-	Body AdminUser
-}
-
-const adminUserColumns = `id::text, email, name, role, company_id::text, status, created_at, locked_until, permanent_lock,
-	lock_count, failed_login_count, last_login_at`
 
 func scanAdminUser(r pgx.Row) (AdminUser, error) {
 	var u AdminUser
@@ -83,8 +69,8 @@ func (s *Side) registerAdminUsers(api huma.API) {
 	}, auth.PermUsersRead), s.loginAttempts)
 }
 
-func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOutput, error) {
-	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
+func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*readOutput[List[AdminUser]], error) {
+	if err := s.Await(ctx, in.MinPosition, readmodel.Users); err != nil {
 		return nil, err
 	}
 	after, err := afterID(in.Cursor)
@@ -111,27 +97,25 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*listUsersOut
 		add("company_id::text = ?", in.CompanyID)
 	}
 	where, args := f.sql("id", in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+` WHERE `+where, args...)
+	rows, err := s.deps.Pool.Query(ctx, adminUsersSQL+" "+where, args...)
+	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (AdminUser, error) { return scanAdminUser(r) },
+		func(u AdminUser) string { return idCursor(u.ID) })
 	if err != nil {
 		return nil, err
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AdminUser, error) { return scanAdminUser(r) })
-	if err != nil {
-		return nil, err
-	}
-	out := &listUsersOutput{}
-	out.Body.Items, out.Body.NextCursor = page(items, in.Limit, func(u AdminUser) string { return idCursor(u.ID) })
-	return out, nil
+	return answerValue(in.Revalidate, l)
 }
 
-func (s *Side) getUser(ctx context.Context, in *userInput) (*userOutput, error) {
-	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
+func (s *Side) getUser(ctx context.Context, in *userInput) (*readOutput[AdminUser], error) {
+	if err := s.Await(ctx, in.MinPosition, readmodel.Users); err != nil {
 		return nil, err
 	}
-	u, err := scanAdminUser(s.deps.Pool.QueryRow(ctx, `SELECT `+adminUserColumns+` FROM `+projector.UsersTable+
-		` WHERE id = $1 AND status <> 'deleted'`, in.ID))
+	u, err := scanAdminUser(s.deps.Pool.QueryRow(ctx, adminUserSQL, in.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("user")
 	}
-	return &userOutput{Body: u}, err
+	if err != nil {
+		return nil, err
+	}
+	return answerValue(in.Revalidate, u)
 }

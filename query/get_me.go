@@ -2,15 +2,11 @@ package query
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/chatbotsaas/chatbot/projector"
-	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
@@ -26,11 +22,7 @@ type Me struct {
 }
 
 type getMeInput struct {
-	MinPosition
-}
-
-type getMeOutput struct {
-	Body Me
+	ReadHeaders
 }
 
 func (s *Side) registerMe(api huma.API) {
@@ -40,18 +32,11 @@ func (s *Side) registerMe(api huma.API) {
 	}, auth.PermProfileRead), s.getMe)
 }
 
-func (s *Side) getMe(ctx context.Context, in *getMeInput) (*getMeOutput, error) {
+func (s *Side) getMe(ctx context.Context, in *getMeInput) (*readOutput[Me], error) {
 	p, _ := auth.PrincipalFrom(ctx)
-	if err := s.Await(ctx, in.MinPosition, "users"); err != nil {
+	r, err := s.reader.Me(ctx, in.MinPosition, p.Tenant(), p.UserID)
+	if err != nil {
 		return nil, err
 	}
-	var out getMeOutput
-	// Read as the caller's tenant: row-level security backs up the filter.
-	err := s.tenantQueryRow(ctx, p.Tenant(), `SELECT id::text, email, name, role, company_id::text, status, created_at
-		FROM `+projector.UsersTable+` WHERE tenant_id = $1 AND id = $2 AND status <> 'deleted'`, p.Tenant(), p.UserID).
-		Scan(&out.Body.ID, &out.Body.Email, &out.Body.Name, &out.Body.Role, &out.Body.CompanyID, &out.Body.Status, &out.Body.CreatedAt)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apperr.NotFound("user")
-	}
-	return &out, err
+	return answer(in.Revalidate, r), nil
 }

@@ -25,7 +25,7 @@ func TestGetMeReadsAsTheCallersTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(Deps{Pool: db.Pool})
-	as := func(p auth.Principal) (*getMeOutput, error) {
+	as := func(p auth.Principal) (*readOutput[Me], error) {
 		return s.getMe(auth.WithPrincipal(ctx, p), &getMeInput{})
 	}
 

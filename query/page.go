@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -28,17 +29,28 @@ func afterID(cursor string) (string, error) {
 // idCursor is the cursor that continues after id.
 func idCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
-// page trims a result fetched with limit+1 rows to limit, and gives the
+// collectPage is the one skeleton of every paged list: rows fetched with
+// limit+1 (err is the query's), each scanned, trimmed to limit, with the
 // cursor of the next page when there is one. Items is never nil, so an
 // empty page answers [] rather than null.
-func page[T any](items []T, limit int, cursor func(T) string) ([]T, *string) {
-	var next *string
-	if len(items) > limit {
-		items = items[:limit]
-		c := cursor(items[len(items)-1])
-		next = &c
+func collectPage[T any](rows pgx.Rows, err error, limit int, scan func(pgx.CollectableRow) (T, error), cursor func(T) string) (List[T], error) {
+	if err != nil {
+		return List[T]{}, err
 	}
-	return append([]T{}, items...), next
+	items, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return List[T]{}, err
+	}
+	l := List[T]{Items: items}
+	if len(items) > limit {
+		l.Items = items[:limit]
+		c := cursor(l.Items[limit-1])
+		l.NextCursor = &c
+	}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	return l, nil
 }
 
 // filters builds a WHERE clause with numbered parameters.

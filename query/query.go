@@ -7,19 +7,19 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/redis/go-redis/v9"
 
-	"github.com/chatbotsaas/chatbot/projector"
 	"github.com/chatbotsaas/chatbot/readmodel"
+	"github.com/chatbotsaas/chatbot/readmodel/cache"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
-// Deps are what the read side runs on. Redis may be nil.
+// Deps are what the read side runs on. Cache may be nil: every read then
+// goes to Postgres.
 type Deps struct {
 	Pool     *pgxpool.Pool
-	Redis    *redis.Client
-	Progress *projector.Progress // projection statuses for operators
+	Cache    *cache.Cache
+	Progress readmodel.Statuses  // projection statuses for operators
 	Follower *readmodel.Follower // how far projections are, for X-Min-Position
 	ReadWait time.Duration       // bound of X-Min-Position waits
 	Keys     *auth.KeySet        // published at /.well-known/jwks.json
@@ -28,10 +28,22 @@ type Deps struct {
 }
 
 // Side is the read side of one process.
-type Side struct{ deps Deps }
+type Side struct {
+	deps   Deps
+	reader Reader // a company's own reads, cached when a cache is given
+}
 
 // New builds the read side.
-func New(d Deps) *Side { return &Side{deps: d} }
+func New(d Deps) *Side {
+	if d.Policy == nil {
+		d.Policy = policy.NewHolder(policy.Default())
+	}
+	var r Reader = NewPGReader(d.Pool, d.Follower, d.ReadWait, d.Policy)
+	if d.Cache != nil {
+		r = NewCachedReader(r, d.Cache, d.Policy)
+	}
+	return &Side{deps: d, reader: r}
+}
 
 // Register adds the read operations to api.
 func (s *Side) Register(api huma.API) {
@@ -50,14 +62,12 @@ func (s *Side) Register(api huma.API) {
 // Close stops what the side started.
 func (s *Side) Close() {}
 
-// MinPosition is embedded in the input of every read: a client that sends
-// the X-Event-Position its write returned never reads older state.
-type MinPosition struct {
-	MinPosition uint64 `header:"X-Min-Position" doc:"answer only once the data reflects this stream position (waits up to READ_WAIT_TIMEOUT, then 503 projection_lagging)"`
-}
-
 // Await waits until the projections a read uses reflect min, or answers
-// 503 projection_lagging with Retry-After.
-func (s *Side) Await(ctx context.Context, min MinPosition, projections ...string) error {
-	return s.deps.Follower.Wait(ctx, min.MinPosition, s.deps.ReadWait, projections...)
+// 503 projection_lagging with Retry-After. The company's own reads wait
+// in their Reader; the others here.
+func (s *Side) Await(ctx context.Context, min uint64, projections ...readmodel.Name) error {
+	if min > 0 && s.deps.Follower == nil {
+		return readmodel.ErrLagging()
+	}
+	return s.deps.Follower.Wait(ctx, min, s.deps.ReadWait, projections...)
 }

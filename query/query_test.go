@@ -30,7 +30,7 @@ type pinged struct {
 }
 
 type eventInput struct {
-	query.MinPosition
+	query.ReadHeaders
 	ID string `path:"id"`
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
@@ -27,7 +28,7 @@ type UsageTotals struct {
 }
 
 type usageInput struct {
-	MinPosition
+	ReadHeaders
 	CompanyID   string    `path:"cid" format:"uuid"`
 	From        time.Time `query:"from" doc:"start of the range, inclusive (RFC 3339); default 30 days before to"`
 	To          time.Time `query:"to" doc:"end of the range, exclusive (RFC 3339); default now"`
@@ -36,11 +37,10 @@ type usageInput struct {
 	APIKeyID    string    `query:"api_key_id" format:"uuid" doc:"only this key's calls"`
 }
 
-type usageOutput struct {
-	Body struct {
-		Series []UsagePoint `json:"series"`
-		Totals UsageTotals  `json:"totals"`
-	}
+// Usage is a usage report.
+type Usage struct {
+	Series []UsagePoint `json:"series"`
+	Totals UsageTotals  `json:"totals"`
 }
 
 // usageDefaultSpan is the range of a report that names no from.
@@ -65,7 +65,7 @@ func (s *Side) registerUsage(api huma.API) {
 	}, auth.PermCompanyRead), s.getUsage)
 }
 
-func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, error) {
+func (s *Side) getUsage(ctx context.Context, in *usageInput) (*readOutput[Usage], error) {
 	company, err := auth.CompanyOf(ctx, in.CompanyID)
 	if err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, erro
 	}
 	// Partitioned by tenant, usage is through a position for this company
 	// once the company's partition is.
-	if err := s.Await(ctx, in.MinPosition, s.deps.Follower.ForTenant(company, "usage")); err != nil {
+	if err := s.Await(ctx, in.MinPosition, s.deps.Follower.ForTenant(company, readmodel.Usage)); err != nil {
 		return nil, err
 	}
 	sql, args := usageSQL(company, usageSegments(from, to, in.Granularity), in.ChatbotID, in.APIKeyID, in.Granularity)
@@ -93,13 +93,12 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*usageOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &usageOutput{}
-	out.Body.Series = append([]UsagePoint{}, series...) // [] rather than null
+	u := Usage{Series: append([]UsagePoint{}, series...)} // [] rather than null
 	for _, p := range series {
-		out.Body.Totals.Requests += p.Requests
-		out.Body.Totals.Units += p.Units
+		u.Totals.Requests += p.Requests
+		u.Totals.Units += p.Units
 	}
-	return out, nil
+	return answerValue(in.Revalidate, u)
 }
 
 // usageRange fills in the defaults of a report's range and checks it:

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 )
 
 // usageSegment is a part of a report's range read from one table: the
@@ -29,7 +29,7 @@ func truncMonth(t time.Time) time.Time {
 // monthly one, and the whole days around them from the daily one.
 func usageSegments(from, to time.Time, granularity string) []usageSegment {
 	hours := func(a, b time.Time) []usageSegment {
-		return []usageSegment{{projector.UsageHourlyTable, "hour", a, b}}
+		return []usageSegment{{readmodel.UsageHourlyTable, "hour", a, b}}
 	}
 	days := func(a, b time.Time) []usageSegment {
 		first, last := truncDay(a), truncDay(b)
@@ -39,7 +39,7 @@ func usageSegments(from, to time.Time, granularity string) []usageSegment {
 		if !first.Before(last) {
 			return hours(a, b)
 		}
-		return append(append(hours(a, first), usageSegment{projector.UsageDailyTable, "day", first, last}), hours(last, b)...)
+		return append(append(hours(a, first), usageSegment{readmodel.UsageDailyTable, "day", first, last}), hours(last, b)...)
 	}
 	switch granularity {
 	case "day":
@@ -52,7 +52,7 @@ func usageSegments(from, to time.Time, granularity string) []usageSegment {
 		if !first.Before(last) {
 			return days(from, to)
 		}
-		return append(append(days(from, first), usageSegment{projector.UsageMonthlyTable, "month", first, last}), days(last, to)...)
+		return append(append(days(from, first), usageSegment{readmodel.UsageMonthlyTable, "month", first, last}), days(last, to)...)
 	default:
 		return hours(from, to)
 	}
@@ -68,11 +68,8 @@ func usageSQL(company string, segments []usageSegment, chatbotID, apiKeyID, gran
 			continue
 		}
 		args = append(args, s.from, s.to)
-		lo, hi := "$"+strconv.Itoa(len(args)-1), "$"+strconv.Itoa(len(args))
-		parts = append(parts, `SELECT `+s.column+` AS t, requests, units FROM `+s.table+
-			` WHERE tenant_id = $1 AND ($2 = '' OR chatbot_id::text = $2) AND ($3 = '' OR api_key_id::text = $3)`+
-			` AND `+s.column+` >= `+lo+` AND `+s.column+` < `+hi)
+		parts = append(parts, strings.NewReplacer("{column}", s.column, "{table}", s.table,
+			"{lo}", "$"+strconv.Itoa(len(args)-1), "{hi}", "$"+strconv.Itoa(len(args))).Replace(usageSegmentSQL))
 	}
-	return `SELECT date_trunc($4, t, 'UTC') AS period, sum(requests)::bigint, sum(units)::bigint
-		FROM (` + strings.Join(parts, " UNION ALL ") + `) u GROUP BY period ORDER BY period`, args
+	return strings.Replace(usageReportSQL, "{segments}", strings.Join(parts, " UNION ALL "), 1), args
 }

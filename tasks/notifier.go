@@ -47,7 +47,7 @@ var errNotYetProjected = fmt.Errorf("%w: the user is not in the read model yet",
 
 // Progress tells how far the projections are (readmodel.Follower).
 type Progress interface {
-	Wait(ctx context.Context, n uint64, bound time.Duration, names ...string) error
+	Wait(ctx context.Context, n uint64, bound time.Duration, names ...readmodel.Name) error
 }
 
 // awaitBound is how long a task waits, in hand, for a read model behind
@@ -56,7 +56,7 @@ const awaitBound = 5 * time.Second
 
 // await makes sure the projections reflect every event up to position:
 // who manages a company, or a chatbot's name, is read as of the event.
-func (n *Notifier) await(ctx context.Context, position uint64, projections ...string) error {
+func (n *Notifier) await(ctx context.Context, position uint64, projections ...readmodel.Name) error {
 	err := n.Progress.Wait(ctx, position, awaitBound, projections...)
 	var lagging *apperr.Error
 	if errors.As(err, &lagging) && lagging.Code == readmodel.ErrLagging().Code {

@@ -15,6 +15,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/projector"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/mail"
 	"github.com/chatbotsaas/chatbot/shared/policy"
 	"github.com/chatbotsaas/chatbot/shared/taskrouter"
@@ -37,7 +38,7 @@ type world struct {
 // write the read-model rows themselves, before the events.
 type caughtUp struct{}
 
-func (caughtUp) Wait(context.Context, uint64, time.Duration, ...string) error { return nil }
+func (caughtUp) Wait(context.Context, uint64, time.Duration, ...readmodel.Name) error { return nil }
 
 type macKey struct{}
 

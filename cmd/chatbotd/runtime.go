@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
+	"github.com/chatbotsaas/chatbot/readmodel/cache"
 	"github.com/chatbotsaas/chatbot/shared/config"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
@@ -38,6 +39,7 @@ type runtime struct {
 	natsAuth []nats.Option // the service user's credentials
 	js       jetstream.JetStream
 	redis    *redis.Client
+	qcache   *cache.Cache // the query cache, see queryCache
 	flush    func()
 	vault    *pii.Vault
 
@@ -203,6 +205,9 @@ func (rt *runtime) close() {
 	}
 	if rt.embedded != nil {
 		rt.embedded.Shutdown()
+	}
+	if rt.qcache != nil {
+		rt.qcache.Close()
 	}
 	if rt.redis != nil {
 		_ = rt.redis.Close()

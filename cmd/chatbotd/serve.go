@@ -93,8 +93,12 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 				return fmt.Errorf("projection progress: %v", err)
 			}
 			defer follower.Close()
+			qc, err := rt.queryCache()
+			if err != nil {
+				return err
+			}
 			side := query.New(query.Deps{
-				Pool: rt.pool, Redis: rt.redis, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
+				Pool: rt.pool, Cache: qc, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
 				Progress: projector.NewProgress(rt.pool, rt.js, projections(cfg)), Follower: follower,
 			})
 			side.Register(srv.API)
@@ -113,7 +117,12 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		}
 	}
 	policy.Metric(rt.metrics.Registry, config)
-	checks := append(rt.checks(), rt.jetstreamCheck(streamsOf(parts)))
+	if parts&(partQuery|partProjector) != 0 {
+		if _, err := rt.queryCache(); err != nil {
+			return err
+		}
+	}
+	checks := append(rt.checks(), rt.jetstreamCheck(streamsOf(parts)), rt.queryCacheCheck())
 	httpx.RegisterOps(srv, checks, rt.metrics.Registry)
 	// A chatbot is one schema whether a write or a read answers it.
 	httpx.FinishSpec(srv.API, map[string]string{"ChatbotBody": "Chatbot"})
@@ -125,8 +134,11 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 		}
 		runner := projector.New(projector.Deps{
 			Pool: rt.pool, JS: rt.js, Registry: events.Default, Logger: rt.log,
-			Metrics: projector.NewMetrics(rt.metrics.Registry), Vault: vault,
+			Metrics: projector.NewMetrics(rt.metrics.Registry), Vault: vault, Invalidate: rt.invalidator(),
 		}, projections(cfg), projector.Options{Replicas: cfg.NATSReplicas})
+		if rt.qcache != nil {
+			go rt.qcache.Keep(ctx)
+		}
 		if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}

@@ -37,6 +37,9 @@ type Config struct {
 
 	RedisURL string // empty: no Redis
 
+	QueryCacheTTL     time.Duration // of a query cache entry; 0: no query cache
+	QueryCacheTimeout time.Duration // of each Redis call of a cached read
+
 	ReadWaitTimeout time.Duration // bound of X-Min-Position waits
 
 	LogLevel             string
@@ -109,7 +112,9 @@ var Settings = []Setting{
 	{"NATS_TLS_KEY_FILE", "", "PEM private key of NATS_TLS_CERT_FILE"},
 	{"READ_WAIT_TIMEOUT", "2s", "longest wait of a read with X-Min-Position before 503 projection_lagging"},
 	{"DATA_DIR", "./data", "directory for the embedded JetStream store and generated dev keys"},
-	{"REDIS_URL", "", "Redis URL for the rate limits, quotas and login throttle; empty runs without Redis (counters are then per process)"},
+	{"REDIS_URL", "", "Redis URL for the rate limits, quotas and login throttle, and the query cache; empty runs without Redis (counters are then per process, and every read goes to Postgres)"},
+	{"QUERY_CACHE_TTL", "10m", "how long the query cache keeps an entry, a safety net (projectors invalidate after they commit); 0 turns the cache off"},
+	{"QUERY_CACHE_TIMEOUT", "50ms", "longest wait for Redis on a cached read; after it the read goes to Postgres, and reads leave Redis alone for a second"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
 	{"ACCESS_LOG", "debug", "level of the access log line of a 2xx or 3xx request: debug, info or off; 4xx (info), 5xx (error) and slow requests (warn) are logged whatever it says"},
@@ -163,6 +168,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		NATSAuth:             r.natsAuth(),
 		DataDir:              r.nonEmpty("DATA_DIR"),
 		RedisURL:             r.redisURL("REDIS_URL"),
+		QueryCacheTTL:        r.optionalDuration("QUERY_CACHE_TTL"),
+		QueryCacheTimeout:    r.duration("QUERY_CACHE_TIMEOUT"),
 		ReadWaitTimeout:      r.duration("READ_WAIT_TIMEOUT"),
 		LogLevel:             r.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFormat:            r.oneOf("LOG_FORMAT", "text", "json"),

@@ -1,0 +1,35 @@
+package cache
+
+import "github.com/prometheus/client_golang/prometheus"
+
+type metrics struct {
+	reads             *prometheus.CounterVec
+	invalidations     *prometheus.CounterVec
+	lostInvalidations prometheus.Counter
+	up                prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbot_query_cache_reads_total",
+			Help: "Reads through the query cache by result: hit, miss, stale (an entry older than the client's X-Min-Position), bypass (Redis down or slow: Postgres answered alone), refused (an entry not of the key's tenant, or unreadable: never served).",
+		}, []string{"result"}),
+		invalidations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbot_query_cache_invalidations_total",
+			Help: "Generations bumped after projector commits: per tenant, or all (rebuild, takeover, recovery from lost invalidations).",
+		}, []string{"projection", "scope"}),
+		lostInvalidations: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbot_query_cache_invalidation_failures_total",
+			Help: "Invalidations Redis could not be told; each is made good by retiring every entry once it answers.",
+		}),
+		up: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chatbot_query_cache_up", Help: "1 while Redis serves the query cache, 0 while reads bypass it.",
+		}),
+	}
+	m.up.Set(1)
+	if reg != nil {
+		reg.MustRegister(m.reads, m.invalidations, m.lostInvalidations, m.up)
+	}
+	return m
+}
