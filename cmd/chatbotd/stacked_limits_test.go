@@ -53,7 +53,7 @@ func TestLimitsStack(t *testing.T) {
 		if set.status != 200 || set.body["limits"].(map[string]any)["daily_requests"] != float64(4) || set.str("key") != "" {
 			t.Fatalf("PUT a key's limits: %d %s", set.status, set.raw)
 		}
-		calls(other.str("key"), 1) // the 3 before count: the 4th of the day
+		calls(other.str("key"), 4) // counted from the limit on
 		refusedBy(botCall(c, other.str("key"), "hi"), "quota_exceeded", "the API key's daily quota of 4 requests")
 
 		list := c.do("GET", bots+"/"+bid+"/api-keys", nil, append(bearer(tok), "X-Min-Position", set.header.Get("X-Event-Position"))...)

@@ -25,12 +25,17 @@ const (
 )
 
 // callScopes are the scopes of a call with f; the company groups them, so
-// they share one cluster slot.
+// they share one cluster slot. The chatbot's periods are always counted
+// (the answer's requests_today, the quota thresholds); a key's and the
+// company's only while they have a quota of that period, so a call whose
+// key and company have no limits of their own costs Redis what a call
+// with the chatbot's limits alone did. A key or company quota set during
+// a period therefore counts the calls from then on.
 func callScopes(f Found, platform events.Limits) []ratelimit.Scope {
 	return []ratelimit.Scope{
-		{Name: ScopeKey, Key: "key:" + f.Key.ID, Limits: counts(f.Key.Limits), Count: true},
+		{Name: ScopeKey, Key: "key:" + f.Key.ID, Limits: counts(f.Key.Limits)},
 		{Name: ScopeChatbot, Key: "chatbot:" + f.Chatbot.ID, Limits: counts(chatbotLimits(f, platform)), Count: true},
-		{Name: ScopeCompany, Key: "company", Limits: counts(f.Company.CompanyLimits), Count: true},
+		{Name: ScopeCompany, Key: "company", Limits: counts(f.Company.CompanyLimits)},
 	}
 }
 

@@ -158,3 +158,17 @@ func TestRateOnlyScopeKeepsNoPeriodCounters(t *testing.T) {
 		t.Fatalf("%d period counters kept for a rate-only scope (want 0), rate state %d (want 1)", n, rdb.Exists(context.Background(), c.rateKey).Val())
 	}
 }
+
+// BenchmarkStack is one bot call's three scopes in one script run, beside
+// BenchmarkAllow's one.
+func BenchmarkStack(b *testing.B) {
+	lim := Limits{PerMinute: 1_000_000, Daily: 1_000_000_000, Monthly: 1_000_000_000}
+	l, company := New(newRedis(b), time.Now, quietLog()), newKey(b)
+	ctx := context.Background()
+	scopes := botCall("k", "b", lim, lim, lim)
+	for b.Loop() {
+		if _, err := l.Stack(ctx, company, scopes...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
