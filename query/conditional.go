@@ -3,6 +3,8 @@ package query
 import (
 	"net/http"
 	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 // ReadHeaders are the request headers every read of the read models takes.
@@ -65,4 +67,23 @@ func noneMatchHas(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// declareNotModified documents the 304 of every GET registered so far that
+// answers an ETag: huma knows only the status an output declares.
+func declareNotModified(api huma.API) {
+	for _, item := range api.OpenAPI().Paths {
+		op := item.Get
+		if op == nil || op.Responses["304"] != nil {
+			continue
+		}
+		ok := op.Responses["200"]
+		if ok == nil || ok.Headers["ETag"] == nil {
+			continue
+		}
+		op.Responses["304"] = &huma.Response{
+			Description: "Not Modified: the tag in If-None-Match is current; no body",
+			Headers:     map[string]*huma.Param{"ETag": ok.Headers["ETag"], "Cache-Control": ok.Headers["Cache-Control"]},
+		}
+	}
 }

@@ -57,6 +57,7 @@ func (s *Side) Register(api huma.API) {
 	s.registerAdminDeadLetters(api)
 	s.registerCompanies(api)
 	s.registerUsage(api)
+	declareNotModified(api)
 }
 
 // Close stops what the side started.

@@ -28,17 +28,3 @@ func TestEveryStatementLoads(t *testing.T) {
 		t.Errorf("me.sql reads %q", meSQL)
 	}
 }
-
-func TestIfNoneMatch(t *testing.T) {
-	for _, c := range []struct {
-		header string
-		match  bool
-	}{
-		{`"a1"`, true}, {`W/"a1"`, true}, {`"b", "a1"`, true}, {`*`, true}, {` * `, true},
-		{`"a2"`, false}, {`a1`, false}, {`"b","c"`, false},
-	} {
-		if got := noneMatchHas(c.header, `"a1"`); got != c.match {
-			t.Errorf("If-None-Match %s against \"a1\": %v, want %v", c.header, got, c.match)
-		}
-	}
-}
