@@ -19,7 +19,7 @@ ELEMENTS_VERSION := 9.0.25
 REDOCLY_VERSION  := 2.77.0
 REDOCLY          := .cache/node/node_modules/.bin/redocly
 
-.PHONY: help run build test lint vet fmt bench faults fuzz migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
+.PHONY: help run build test lint vet fmt bench faults fuzz capacity cluster-run migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ faults: ## run the fault suite's long variants (outages, kills, overload); print
 	FAULTS_LONG=1 FAULTS_REPORT=$(FAULTS_OUT) go test -count=1 -timeout 40m -run '^TestFault' ./cmd/chatbotd; \
 	status=$$?; go run ./cmd/faultreport -in $(FAULTS_OUT) -md docs/RELIABILITY.md -version $(VERSION) \
 		-expect $$(grep -h '^func TestFault' cmd/chatbotd/*_test.go | wc -l) || status=1; exit $$status
+
+capacity: build ## measure the capacity model's inputs on a 3-node NATS cluster rig and write docs/SCALING.md (bench/results/capacity.json)
+	go run ./bench -capacity docs/SCALING.md
+
+cluster-run: build ## the mixed load on a 3-node NATS cluster at R3 with two each of command, query and projector, for 30 s
+	go run ./bench -cluster 30s
 
 migrate: build ## apply pending migrations to DATABASE_URL
 	$(BIN) migrate up

@@ -137,6 +137,12 @@ func main() {
 	}
 	cfg := runConfig{duration: *d, workers: *workers, sustain: *sustain, rebuildEvents: *rebuildEvents,
 		backlog: *backlog, rywFor: *rywFor, starts: *starts, idle: *idle, timed: 40}
+	if ran, err := runClusterModes(cfg, *out); ran || err != nil {
+		if err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	rep, err := run(cfg, *only, *scaleBots, *scaleKeys)
 	if err != nil {
 		log.Fatal(err)
