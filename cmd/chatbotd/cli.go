@@ -39,7 +39,7 @@ var (
 		"NATS_CREDS_FILE", "NATS_USER", "NATS_PASSWORD_FILE", "NATS_TLS_CA_FILE", "NATS_TLS_CERT_FILE", "NATS_TLS_KEY_FILE", "DATA_DIR"}
 	obsSettings   = []string{"LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", "SENTRY_ENVIRONMENT"}
 	adminSettings = []string{"ADMIN_EMAIL", "ADMIN_PASSWORD"}
-	jwtSettings   = []string{"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_ISSUER", "JWT_AUDIENCE", "BCRYPT_COST", "PASSWORD_PEPPER", "TRUSTED_PROXIES"}
+	jwtSettings   = []string{"JWT_PRIVATE_KEY_FILE", "JWT_PUBLIC_KEY_FILES", "JWT_ISSUER", "JWT_AUDIENCE", "BCRYPT_COST", "PASSWORD_PEPPER", "PASSWORD_PEPPER_FILE", "TRUSTED_PROXIES"}
 )
 
 func concat(lists ...[]string) []string {
@@ -109,7 +109,7 @@ func subcommands() []subcommand {
 				"a line every few seconds otherwise. Ctrl-C leaves the live read model as it was; running it again starts over.\n" +
 				"--into SCHEMA builds the read models into that schema instead, as they were at --to-position N (default:\n" +
 				"the stream's end), and leaves them there for queries; the live ones are not touched.",
-			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE"}),
+			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE", "PERSONAL_DATA_PREVIOUS_KEY_FILE"}),
 			run:      runReplay,
 		},
 		{
@@ -120,7 +120,7 @@ func subcommands() []subcommand {
 				"GET /v1/admin/projections). verify replays a projection into a scratch schema up to its live checkpoint,\n" +
 				"compares the two row by row (an md5 per row, keyed by primary key), prints each row that differs with its\n" +
 				"live and replayed values, drops the scratch schema, and exits 0 only when they are equal.",
-			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE"}),
+			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE", "PERSONAL_DATA_PREVIOUS_KEY_FILE"}),
 			run:      runProjections,
 		},
 		{
@@ -147,6 +147,16 @@ func subcommands() []subcommand {
 				"log with the actor system:cli. The same as the /v1/admin/dead-letters routes.",
 			settings: concat(storeSettings, obsSettings),
 			run:      runDeadLetters,
+		},
+		{
+			name: "personal-data", usage: "personal-data rewrap",
+			summary: "wrap every user's data key under the new personal data key (key rotation)",
+			detail: "During a rotation every process runs with the new key as PERSONAL_DATA_KEY_FILE and the old one as\n" +
+				"PERSONAL_DATA_PREVIOUS_KEY_FILE, so that data keys wrapped under either open. rewrap then wraps\n" +
+				"under the new key each data key still wrapped under the old one, and prints how many it rewrapped;\n" +
+				"once it has, PERSONAL_DATA_PREVIOUS_KEY_FILE can go. The sealed fields of the stream do not change.",
+			settings: concat(storeSettings, obsSettings, []string{"PERSONAL_DATA_KEY_FILE", "PERSONAL_DATA_PREVIOUS_KEY_FILE"}),
+			run:      runPersonalData,
 		},
 		{
 			name: "dev", usage: devUsage,

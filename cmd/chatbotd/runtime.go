@@ -56,9 +56,20 @@ func (rt *runtime) personalData(ctx context.Context) (*pii.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rt.vault, err = pii.Open(context.WithoutCancel(ctx), rt.js, kek, rt.cfg.NATSReplicas); err != nil {
+	previous, err := pii.LoadPreviousKEK(rt.cfg.PersonalDataPrevious)
+	if err != nil {
 		return nil, err
 	}
+	vault, err := pii.Open(context.WithoutCancel(ctx), rt.js, kek, rt.cfg.NATSReplicas)
+	if err != nil {
+		return nil, err
+	}
+	if previous != nil {
+		if err := vault.AcceptPrevious(previous); err != nil {
+			return nil, err
+		}
+	}
+	rt.vault = vault
 	return rt.vault, nil
 }
 

@@ -53,8 +53,10 @@ type Config struct {
 	JWTPrivateKeyFile   string
 	JWTPublicKeyFiles   []string
 	PersonalDataKeyFile string
-	JWTIssuer           string
-	JWTAudience         string
+	// PersonalDataPrevious is the key file being rotated out, if any.
+	PersonalDataPrevious string
+	JWTIssuer            string
+	JWTAudience          string
 
 	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For is believed
 	AdminEmail     string
@@ -126,6 +128,7 @@ var Settings = []Setting{
 	{"JWT_ISSUER", "chatbotd", "iss claim of access tokens"},
 	{"JWT_AUDIENCE", "chatbot-api", "aud claim of access tokens"},
 	{"PERSONAL_DATA_KEY_FILE", "", "32 random bytes in base64 wrapping every user's data key (personal fields of events are sealed under it); empty generates a dev key under DATA_DIR; losing it loses that data"},
+	{"PERSONAL_DATA_PREVIOUS_KEY_FILE", "", "during a rotation of PERSONAL_DATA_KEY_FILE, the old key: data keys wrapped under it still open until `chatbotd personal-data rewrap` has wrapped them under the new one"},
 	{"BCRYPT_COST", "11", "bcrypt cost of new password hashes (10 to 16); older hashes are upgraded at login"},
 	{"PASSWORD_PEPPER", "", "secret mixed into every password hash (HMAC-SHA-384 before bcrypt); set it in production and never change it"},
 	{"PASSWORD_PEPPER_FILE", "", "file holding PASSWORD_PEPPER (a container secret), instead of the variable"},
@@ -180,6 +183,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		JWTPrivateKeyFile:    r.file("JWT_PRIVATE_KEY_FILE"),
 		JWTPublicKeyFiles:    r.files("JWT_PUBLIC_KEY_FILES"),
 		PersonalDataKeyFile:  r.file("PERSONAL_DATA_KEY_FILE"),
+		PersonalDataPrevious: r.file("PERSONAL_DATA_PREVIOUS_KEY_FILE"),
 		JWTIssuer:            r.nonEmpty("JWT_ISSUER"),
 		JWTAudience:          r.nonEmpty("JWT_AUDIENCE"),
 		TrustedProxies:       r.prefixes("TRUSTED_PROXIES"),

@@ -62,11 +62,14 @@ func Sealed(s string) bool { return strings.HasPrefix(s, prefix) }
 
 // Vault seals and opens personal fields.
 type Vault struct {
-	kv    jetstream.KeyValue
-	kek   cipher.AEAD
-	mac   MACKey // derived from the KEK
-	cache *keyCache
-	mu    sync.Mutex // serialises key creation within a process
+	kv  jetstream.KeyValue
+	kek cipher.AEAD
+	// previous are keys being rotated out: data keys wrapped under them
+	// still open, none is wrapped under them (rotate.go).
+	previous []cipher.AEAD
+	mac      MACKey // derived from the KEK
+	cache    *keyCache
+	mu       sync.Mutex // serialises key creation within a process
 }
 
 // Open makes sure the bucket exists. kek is the 32-byte key-encryption key.
@@ -205,11 +208,10 @@ func (v *Vault) key(ctx context.Context, subject string, create bool) (cipher.AE
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
-	nonce := make([]byte, v.kek.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
+	wrapped, err := v.wrap(subject, raw)
+	if err != nil {
 		return nil, err
 	}
-	wrapped := v.kek.Seal(nonce, nonce, raw, []byte(subject))
 	if _, err := v.kv.Create(ctx, subject, wrapped); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			return nil, fmt.Errorf("store the data key of %s: %w", subject, err)
@@ -225,13 +227,9 @@ func (v *Vault) key(ctx context.Context, subject string, create bool) (cipher.AE
 }
 
 func (v *Vault) unwrap(subject string, wrapped []byte) (cipher.AEAD, error) {
-	n := v.kek.NonceSize()
-	if len(wrapped) < n {
-		return nil, fmt.Errorf("data key of %s: %w", subject, ErrUnreadable)
-	}
-	raw, err := v.kek.Open(nil, wrapped[:n], wrapped[n:], []byte(subject))
+	raw, _, err := v.openWrapped(subject, wrapped)
 	if err != nil {
-		return nil, fmt.Errorf("data key of %s does not open under PERSONAL_DATA_KEY_FILE: %w", subject, ErrUnreadable)
+		return nil, err
 	}
 	return v.remember(subject, raw)
 }
