@@ -22,8 +22,10 @@
 //
 // Each period has a counter under a key named after the period (UTC day,
 // UTC calendar month), so a period's turn is a fresh key and the old one
-// expires on its own an hour after its period ends. Calls are counted even
-// when a quota is 0 (unlimited), so the usage is known either way.
+// expires on its own an hour after its period ends. A scope with Count set
+// (Allow's, a bot call's chatbot) is counted even when a quota is 0
+// (unlimited), so the usage is known either way; another keeps a period's
+// counter only while it has a quota of that period.
 //
 // # One atomic step
 //
