@@ -89,6 +89,9 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 	slog.SetDefault(rt.log)
 	rt.metrics = observability.NewMetrics()
 	rt.buildInfo()
+	if cfg.PprofAddr != "" {
+		servePprof(cfg.PprofAddr, rt.log)
+	}
 
 	flush, err := observability.InitSentry(cfg.SentryDSN, cfg.SentryEnvironment, versionString())
 	if err != nil {

@@ -46,6 +46,7 @@ type Config struct {
 	LogFormat            string
 	AccessLog            string        // level of the line of a 2xx/3xx request: debug, info or off
 	SlowRequestThreshold time.Duration // a request slower than this is logged at warn; 0: never
+	PprofAddr            string        // empty: no profiling endpoint
 
 	SentryDSN         string
 	SentryEnvironment string
@@ -121,6 +122,7 @@ var Settings = []Setting{
 	{"LOG_FORMAT", "text", "text or json"},
 	{"ACCESS_LOG", "debug", "level of the access log line of a 2xx or 3xx request: debug, info or off; 4xx (info), 5xx (error) and slow requests (warn) are logged whatever it says"},
 	{"SLOW_REQUEST_THRESHOLD", "1s", "a request that takes longer is logged at warn as slow; 0 turns that off"},
+	{"PPROF_ADDR", "", "address of a Go profiling endpoint (/debug/pprof/: CPU, heap, trace); empty turns it off; keep it on loopback"},
 	{"SENTRY_DSN", "", "Sentry DSN; empty turns error reporting off"},
 	{"SENTRY_ENVIRONMENT", "development", "environment name attached to Sentry events"},
 	{"JWT_PRIVATE_KEY_FILE", "", "PEM Ed25519 private key signing access tokens; empty generates a dev key under DATA_DIR"},
@@ -178,6 +180,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		LogFormat:            r.oneOf("LOG_FORMAT", "text", "json"),
 		AccessLog:            r.oneOf("ACCESS_LOG", "debug", "info", "off"),
 		SlowRequestThreshold: r.optionalDuration("SLOW_REQUEST_THRESHOLD"),
+		PprofAddr:            r.optionalAddr("PPROF_ADDR"),
 		SentryDSN:            r.sentryDSN("SENTRY_DSN"),
 		SentryEnvironment:    r.get("SENTRY_ENVIRONMENT"),
 		JWTPrivateKeyFile:    r.file("JWT_PRIVATE_KEY_FILE"),
@@ -255,6 +258,13 @@ func (r *reader) addr(name string) string {
 		r.fail(name, "port %q is not a number from 0 to 65535", port)
 	}
 	return v
+}
+
+func (r *reader) optionalAddr(name string) string {
+	if r.get(name) == "" {
+		return ""
+	}
+	return r.addr(name)
 }
 
 func (r *reader) duration(name string) time.Duration {
