@@ -79,15 +79,7 @@ type rawPublisher struct {
 const rawStream = "BENCH_CEILING"
 
 func newRawPublisher(ctx context.Context, p *product, workers int) (*rawPublisher, error) {
-	url := natsx.ReadAddrFile(p.dir)
-	if url == "" {
-		return nil, fmt.Errorf("chatbotd wrote no %s", natsx.AddrFile)
-	}
-	pw, err := os.ReadFile(filepath.Join(p.dir, natsx.ServicePasswordFile))
-	if err != nil {
-		return nil, err
-	}
-	nc, err := nats.Connect(url, nats.UserInfo(natsx.ServiceUser, strings.TrimSpace(string(pw))), nats.CustomInboxPrefix(natsx.ServiceInboxPrefix))
+	nc, err := connectEmbedded(p.dir)
 	if err != nil {
 		return nil, err
 	}
@@ -160,4 +152,18 @@ func benchSimpleCommand(cfg runConfig) (Result, error) {
 		Note: fmt.Sprintf("%d workers, sync_interval always, 4 alternating slices each; the create appends one event and reads nothing from the stream once the company is known; "+
 			"raw %s; create %s, %d errors", commandWorkers, figures(base, base), figures(load, base), load.Errors),
 	}, nil
+}
+
+// connectEmbedded connects, as chatbotd's service user, to the embedded
+// server of a chatbotd running under dir.
+func connectEmbedded(dir string) (*nats.Conn, error) {
+	url := natsx.ReadAddrFile(dir)
+	if url == "" {
+		return nil, fmt.Errorf("chatbotd wrote no %s", natsx.AddrFile)
+	}
+	pw, err := os.ReadFile(filepath.Join(dir, natsx.ServicePasswordFile))
+	if err != nil {
+		return nil, err
+	}
+	return nats.Connect(url, nats.UserInfo(natsx.ServiceUser, strings.TrimSpace(string(pw))), nats.CustomInboxPrefix(natsx.ServiceInboxPrefix))
 }

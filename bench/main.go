@@ -91,6 +91,7 @@ var scenarios = []scenario{
 	{"login_locked", benchLoginLocked},
 	{"refresh", benchRefresh},
 	{"bot_api", benchBotAPI},
+	{"bot_revoke", benchBotRevoke},
 	{"tenant_read", benchTenantRead},
 	{"tenant_read_http", benchTenantReadHTTP},
 	{"read_your_writes", benchReadYourWrites},
