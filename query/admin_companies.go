@@ -59,14 +59,15 @@ func (s *Side) registerAdminCompanies(api huma.API) {
 }
 
 func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*readOutput[List[Company]], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.Companies); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.Companies)
+	if err != nil {
 		return nil, err
 	}
 	after, err := afterID(in.Cursor)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.deps.Pool.Query(ctx, adminCompaniesSQL, after, in.Status, in.Limit+1)
+	rows, err := pool.Query(ctx, adminCompaniesSQL, after, in.Status, in.Limit+1)
 	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (Company, error) { return scanCompany(r, s.deps.Policy) },
 		func(c Company) string { return idCursor(c.ID) })
 	if err != nil {
@@ -76,10 +77,11 @@ func (s *Side) listCompanies(ctx context.Context, in *listCompaniesInput) (*read
 }
 
 func (s *Side) getCompany(ctx context.Context, in *getCompanyInput) (*readOutput[Company], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.Companies); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.Companies)
+	if err != nil {
 		return nil, err
 	}
-	c, err := scanCompany(s.deps.Pool.QueryRow(ctx, adminCompanySQL, in.ID), s.deps.Policy)
+	c, err := scanCompany(pool.QueryRow(ctx, adminCompanySQL, in.ID), s.deps.Policy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("company")
 	}

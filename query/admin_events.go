@@ -44,7 +44,8 @@ func (s *Side) registerAdminEvents(api huma.API) {
 }
 
 func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*readOutput[List[AuditEvent]], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.EventLog); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.EventLog)
+	if err != nil {
 		return nil, err
 	}
 	after := in.AfterPosition
@@ -71,7 +72,7 @@ func (s *Side) listEvents(ctx context.Context, in *listEventsInput) (*readOutput
 		add("occurred_at < ?", in.To)
 	}
 	where, args := f.sql("position", in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, eventsSQL+" "+where, args...)
+	rows, err := pool.Query(ctx, eventsSQL+" "+where, args...)
 	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (AuditEvent, error) {
 		var e AuditEvent
 		var pos int64

@@ -32,7 +32,8 @@ type attemptsInput struct {
 }
 
 func (s *Side) loginAttempts(ctx context.Context, in *attemptsInput) (*readOutput[List[LoginAttempt]], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.Users, readmodel.LoginAttempts); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.Users, readmodel.LoginAttempts)
+	if err != nil {
 		return nil, err
 	}
 	f := &filters{}
@@ -52,14 +53,14 @@ func (s *Side) loginAttempts(ctx context.Context, in *attemptsInput) (*readOutpu
 		f.add("ip = ?", addr.Unmap().String())
 	}
 	var exists bool
-	if err := s.deps.Pool.QueryRow(ctx, userExistsSQL, in.ID).Scan(&exists); err != nil {
+	if err := pool.QueryRow(ctx, userExistsSQL, in.ID).Scan(&exists); err != nil {
 		return nil, err
 	}
 	if !exists {
 		return nil, apperr.NotFound("user")
 	}
 	where, args := f.sql("position DESC", in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, loginAttemptsSQL+" "+where, args...)
+	rows, err := pool.Query(ctx, loginAttemptsSQL+" "+where, args...)
 	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (LoginAttempt, error) {
 		var a LoginAttempt
 		return a, r.Scan(&a.position, &a.At, &a.Succeeded, &a.IP, &a.UserAgent, &a.Reason)

@@ -70,7 +70,8 @@ func (s *Side) registerAdminUsers(api huma.API) {
 }
 
 func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*readOutput[List[AdminUser]], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.Users); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.Users)
+	if err != nil {
 		return nil, err
 	}
 	after, err := afterID(in.Cursor)
@@ -97,7 +98,7 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*readOutput[L
 		add("company_id::text = ?", in.CompanyID)
 	}
 	where, args := f.sql("id", in.Limit+1)
-	rows, err := s.deps.Pool.Query(ctx, adminUsersSQL+" "+where, args...)
+	rows, err := pool.Query(ctx, adminUsersSQL+" "+where, args...)
 	l, err := collectPage(rows, err, in.Limit, func(r pgx.CollectableRow) (AdminUser, error) { return scanAdminUser(r) },
 		func(u AdminUser) string { return idCursor(u.ID) })
 	if err != nil {
@@ -107,10 +108,11 @@ func (s *Side) listUsers(ctx context.Context, in *listUsersInput) (*readOutput[L
 }
 
 func (s *Side) getUser(ctx context.Context, in *userInput) (*readOutput[AdminUser], error) {
-	if err := s.Await(ctx, in.MinPosition, readmodel.Users); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, readmodel.Users)
+	if err != nil {
 		return nil, err
 	}
-	u, err := scanAdminUser(s.deps.Pool.QueryRow(ctx, adminUserSQL, in.ID))
+	u, err := scanAdminUser(pool.QueryRow(ctx, adminUserSQL, in.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apperr.NotFound("user")
 	}

@@ -16,56 +16,41 @@ import (
 )
 
 // PGReader answers the Reader's reads from the Postgres read models, each
-// under row-level security within its tenant (TenantQuery).
+// under row-level security within its tenant (TenantQuery), on the
+// primary or on a read replica (readmodel.Replicas).
 type PGReader struct {
-	pool     *pgxpool.Pool
-	follower *readmodel.Follower // nil: no read waits (a position is then refused as lagging)
-	wait     time.Duration
-	policy   *policy.Holder
+	reads  *readmodel.Replicas
+	wait   time.Duration
+	policy *policy.Holder
 }
 
-// NewPGReader reads from pool; follower and wait serve X-Min-Position.
+// NewPGReader reads from pool; follower and wait serve X-Min-Position
+// (follower nil: no read waits, and a position is refused as lagging).
 func NewPGReader(pool *pgxpool.Pool, follower *readmodel.Follower, wait time.Duration, p *policy.Holder) *PGReader {
+	return NewReplicaReader(readmodel.NewReplicas(pool, nil, follower, nil), wait, p)
+}
+
+// NewReplicaReader reads where reads sends it.
+func NewReplicaReader(reads *readmodel.Replicas, wait time.Duration, p *policy.Holder) *PGReader {
 	if p == nil {
 		p = policy.NewHolder(policy.Default())
 	}
-	return &PGReader{pool: pool, follower: follower, wait: wait, policy: p}
+	return &PGReader{reads: reads, wait: wait, policy: p}
 }
 
-// await waits for the projections to reflect min and answers a position
-// the data read next reflects at least: taken before the read, from marks
-// that only move forward.
-func (r *PGReader) await(ctx context.Context, min uint64, names ...readmodel.Name) (uint64, error) {
-	if min > 0 && r.follower == nil {
-		return 0, readmodel.ErrLagging()
-	}
-	if err := r.follower.Wait(ctx, min, r.wait, names...); err != nil {
-		return 0, err
-	}
-	return throughAll(r.follower, names...), nil
-}
-
-// throughAll is how far every named projection is: the lowest mark.
-func throughAll(f *readmodel.Follower, names ...readmodel.Name) uint64 {
-	if f == nil {
-		return 0
-	}
-	var low uint64
-	for i, n := range names {
-		if t := f.Through(n); i == 0 || t < low {
-			low = t
-		}
-	}
-	return low
+// await waits for the projections to reflect min and answers the pool to
+// read from and a position the data read there reflects at least.
+func (r *PGReader) await(ctx context.Context, min uint64, names ...readmodel.Name) (*pgxpool.Pool, uint64, error) {
+	return r.reads.Read(ctx, min, r.wait, names...)
 }
 
 func (r *PGReader) Me(ctx context.Context, min uint64, tenant, userID string) (Read[Me], error) {
-	through, err := r.await(ctx, min, readmodel.Users)
+	pool, through, err := r.await(ctx, min, readmodel.Users)
 	if err != nil {
 		return Read[Me]{}, err
 	}
 	var m Me
-	err = TenantQueryRow(ctx, r.pool, tenant, meSQL, tenant, userID).
+	err = TenantQueryRow(ctx, pool, tenant, meSQL, tenant, userID).
 		Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.CompanyID, &m.Status, &m.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Me]{}, apperr.NotFound("user")
@@ -77,11 +62,11 @@ func (r *PGReader) Me(ctx context.Context, min uint64, tenant, userID string) (R
 }
 
 func (r *PGReader) Company(ctx context.Context, min uint64, tenant string) (Read[Company], error) {
-	through, err := r.await(ctx, min, readmodel.Companies)
+	pool, through, err := r.await(ctx, min, readmodel.Companies)
 	if err != nil {
 		return Read[Company]{}, err
 	}
-	c, err := scanCompany(TenantQueryRow(ctx, r.pool, tenant, companySQL, tenant), r.policy)
+	c, err := scanCompany(TenantQueryRow(ctx, pool, tenant, companySQL, tenant), r.policy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Company]{}, apperr.NotFound("company")
 	}
@@ -92,11 +77,11 @@ func (r *PGReader) Company(ctx context.Context, min uint64, tenant string) (Read
 }
 
 func (r *PGReader) Chatbot(ctx context.Context, min uint64, tenant, id string) (Read[Chatbot], error) {
-	through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.Companies)
+	pool, through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.Companies)
 	if err != nil {
 		return Read[Chatbot]{}, err
 	}
-	b, err := scanChatbot(TenantQueryRow(ctx, r.pool, tenant, chatbotSQL, tenant, id), r.policy)
+	b, err := scanChatbot(TenantQueryRow(ctx, pool, tenant, chatbotSQL, tenant, id), r.policy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Chatbot]{}, apperr.NotFound("chatbot")
 	}
@@ -107,11 +92,11 @@ func (r *PGReader) Chatbot(ctx context.Context, min uint64, tenant, id string) (
 }
 
 func (r *PGReader) Members(ctx context.Context, min uint64, tenant string, p Page) (Read[List[Member]], error) {
-	through, err := r.await(ctx, min, readmodel.Users)
+	pool, through, err := r.await(ctx, min, readmodel.Users)
 	if err != nil {
 		return Read[List[Member]]{}, err
 	}
-	rows, err := TenantQuery(ctx, r.pool, tenant, membersSQL, tenant, p.After, p.Limit+1)
+	rows, err := TenantQuery(ctx, pool, tenant, membersSQL, tenant, p.After, p.Limit+1)
 	l, err := collectPage(rows, err, p.Limit, func(r pgx.CollectableRow) (Member, error) {
 		var m Member
 		return m, r.Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.Status, &m.CreatedAt, &m.LastLoginAt)
@@ -123,11 +108,11 @@ func (r *PGReader) Members(ctx context.Context, min uint64, tenant string, p Pag
 }
 
 func (r *PGReader) Chatbots(ctx context.Context, min uint64, tenant string, p Page) (Read[List[Chatbot]], error) {
-	through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.Companies)
+	pool, through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.Companies)
 	if err != nil {
 		return Read[List[Chatbot]]{}, err
 	}
-	rows, err := TenantQuery(ctx, r.pool, tenant, chatbotsSQL, tenant, p.After, p.Limit+1)
+	rows, err := TenantQuery(ctx, pool, tenant, chatbotsSQL, tenant, p.After, p.Limit+1)
 	l, err := collectPage(rows, err, p.Limit, func(row pgx.CollectableRow) (Chatbot, error) { return scanChatbot(row, r.policy) },
 		func(b Chatbot) string { return idCursor(b.ID) })
 	if err != nil {
@@ -137,11 +122,11 @@ func (r *PGReader) Chatbots(ctx context.Context, min uint64, tenant string, p Pa
 }
 
 func (r *PGReader) APIKeys(ctx context.Context, min uint64, tenant, chatbotID string, p Page) (Read[List[APIKey]], error) {
-	through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.APIKeys)
+	pool, through, err := r.await(ctx, min, readmodel.Chatbots, readmodel.APIKeys)
 	if err != nil {
 		return Read[List[APIKey]]{}, err
 	}
-	rows, err := TenantQuery(ctx, r.pool, tenant, apiKeysSQL, tenant, chatbotID, p.After, p.Limit+1)
+	rows, err := TenantQuery(ctx, pool, tenant, apiKeysSQL, tenant, chatbotID, p.After, p.Limit+1)
 	l, err := collectPage(rows, err, p.Limit, func(r pgx.CollectableRow) (APIKey, error) {
 		var k APIKey
 		return k, r.Scan(&k.ID, &k.ChatbotID, &k.Name, &k.Prefix, &k.Last4, &k.ExpiresAt, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt,
@@ -154,7 +139,7 @@ func (r *PGReader) APIKeys(ctx context.Context, min uint64, tenant, chatbotID st
 		// Keys only exist under their chatbot: an empty page is either
 		// a chatbot without keys or no chatbot at all.
 		var exists bool
-		if err := TenantQueryRow(ctx, r.pool, tenant, chatbotExistsSQL, tenant, chatbotID).Scan(&exists); err != nil {
+		if err := TenantQueryRow(ctx, pool, tenant, chatbotExistsSQL, tenant, chatbotID).Scan(&exists); err != nil {
 			return Read[List[APIKey]]{}, err
 		}
 		if !exists {

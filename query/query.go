@@ -21,6 +21,7 @@ type Deps struct {
 	Cache    *cache.Cache
 	Progress readmodel.Statuses  // projection statuses for operators
 	Follower *readmodel.Follower // how far projections are, for X-Min-Position
+	Replicas *readmodel.Replicas // where reads go (read replicas or Pool); nil: Pool
 	ReadWait time.Duration       // bound of X-Min-Position waits
 	Keys     *auth.KeySet        // published at /.well-known/jwks.json
 	Policy   *policy.Holder      // the configuration in force
@@ -38,7 +39,10 @@ func New(d Deps) *Side {
 	if d.Policy == nil {
 		d.Policy = policy.NewHolder(policy.Default())
 	}
-	var r Reader = NewPGReader(d.Pool, d.Follower, d.ReadWait, d.Policy)
+	if d.Replicas == nil {
+		d.Replicas = readmodel.NewReplicas(d.Pool, nil, d.Follower, d.Logger)
+	}
+	var r Reader = NewReplicaReader(d.Replicas, d.ReadWait, d.Policy)
 	if d.Cache != nil {
 		r = NewCachedReader(r, d.Cache, d.Policy)
 	}
@@ -71,4 +75,12 @@ func (s *Side) Await(ctx context.Context, min uint64, projections ...readmodel.N
 		return readmodel.ErrLagging()
 	}
 	return s.deps.Follower.Wait(ctx, min, s.deps.ReadWait, projections...)
+}
+
+// reads waits until the projections a read uses reflect min and returns
+// the pool to read them from: a read replica's when there are some (one
+// that reflects min too), else the primary's.
+func (s *Side) reads(ctx context.Context, min uint64, projections ...readmodel.Name) (*pgxpool.Pool, error) {
+	pool, _, err := s.deps.Replicas.Read(ctx, min, s.deps.ReadWait, projections...)
+	return pool, err
 }

@@ -64,11 +64,6 @@ func TenantQueryRow(ctx context.Context, pool *pgxpool.Pool, tenant, sql string,
 	return &firstRow{rows: rows, err: err}
 }
 
-// tenantQueryRow runs a read of the caller's own tenant on the side's pool.
-func (s *Side) tenantQueryRow(ctx context.Context, tenant, sql string, args ...any) pgx.Row {
-	return TenantQueryRow(ctx, s.deps.Pool, tenant, sql, args...)
-}
-
 // batchRows are the query's rows; closing them also closes the batch, which
 // releases the connection to the pool.
 type batchRows struct {

@@ -76,11 +76,12 @@ func (s *Side) getUsage(ctx context.Context, in *usageInput) (*readOutput[Usage]
 	}
 	// Partitioned by tenant, usage is through a position for this company
 	// once the company's partition is.
-	if err := s.Await(ctx, in.MinPosition, s.deps.Follower.ForTenant(company, readmodel.Usage)); err != nil {
+	pool, err := s.reads(ctx, in.MinPosition, s.deps.Follower.ForTenant(company, readmodel.Usage))
+	if err != nil {
 		return nil, err
 	}
 	sql, args := usageSQL(company, usageSegments(from, to, in.Granularity), in.ChatbotID, in.APIKeyID, in.Granularity)
-	rows, err := TenantQuery(ctx, s.deps.Pool, company, sql, args...)
+	rows, err := TenantQuery(ctx, pool, company, sql, args...)
 	if err != nil {
 		return nil, err
 	}

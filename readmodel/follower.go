@@ -129,6 +129,24 @@ func (f *Follower) ForTenant(tenant, name string) string {
 	return name
 }
 
+// needs are the checkpoint rows, and how far each must be, of a copy of
+// the read models (a replica) that reflects projection name through n,
+// given that the primary is: its row must show the checkpoint announced,
+// or n if lower. A partitioned projection needs each partition's row.
+func (f *Follower) needs(name string, n uint64) map[string]uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rows := []string{name}
+	if parts := f.parts[name]; len(parts) > 0 {
+		rows = parts
+	}
+	out := make(map[string]uint64, len(rows))
+	for _, row := range rows {
+		out[row] = min(n, f.entry(row).checkpoint)
+	}
+	return out
+}
+
 // Checkpoint is the highest checkpoint announced for projection name.
 func (f *Follower) Checkpoint(name string) uint64 {
 	f.mu.Lock()

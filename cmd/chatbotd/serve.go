@@ -93,12 +93,17 @@ func runParts(ctx context.Context, e env, cfg config.Config, name string, parts 
 				return fmt.Errorf("projection progress: %v", err)
 			}
 			defer follower.Close()
+			replicas, closeReplicas, err := openReplicas(ctx, rt, cfg, follower)
+			if err != nil {
+				return err
+			}
+			defer closeReplicas()
 			qc, err := rt.queryCache()
 			if err != nil {
 				return err
 			}
 			side := query.New(query.Deps{
-				Pool: rt.pool, Cache: qc, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
+				Pool: rt.pool, Replicas: replicas, Cache: qc, Logger: rt.log, ReadWait: cfg.ReadWaitTimeout, Keys: sec.keys, Policy: sec.policy,
 				Progress: projector.NewProgress(rt.pool, rt.js, projections(cfg)), Follower: follower,
 			})
 			side.Register(srv.API)
