@@ -39,12 +39,18 @@ func New(d Deps) *Side {
 	if d.Policy == nil {
 		d.Policy = policy.NewHolder(policy.Default())
 	}
+	primary := readmodel.NewReplicas(d.Pool, nil, d.Follower, d.Logger)
 	if d.Replicas == nil {
-		d.Replicas = readmodel.NewReplicas(d.Pool, nil, d.Follower, d.Logger)
+		d.Replicas = primary
 	}
 	var r Reader = NewReplicaReader(d.Replicas, d.ReadWait, d.Policy)
 	if d.Cache != nil {
-		r = NewCachedReader(r, d.Cache, d.Policy)
+		// What the cache files comes from the primary: a replica behind
+		// the primary would file, under the generation a commit has just
+		// made, state from before that commit, served until the next one.
+		// The cache takes the hot reads off the primary; the replicas
+		// serve the others.
+		r = NewCachedReader(NewReplicaReader(primary, d.ReadWait, d.Policy), d.Cache, d.Policy)
 	}
 	return &Side{deps: d, reader: r}
 }
