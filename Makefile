@@ -66,6 +66,15 @@ capacity: build ## measure the capacity model's inputs on a 3-node NATS cluster 
 cluster-run: build ## the mixed load on a 3-node NATS cluster at R3 with two each of command, query and projector, for 30 s
 	go run ./bench -cluster 30s
 
+FUZZ_TIME ?= 3s
+FUZZ_TARGETS := ./shared/httpx:FuzzRequestDecoding ./shared/auth:FuzzTokenVerify \
+	./command/domain/chatbot:FuzzParseKey ./command/app:FuzzParseRefreshToken ./events:FuzzUpcastAndDecode
+
+fuzz: ## run each fuzz target for FUZZ_TIME, from the seeds under its package's testdata/fuzz
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg) for $(FUZZ_TIME)"; \
+		go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime 200x -parallel 2 $$pkg || exit 1; \
+	done
+
 migrate: build ## apply pending migrations to DATABASE_URL
 	$(BIN) migrate up
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -106,8 +105,8 @@ func (a *API) authenticate(api huma.API) func(huma.Context, func(huma.Context)) 
 }
 
 func (a *API) caller(ctx context.Context, authorization string) (caller, error) {
-	token, ok := strings.CutPrefix(authorization, "Bearer ")
-	if !ok || !strings.HasPrefix(token, chatbot.KeyPrefix) || len(token) > 200 {
+	token, ok := chatbot.ParseKey(authorization)
+	if !ok {
 		return caller{}, errBadKey
 	}
 	// Any change to the key, its chatbot or its company, made through any

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math/big"
+	"strings"
 )
 
 // KeyPrefix starts every chatbot API key.
@@ -23,6 +24,25 @@ func FormatKey(raw [32]byte) string {
 		out[i] = base62[mod.Int64()]
 	}
 	return KeyPrefix + string(out)
+}
+
+// keyLength is a key's length: the prefix and 43 base62 characters.
+const keyLength = len(KeyPrefix) + 43
+
+// ParseKey reads the key of a bot call's "Authorization: Bearer <key>"
+// header. Anything else than a key as FormatKey writes it is refused
+// before it is hashed and looked up.
+func ParseKey(authorization string) (string, bool) {
+	key, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok || len(key) != keyLength || !strings.HasPrefix(key, KeyPrefix) {
+		return "", false
+	}
+	for i := len(KeyPrefix); i < len(key); i++ {
+		if strings.IndexByte(base62, key[i]) < 0 {
+			return "", false
+		}
+	}
+	return key, true
 }
 
 // HashKey is how a key is stored and looked up: SHA-256, hex. A fast hash
