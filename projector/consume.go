@@ -30,6 +30,12 @@ type consumer struct {
 	// aside is set for a replay whose tables are not swapped in (verify,
 	// time travel): an event it cannot apply is left out, not parked.
 	aside bool
+
+	// gapless is set for a live projection's AckAll consumer, whose
+	// deliveries must follow each other (checkDelivered); delivered is
+	// the last one received.
+	gapless   bool
+	delivered uint64
 }
 
 // poison is a failure that one event causes, as opposed to an outage.
@@ -62,6 +68,9 @@ func (c *consumer) step(ctx context.Context) error {
 			break
 		}
 		msgs = append(msgs, m)
+	}
+	if err := c.checkDelivered(msgs); err != nil {
+		return err
 	}
 	last, err := c.apply(ctx, msgs)
 	if err != nil {

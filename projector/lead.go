@@ -60,7 +60,8 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
-	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{}}
+	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{},
+		gapless: p.part == nil, delivered: cons.CachedInfo().Delivered.Consumer}
 	// A rebuild runs beside the live consumer and ends with the leadership.
 	rb := &rebuilder{r: r, p: p, log: log, handled: handled}
 	lctx, cancel := context.WithCancel(ctx)
