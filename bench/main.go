@@ -94,6 +94,8 @@ var scenarios = []scenario{
 	{"bot_revoke", benchBotRevoke},
 	{"tenant_read", benchTenantRead},
 	{"tenant_read_http", benchTenantReadHTTP},
+	{"cached_get", benchCachedGet},
+	{"uncached_get", benchUncachedGet},
 	{"read_your_writes", benchReadYourWrites},
 	{"simple_command", benchSimpleCommand},
 	{"sustained_command", benchSustainedCommand},
