@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/chatbotsaas/chatbot/command/app"
@@ -76,8 +77,29 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 		return nil, err
 	}
 	if err := cleanup.Start(ctx); err != nil {
-		stop()
-		return nil, err
+		// A server busy with a burst of appends can take longer than one
+		// publish waits. The schedule is one message on its subject, so
+		// setting it again later is safe: the process need not stop for it.
+		rt.log.Warn("session clean-up not scheduled yet; retrying", "err", err)
+		go scheduleCleanup(ctx, cleanup, rt.log)
 	}
 	return stop, nil
+}
+
+// scheduleCleanup sets the clean-up's schedule, retrying until it is set or
+// the process stops.
+func scheduleCleanup(ctx context.Context, cleanup *tasks.SessionCleanup, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+		err := cleanup.Start(ctx)
+		if err == nil {
+			log.Info("session clean-up scheduled")
+			return
+		}
+		log.Warn("session clean-up not scheduled yet; retrying", "err", err)
+	}
 }
