@@ -130,6 +130,13 @@ func (s *Store) appendChecked(ctx context.Context, ref Ref, expected Loaded, c c
 	if err != nil {
 		return Appended{}, err
 	}
+	return s.publish(ctx, ref, envs, msgs)
+}
+
+// publish stores msgs, one message or one atomic batch, and answers their
+// envelopes at their positions; a refusal of ref's check is ErrConflict.
+func (s *Store) publish(ctx context.Context, ref Ref, envs []events.Envelope, msgs []*nats.Msg) (Appended, error) {
+	var err error
 	start := time.Now()
 	var last uint64
 	if len(msgs) == 1 {
