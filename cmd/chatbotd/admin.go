@@ -47,11 +47,11 @@ func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) erro
 		return err
 	}
 	defer rt.close()
-	identity, err := openIdentity(ctx, rt, cfg, e.testBcryptCost)
+	cmds, err := openCommands(ctx, rt, cfg, e.testBcryptCost)
 	if err != nil {
 		return err
 	}
-	created, err := identity.CreateUser(ctx, app.CreateUserInput{Email: *email, Name: *name, Password: password, Role: auth.RoleAdmin})
+	created, err := cmds.CreateUser.Handle(ctx, app.CreateUserInput{Email: *email, Name: *name, Password: password, Role: auth.RoleAdmin})
 	if err != nil {
 		return describeAppError(err)
 	}
@@ -59,8 +59,8 @@ func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) erro
 	return nil
 }
 
-// openIdentity builds the identity commands outside an HTTP process.
-func openIdentity(ctx context.Context, rt *runtime, cfg config.Config, testCost int) (*app.Identity, error) {
+// openCommands builds the commands outside an HTTP process.
+func openCommands(ctx context.Context, rt *runtime, cfg config.Config, testCost int) (*app.Commands, error) {
 	vault, err := rt.personalData(ctx)
 	if err != nil {
 		return nil, err
@@ -85,18 +85,18 @@ func openIdentity(ctx context.Context, rt *runtime, cfg config.Config, testCost 
 	if err != nil {
 		return nil, err
 	}
-	return app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher,
+	return app.New(ctx, app.Deps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Hasher: hasher,
 		Tokens: auth.NewTokens(keys, cfg.JWTIssuer, cfg.JWTAudience, time.Now), Policy: pol,
 		Revocations: auth.NewRevocations(func() time.Duration { return pol.Get().AccessTTL }, time.Now), Now: time.Now})
 }
 
 // bootstrapAdmin creates ADMIN_EMAIL's account on a first start; an
 // existing account with that email is left as it is.
-func bootstrapAdmin(ctx context.Context, rt *runtime, cfg config.Config, identity *app.Identity) error {
+func bootstrapAdmin(ctx context.Context, rt *runtime, cfg config.Config, cmds *app.Commands) error {
 	if cfg.AdminEmail == "" {
 		return nil
 	}
-	created, err := identity.CreateUser(ctx, app.CreateUserInput{Email: cfg.AdminEmail, Name: "Administrator", Password: cfg.AdminPassword, Role: auth.RoleAdmin})
+	created, err := cmds.CreateUser.Handle(ctx, app.CreateUserInput{Email: cfg.AdminEmail, Name: "Administrator", Password: cfg.AdminPassword, Role: auth.RoleAdmin})
 	if errors.Is(err, app.ErrEmailTaken) {
 		return nil
 	}
@@ -142,7 +142,7 @@ func runRebuild(ctx context.Context, e env, cfg config.Config, args []string) er
 	if err != nil {
 		return err
 	}
-	pos, err := app.RequestRebuild(ctx, store, args[0])
+	pos, err := (app.RequestRebuild{Store: store, Known: knownProjection}).Handle(ctx, app.RebuildCmd{Projection: args[0]})
 	var ae *apperr.Error
 	if errors.As(err, &ae) && ae.Kind == apperr.KindNotFound {
 		return usageError("no projection " + args[0] + "; the projections are " + projectionNames())

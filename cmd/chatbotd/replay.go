@@ -90,8 +90,9 @@ func runReplay(ctx context.Context, e env, cfg config.Config, args []string) err
 	if err != nil {
 		return err
 	}
+	rebuild := app.RequestRebuild{Store: store, Known: knownProjection}
 	for _, name := range a.names {
-		request, err := app.RequestRebuild(ctx, store, name)
+		request, err := rebuild.Handle(ctx, app.RebuildCmd{Projection: name})
 		if err != nil {
 			return err
 		}

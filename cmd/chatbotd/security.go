@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/chatbotsaas/chatbot/projector"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -80,21 +81,19 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if err != nil {
 		return nil, err
 	}
-	identity, err := app.NewIdentity(ctx, app.IdentityDeps{
+	cmds, err := app.New(ctx, app.Deps{
 		Store: store, JS: js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
-		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now, Propagation: bots.Directory,
+		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now,
+		Projections: knownProjection, DeadLetters: rt.pool, NATS: rt.js.Conn(), Propagation: bots.Directory,
+		Metrics: app.NewMetrics(rt.metrics.Registry), Logger: rt.log,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := bootstrapAdmin(ctx, rt, cfg, identity); err != nil {
+	if err := bootstrapAdmin(ctx, rt, cfg, cmds); err != nil {
 		return nil, err
 	}
-	chatbots := app.NewChatbots(store, time.Now)
-	chatbots.Propagation = bots.Directory
-	side := command.New(command.Deps{Store: store, Pool: rt.pool, NATS: rt.js.Conn(), Identity: identity, Policy: sec.policy,
-		Configurator: &app.Configurator{Store: store, Policy: sec.policy},
-		Chatbots:     chatbots, Bot: bots,
+	side := command.New(command.Deps{Commands: cmds, Policy: sec.policy, Bot: bots,
 		Throttle: auth.NewThrottle(rt.redis, time.Now), Logger: rt.log})
 	side.Register(srv.API)
 	// After the HTTP server has drained: every call it acknowledged is
@@ -137,4 +136,10 @@ func idempotencyCaller(ctx huma.Context) (string, error) {
 		return "api_key:" + id, nil
 	}
 	return "", nil
+}
+
+// knownProjection tells the projections a rebuild may be asked for.
+func knownProjection(name string) bool {
+	_, ok := projector.Lookup(name)
+	return ok
 }

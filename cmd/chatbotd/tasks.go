@@ -29,7 +29,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	if err != nil {
 		return nil, err
 	}
-	identity, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Policy: pol, Now: time.Now})
+	cmds, err := app.New(ctx, app.Deps{Store: store, JS: rt.js, Replicas: cfg.NATSReplicas, Policy: pol, Now: time.Now, Logger: rt.log})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 		return nil, err
 	}
 	cleanup := &tasks.SessionCleanup{Pool: rt.pool, JS: rt.js, Retention: cfg.SessionRetention}
-	for _, h := range []taskrouter.Handler{identity.UnlockTimerTask(), identity.ErasureTask(), cleanup.Handler()} {
+	for _, h := range []taskrouter.Handler{app.UnlockTimerTask(cmds.ExpireLock), cmds.Eraser.ErasureTask(), cleanup.Handler()} {
 		router.Add(h)
 	}
 	closeFollower := func() {}

@@ -27,7 +27,7 @@ func TestCreateChatbot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bots := app.NewChatbots(store, nil)
+	bots := app.CreateChatbot{Store: store}
 	company := uuid.NewString()
 	ref := eventstore.Ref{Tenant: company, Type: events.AggregateCompany, ID: company}
 	if _, err := store.Append(ctx, ref, eventstore.Loaded{}, events.Event{Type: events.CompanyRegistered, Data: events.CompanyRegisteredData{Name: "Acme"}}); err != nil {
@@ -41,23 +41,28 @@ func TestCreateChatbot(t *testing.T) {
 	defer sub.Unsubscribe()
 
 	t.Run("a company never registered answers 404", func(t *testing.T) {
-		_, _, err := bots.Create(ctx, uuid.NewString(), "Bot", "", nil)
+		_, err := bots.Handle(ctx, app.CreateChatbotCmd{CompanyID: uuid.NewString(), Name: "Bot"})
 		var ae *apperr.Error
 		if !errors.As(err, &ae) || ae.Kind != apperr.KindNotFound {
 			t.Fatalf("got %v, want not found", err)
 		}
 	})
 	t.Run("creates in a known company read nothing from the stream", func(t *testing.T) {
-		if _, _, err := bots.Create(ctx, company, "First", "", nil); err != nil {
+		if _, err := bots.Handle(ctx, app.CreateChatbotCmd{CompanyID: company, Name: "First"}); err != nil {
 			t.Fatal(err)
 		}
-		_ = n.Conn.Flush()
+		if err := n.Conn.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		before := gets.Load()
-		b, pos, err := bots.Create(ctx, company, "Second", "the second", nil)
+		at, err := bots.Handle(ctx, app.CreateChatbotCmd{CompanyID: company, Name: "Second", Description: "the second"})
+		b, pos := at.Chatbot, at.Position
 		if err != nil || pos == 0 || b.Name != "Second" || b.Status != "active" || b.Settings.FallbackReply != app.DefaultSettings.FallbackReply {
 			t.Fatalf("got %+v at %d, %v", b, pos, err)
 		}
-		_ = n.Conn.Flush()
+		if err := n.Conn.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		if got := gets.Load() - before; got != 0 {
 			t.Errorf("the second create made %d direct gets, want none", got)
 		}
@@ -70,17 +75,17 @@ func TestCreateChatbot(t *testing.T) {
 	t.Run("a create retried under its Idempotency-Key is done once", func(t *testing.T) {
 		at := time.Now()
 		key := func() context.Context { return events.WithIDSeed(ctx, events.NewIDSeed([]byte("bot-1"), at)) }
-		first, pos, err := bots.Create(key(), company, "Third", "", nil)
+		first, err := bots.Handle(key(), app.CreateChatbotCmd{CompanyID: company, Name: "Third"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, againPos, err := bots.Create(key(), company, "Third", "", nil)
-		if err != nil || again.ID != first.ID || againPos != pos {
-			t.Fatalf("the retry: %+v at %d, %v; want %s at %d", again, againPos, err, first.ID, pos)
+		again, err := bots.Handle(key(), app.CreateChatbotCmd{CompanyID: company, Name: "Third"})
+		if err != nil || again.Chatbot.ID != first.Chatbot.ID || again.Position != first.Position {
+			t.Fatalf("the retry: %+v, %v; want %s at %d", again, err, first.Chatbot.ID, first.Position)
 		}
 		// A retry that decides otherwise (another body after the claim
 		// was abandoned) finds the chatbot there.
-		_, _, err = bots.Create(key(), company, "Fourth", "", nil)
+		_, err = bots.Handle(key(), app.CreateChatbotCmd{CompanyID: company, Name: "Fourth"})
 		var ae *apperr.Error
 		if !errors.As(err, &ae) || ae.Kind != apperr.KindConflict {
 			t.Fatalf("got %v, want a conflict", err)

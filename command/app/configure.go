@@ -9,32 +9,42 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
-// Configurator changes the platform configuration.
-type Configurator struct {
+var configRef = eventstore.Ref{Tenant: events.PlatformTenant, Type: events.AggregateConfig, ID: events.ConfigID}
+
+// ConfigureCmd changes the configuration in force: Patch returns the keys
+// it touched.
+type ConfigureCmd struct {
+	Patch func(*events.PlatformConfig) []string
+}
+
+// ConfigAt is the configuration after a change, and where the change is.
+type ConfigAt struct {
+	Config   events.PlatformConfig
+	Position uint64
+}
+
+// Configure changes the platform configuration and records the result.
+type Configure struct {
 	Store  *eventstore.Store
 	Policy *policy.Holder // the configuration before any change was recorded
 }
 
-var configRef = eventstore.Ref{Tenant: events.PlatformTenant, Type: events.AggregateConfig, ID: events.ConfigID}
-
-// Configure applies patch to the configuration in force and records the
-// result; patch returns the keys it touched. It returns the new
-// configuration and the position of the change.
-func (c *Configurator) Configure(ctx context.Context, patch func(*events.PlatformConfig) []string) (events.PlatformConfig, uint64, error) {
-	after, res, err := eventstore.Update(ctx, c.Store, configRef, func(cfg *config.Config) (events.PlatformConfig, []events.Event, error) {
+// Handle applies the patch.
+func (h Configure) Handle(ctx context.Context, cmd ConfigureCmd) (ConfigAt, error) {
+	after, res, err := eventstore.Update(ctx, h.Store, configRef, func(cfg *config.Config) (events.PlatformConfig, []events.Event, error) {
 		before := cfg.Current
 		if !cfg.Set {
-			before = policy.ToConfig(c.Policy.Get())
+			before = policy.ToConfig(h.Policy.Get())
 		}
 		after := clone(before)
-		changed := patch(&after)
+		changed := cmd.Patch(&after)
 		evs, err := config.Change(before, after, changed)
 		return after, evs, err
 	})
 	if err != nil {
-		return events.PlatformConfig{}, 0, err
+		return ConfigAt{}, err
 	}
-	return after, res.Position, nil
+	return ConfigAt{Config: after, Position: res.Position}, nil
 }
 
 func clone(c events.PlatformConfig) events.PlatformConfig {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/command/domain/user"
@@ -28,95 +27,81 @@ type CreatedUser struct {
 	Position uint64
 }
 
-// CreateUser creates an account: it reserves the email, stores the
-// password hash and records UserRegistered; a failed append gives the
-// email back.
-func (id *Identity) CreateUser(ctx context.Context, in CreateUserInput) (CreatedUser, error) {
+// CreateUser creates an account: an administrator's (the company named
+// must exist), a company's member, or the first admin. It claims the
+// email, hash and id (Registrar), then appends UserRegistered; a manager
+// (role company) is appended in one atomic batch with its company's
+// CompanyManagersChanged, whose check comes first: the company cannot
+// list a manager that does not exist, nor the user be a manager its
+// company does not list. A failed append gives the claims back.
+type CreateUser struct {
+	Registrar Registrar
+}
+
+// Handle creates the account.
+func (h CreateUser) Handle(ctx context.Context, in CreateUserInput) (CreatedUser, error) {
+	if in.CompanyID != "" {
+		if err := h.companyExists(ctx, in.CompanyID); err != nil {
+			return CreatedUser{}, err
+		}
+	}
 	var errs []apperr.FieldError
-	email, name := id.checkAccount(in, &errs)
+	email, name := h.Registrar.check(in, &errs)
 	if len(errs) > 0 {
 		return CreatedUser{}, apperr.Validation(errs...)
 	}
-	return id.createUser(ctx, newID(ctx), email, name, in)
-}
-
-func (id *Identity) checkAccount(in CreateUserInput, errs *[]apperr.FieldError) (email, name string) {
-	name = checkName("name", in.Name, errs)
-	email = NormalizeEmail(in.Email)
-	if !validEmail(email) {
-		*errs = append(*errs, apperr.FieldError{Field: "email", Message: "must be an email address"})
-	}
-	id.checkPassword("password", in.Password, errs)
-	switch {
-	case !auth.ValidRole(in.Role):
-		*errs = append(*errs, apperr.FieldError{Field: "role", Message: "must be admin, company or user"})
-	case in.Role == auth.RoleAdmin && in.CompanyID != "":
-		*errs = append(*errs, apperr.FieldError{Field: "company_id", Message: "an admin belongs to no company"})
-	case in.Role != auth.RoleAdmin && !events.ValidToken(in.CompanyID):
-		*errs = append(*errs, apperr.FieldError{Field: "company_id", Message: "is required for the roles company and user"})
-	}
-	return email, name
-}
-
-func (id *Identity) createUser(ctx context.Context, userID, email, name string, in CreateUserInput) (CreatedUser, error) {
-	tenant := tenantOf(in.CompanyID)
-	owner := reservation(tenant, userID)
-	if err := id.store.Reserve(ctx, "email", email, owner); err != nil {
-		if errors.Is(err, eventstore.ErrTaken) {
-			return CreatedUser{}, ErrEmailTaken
-		}
-		return CreatedUser{}, err
-	}
-	release := func() { _ = id.store.Release(context.WithoutCancel(ctx), "email", email, owner) }
-	hash, err := id.hasher.Hash(in.Password)
-	if err == nil {
-		err = id.storeHash(ctx, userID, hash)
-	}
-	if err != nil {
-		release()
-		return CreatedUser{}, err
-	}
-	if err := id.store.Reserve(ctx, "user", userID, owner); err != nil { // finds the user's tenant by id
-		release()
-		return CreatedUser{}, err
-	}
-	_, res, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
-		// Under an Idempotency-Key the id derives from the key: a user
-		// there already is this request's own, registered by an attempt
-		// killed before it answered. Refusing it would release the
-		// reservations it owns.
-		if u.Exists() && events.Deterministic(ctx) && u.CompanyID == in.CompanyID && u.Email == email {
-			return nil, nil
-		}
-		return u.Register(in.CompanyID, email, name, in.Role)
-	}))
-	if err != nil {
-		release()
-		return CreatedUser{}, err
-	}
-	return CreatedUser{UserID: userID, Position: res.Position}, nil
-}
-
-// CreateUserInCompany is CreateUser for an administrator's request: the
-// company named must exist.
-func (id *Identity) CreateUserInCompany(ctx context.Context, in CreateUserInput) (CreatedUser, error) {
-	if in.CompanyID != "" && events.ValidToken(in.CompanyID) {
-		var c company.Company
-		if _, err := id.store.Load(ctx, companyRef(in.CompanyID), &c); err != nil {
-			return CreatedUser{}, err
-		}
-		if !c.Exists() {
-			return CreatedUser{}, apperr.Validation(apperr.FieldError{Field: "company_id", Message: "no such company"})
-		}
-	}
-	created, err := id.CreateUser(ctx, in)
-	if err != nil || in.Role != auth.RoleCompany {
-		return created, err
-	}
-	pos, err := id.changeManagers(ctx, in.CompanyID, []string{created.UserID}, nil, true)
+	a := account{tenant: tenantOf(in.CompanyID), userID: newID(ctx), email: email, name: name, in: in}
+	undo, err := h.Registrar.claim(ctx, a)
 	if err != nil {
 		return CreatedUser{}, err
 	}
-	created.Position = pos
-	return created, nil
+	var res eventstore.Appended
+	if in.Role == auth.RoleCompany {
+		res, err = h.appendManager(ctx, a)
+	} else {
+		_, res, err = eventstore.Update(ctx, h.Registrar.Store, userRef(a.tenant, a.userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
+			return register(ctx, u, a)
+		}))
+	}
+	if err != nil {
+		undo.run(ctx)
+		return CreatedUser{}, err
+	}
+	return CreatedUser{UserID: a.userID, Position: res.Position}, nil
+}
+
+// appendManager lists the new manager on its company and registers it,
+// in one batch.
+func (h CreateUser) appendManager(ctx context.Context, a account) (eventstore.Appended, error) {
+	var u user.User
+	if _, err := h.Registrar.Store.Load(ctx, userRef(a.tenant, a.userID), &u); err != nil {
+		return eventstore.Appended{}, err
+	}
+	_, res, err := eventstore.UpdateStarting(ctx, h.Registrar.Store, companyRef(a.in.CompanyID), 0,
+		func(c *company.Company) (eventstore.Nothing, []events.Event, error) {
+			evs, err := c.ChangeManagers([]string{a.userID}, nil, true)
+			return eventstore.Nothing{}, evs, err
+		},
+		func(eventstore.Nothing) (eventstore.Started, error) {
+			if evs, err := register(ctx, &u, a); err != nil || len(evs) == 0 {
+				return eventstore.Started{}, err // a retry finds its own user
+			}
+			return registered(a)
+		})
+	return res, err
+}
+
+// companyExists refuses a company that was never registered.
+func (h CreateUser) companyExists(ctx context.Context, companyID string) error {
+	if !events.ValidToken(companyID) {
+		return nil // check refused it already
+	}
+	var c company.Company
+	if _, err := h.Registrar.Store.Load(ctx, companyRef(companyID), &c); err != nil {
+		return err
+	}
+	if !c.Exists() {
+		return apperr.Validation(apperr.FieldError{Field: "company_id", Message: "no such company"})
+	}
+	return nil
 }

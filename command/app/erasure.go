@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/taskrouter"
 )
@@ -13,17 +14,22 @@ import (
 // then parked as a dead letter).
 const erasureTask = "user_erasures"
 
-// erase destroys what a deleted user leaves outside read models: its
+// Eraser destroys what a deleted user leaves outside read models: its
 // password hash and its data key (with its snapshot). Both are idempotent.
-func (id *Identity) erase(ctx context.Context, tenant, userID string) error {
-	if err := id.creds.Delete(ctx, userID); err != nil {
+type Eraser struct {
+	Store *eventstore.Store
+	Creds *Credentials
+}
+
+func (e Eraser) erase(ctx context.Context, tenant, userID string) error {
+	if err := e.Creds.Delete(ctx, userID); err != nil {
 		return fmt.Errorf("delete the password hash of %s: %w", userID, err)
 	}
-	return id.store.Erase(ctx, userRef(tenant, userID))
+	return e.Store.Erase(ctx, userRef(tenant, userID))
 }
 
 // ErasureTask handles UserDeleted events on the task router.
-func (id *Identity) ErasureTask() taskrouter.Handler {
+func (e Eraser) ErasureTask() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: erasureTask, Description: "destroys the password hash and data key of deleted users",
 		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.UserDeleted)},
@@ -32,7 +38,7 @@ func (id *Identity) ErasureTask() taskrouter.Handler {
 			if err != nil {
 				return fmt.Errorf("%w: %v", taskrouter.ErrCannotDo, err)
 			}
-			return id.erase(ctx, env.TenantID, env.AggregateID)
+			return e.erase(ctx, env.TenantID, env.AggregateID)
 		},
 	}
 }

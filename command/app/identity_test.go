@@ -36,7 +36,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 type harness struct {
 	t       *testing.T
-	id      *app.Identity
+	id      *app.Commands
 	store   *eventstore.Store
 	js      jetstream.JetStream
 	clock   *clock
@@ -64,12 +64,12 @@ func newHarness(t *testing.T, cost int) *harness {
 	return h
 }
 
-func (h *harness) identity(cost int) *app.Identity {
+func (h *harness) identity(cost int) *app.Commands {
 	hasher, err := auth.NewHasher(cost, []byte("pepper"), true)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	id, err := app.NewIdentity(context.Background(), app.IdentityDeps{Store: h.store, JS: h.js, Hasher: hasher,
+	id, err := app.New(context.Background(), app.Deps{Store: h.store, JS: h.js, Hasher: hasher,
 		Tokens: h.tokens, Policy: h.policy, Revocations: h.revoked, Now: h.clock.Now})
 	if err != nil {
 		h.t.Fatal(err)
@@ -79,7 +79,7 @@ func (h *harness) identity(cost int) *app.Identity {
 
 func (h *harness) signup(email string) app.SignupResult {
 	h.t.Helper()
-	res, err := h.id.Signup(context.Background(), app.SignupInput{CompanyName: "Acme", Name: "Ada", Email: email, Password: password})
+	res, err := h.id.Signup.Handle(context.Background(), app.SignupInput{CompanyName: "Acme", Name: "Ada", Email: email, Password: password})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func (h *harness) signup(email string) app.SignupResult {
 var client = auth.Client{IP: "192.0.2.1", UserAgent: "test"}
 
 func (h *harness) login(email, pw string) (app.TokenPair, error) {
-	return h.id.Login(context.Background(), email, pw, client)
+	return h.id.Login.Handle(context.Background(), app.LoginCmd{Email: email, Password: pw, Client: client})
 }
 
 // userEvents reads every event of a user from the stream, decoded.
@@ -143,20 +143,20 @@ func TestSignup(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	t.Run("the same email in another case is taken", func(t *testing.T) {
-		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: " ADA@example.COM ", Password: password})
+		_, err := h.id.Signup.Handle(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: " ADA@example.COM ", Password: password})
 		if !isCode(err, "email_taken") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("a short password fails validation", func(t *testing.T) {
-		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "b@example.com", Password: "short"})
+		_, err := h.id.Signup.Handle(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "b@example.com", Password: "short"})
 		var ae *apperr.Error
 		if !errors.As(err, &ae) || ae.Code != "validation_failed" || ae.Fields[0].Field != "password" {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("a bad email fails validation", func(t *testing.T) {
-		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "not an email", Password: password})
+		_, err := h.id.Signup.Handle(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "not an email", Password: password})
 		if !isCode(err, "validation_failed") {
 			t.Fatalf("got %v", err)
 		}
@@ -166,7 +166,7 @@ func TestSignup(t *testing.T) {
 		p.SignupEnabled = false
 		h.policy.Set(p)
 		defer h.policy.Set(policy.Default())
-		_, err := h.id.Signup(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "c@example.com", Password: password})
+		_, err := h.id.Signup.Handle(ctx, app.SignupInput{CompanyName: "B", Name: "B", Email: "c@example.com", Password: password})
 		if !isCode(err, "forbidden") {
 			t.Fatalf("got %v", err)
 		}
@@ -218,14 +218,14 @@ func TestLockoutIsExactUnderConcurrentAttempts(t *testing.T) {
 	}
 	second := *h
 	second.store = otherStore
-	identities := []*app.Identity{h.id, second.identity(4)}
+	identities := []*app.Commands{h.id, second.identity(4)}
 	var wg sync.WaitGroup
 	var refused atomic.Int32
 	for i := range 200 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := identities[i%2].Login(context.Background(), "ada@example.com", "wrong password here", client); err == app.ErrInvalidCredentials {
+			if _, err := identities[i%2].Login.Handle(context.Background(), app.LoginCmd{Email: "ada@example.com", Password: "wrong password here", Client: client}); err == app.ErrInvalidCredentials {
 				refused.Add(1)
 			} else {
 				t.Errorf("got %v", err)
@@ -304,7 +304,7 @@ func TestLockExpiresAndEscalates(t *testing.T) {
 func TestPasswordsAreNotTruncated(t *testing.T) {
 	h := newHarness(t, 4)
 	p72 := strings.Repeat("p", 72)
-	if _, err := h.id.Signup(context.Background(), app.SignupInput{CompanyName: "A", Name: "A", Email: "a@example.com", Password: p72}); err != nil {
+	if _, err := h.id.Signup.Handle(context.Background(), app.SignupInput{CompanyName: "A", Name: "A", Email: "a@example.com", Password: p72}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.login("a@example.com", p72+"x"); err != app.ErrInvalidCredentials {
@@ -319,7 +319,7 @@ func TestALowerCostHashIsUpgradedAtLogin(t *testing.T) {
 	h := newHarness(t, 4)
 	res := h.signup("ada@example.com")
 	stronger := h.identity(5)
-	if _, err := stronger.Login(context.Background(), "ada@example.com", password, client); err != nil {
+	if _, err := stronger.Login.Handle(context.Background(), app.LoginCmd{Email: "ada@example.com", Password: password, Client: client}); err != nil {
 		t.Fatal(err)
 	}
 	kv, _ := h.js.KeyValue(context.Background(), app.CredentialsBucket)
@@ -340,24 +340,24 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r1, err := h.id.Refresh(ctx, r0.RefreshToken, client)
+	r1, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: r0.RefreshToken, Client: client})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Run("a spent token within the grace window still rotates", func(t *testing.T) {
-		if _, err := h.id.Refresh(ctx, r0.RefreshToken, client); err != nil {
+		if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: r0.RefreshToken, Client: client}); err != nil {
 			t.Fatalf("racing client within grace: %v", err)
 		}
 	})
-	r2, err := h.id.Refresh(ctx, r1.RefreshToken, client)
+	r2, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: r1.RefreshToken, Client: client})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Add(h.policy.Get().RefreshReuseGrace + time.Second)
-	if _, err := h.id.Refresh(ctx, r0.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+	if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: r0.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Fatalf("replayed R0: %v", err)
 	}
-	if _, err := h.id.Refresh(ctx, r2.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+	if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: r2.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Fatalf("R2 after the family was revoked: %v", err)
 	}
 	p, issued, err := h.tokens.Verify(r2.AccessToken)
@@ -368,7 +368,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		t.Fatal("the revoked family's access token is still allowed")
 	}
 	for _, bad := range []string{"", "nonsense", "a.b.c", r0.AccessToken} {
-		if _, err := h.id.Refresh(ctx, bad, client); !isCode(err, "invalid_refresh_token") {
+		if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: bad, Client: client}); !isCode(err, "invalid_refresh_token") {
 			t.Errorf("refresh with %.20q: %v", bad, err)
 		}
 	}
@@ -390,7 +390,7 @@ func TestConcurrentRefreshesMintOneFamilyMember(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := h.id.Refresh(context.Background(), r0.RefreshToken, client); err == nil {
+			if _, err := h.id.Refresh.Handle(context.Background(), app.RefreshCmd{Token: r0.RefreshToken, Client: client}); err == nil {
 				minted.Add(1)
 			}
 		}()
@@ -406,7 +406,7 @@ func TestRefreshExpires(t *testing.T) {
 	h.signup("ada@example.com")
 	pair, _ := h.login("ada@example.com", password)
 	h.clock.Add(h.policy.Get().RefreshIdleTTL + time.Second)
-	if _, err := h.id.Refresh(context.Background(), pair.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+	if _, err := h.id.Refresh.Handle(context.Background(), app.RefreshCmd{Token: pair.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Fatalf("idle-expired token: %v", err)
 	}
 }
@@ -421,12 +421,12 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 	pb, issuedB, _ := h.tokens.Verify(b.AccessToken)
 
 	t.Run("a wrong current password is refused", func(t *testing.T) {
-		if _, err := h.id.ChangePassword(ctx, pa, "wrong password here", "a brand new password", client); !isCode(err, "invalid_credentials") {
+		if _, err := h.id.ChangePassword.Handle(ctx, app.ChangePasswordCmd{Principal: pa, Current: "wrong password here", Next: "a brand new password", Client: client}); !isCode(err, "invalid_credentials") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	h.clock.Add(time.Second)
-	if _, err := h.id.ChangePassword(ctx, pa, password, "a brand new password", client); err != nil {
+	if _, err := h.id.ChangePassword.Handle(ctx, app.ChangePasswordCmd{Principal: pa, Current: password, Next: "a brand new password", Client: client}); err != nil {
 		t.Fatal(err)
 	}
 	if !h.revoked.Allowed(pa, issuedA) {
@@ -435,20 +435,20 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 	if h.revoked.Allowed(pb, issuedB) {
 		t.Error("another session's access token still works after a password change")
 	}
-	if _, err := h.id.Refresh(ctx, b.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+	if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: b.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Errorf("another session refreshed after a password change: %v", err)
 	}
 	if _, err := h.login("ada@example.com", password); err != app.ErrInvalidCredentials {
 		t.Errorf("the old password still logs in: %v", err)
 	}
 
-	if _, err := h.id.Logout(ctx, pa, false); err != nil {
+	if _, err := h.id.Logout.Handle(ctx, app.LogoutCmd{Principal: pa}); err != nil {
 		t.Fatal(err)
 	}
 	if h.revoked.Allowed(pa, issuedA) {
 		t.Error("the access token works after logout")
 	}
-	if _, err := h.id.Refresh(ctx, a.RefreshToken, client); !isCode(err, "invalid_refresh_token") {
+	if _, err := h.id.Refresh.Handle(ctx, app.RefreshCmd{Token: a.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Errorf("refresh after logout: %v", err)
 	}
 }
@@ -474,16 +474,18 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	holder := policy.NewHolder(p)
 	hasher, _ := auth.NewHasher(4, nil, true)
 	revoked := auth.NewRevocations(func() time.Duration { return p.AccessTTL }, time.Now)
-	id, err := app.NewIdentity(ctx, app.IdentityDeps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
+	id, err := app.New(ctx, app.Deps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
 		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	startTasks(t, n, id.UnlockTimerTask())
+	startTasks(t, n, app.UnlockTimerTask(id.ExpireLock))
 	h := &harness{t: t, id: id, js: js, store: store}
 	res := h.signup("ada@example.com")
 	for range p.MaxFailures {
-		_, _ = id.Login(events.WithCorrelation(ctx, "req-lock"), "ada@example.com", "wrong password here", client)
+		if _, err := id.Login.Handle(events.WithCorrelation(ctx, "req-lock"), app.LoginCmd{Email: "ada@example.com", Password: "wrong password here", Client: client}); err != app.ErrInvalidCredentials {
+			t.Fatalf("a wrong password: got %v", err)
+		}
 	}
 	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
 	deadline := time.Now().Add(10 * time.Second)
@@ -507,7 +509,7 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 				unlock.Actor, unlock.CausationID, unlock.CorrelationID, lock.ID)
 		}
 	})
-	if _, err := id.Login(ctx, "ada@example.com", password, client); err != nil {
+	if _, err := id.Login.Handle(ctx, app.LoginCmd{Email: "ada@example.com", Password: password, Client: client}); err != nil {
 		t.Fatalf("login after the timer: %v", err)
 	}
 	if got := count(h.userEvents(res), events.AccountUnlocked, nil); got != 1 {

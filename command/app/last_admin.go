@@ -18,17 +18,20 @@ var ErrLastAdmin = apperr.New(apperr.KindConflict, "conflict",
 // admins is every platform user: the admins, active or not.
 var admins = eventstore.Scope{Tenant: events.PlatformTenant, Type: events.AggregateUser}
 
-// updateUser decides on the user at ref. When the change takes an admin
+// Admins keeps the platform from losing its last active admin.
+type Admins struct{ Store *eventstore.Store }
+
+// update decides on the user at ref. When the change takes an admin
 // out of service (removes), the decision counts the other active admins
 // and is made in the scope of all admins, so two admins disabling each
 // other at once cannot both succeed.
-func (id *Identity) updateUser(ctx context.Context, ref eventstore.Ref, removes bool, decide eventstore.Decision[*user.User, *user.User]) (*user.User, eventstore.Appended, error) {
+func (a Admins) update(ctx context.Context, ref eventstore.Ref, removes bool, decide eventstore.Decision[*user.User, *user.User]) (*user.User, eventstore.Appended, error) {
 	if !removes || ref.Tenant != admins.Tenant {
-		return eventstore.Update(ctx, id.store, ref, decide)
+		return eventstore.Update(ctx, a.Store, ref, decide)
 	}
-	return eventstore.UpdateInScope(ctx, id.store, admins, ref, func(u *user.User) (*user.User, []events.Event, error) {
+	return eventstore.UpdateInScope(ctx, a.Store, admins, ref, func(u *user.User) (*user.User, []events.Event, error) {
 		if activeAdmin(u) {
-			others, err := id.anotherActiveAdmin(ctx, u.ID)
+			others, err := a.anotherActive(ctx, u.ID)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -42,9 +45,9 @@ func (id *Identity) updateUser(ctx context.Context, ref eventstore.Ref, removes 
 
 func activeAdmin(u *user.User) bool { return u.Status == user.StatusActive && u.Role == auth.RoleAdmin }
 
-// anotherActiveAdmin reports whether an active admin other than self exists.
-func (id *Identity) anotherActiveAdmin(ctx context.Context, self string) (bool, error) {
-	ids, err := id.store.IDs(ctx, admins, events.UserRegistered)
+// anotherActive reports whether an active admin other than self exists.
+func (a Admins) anotherActive(ctx context.Context, self string) (bool, error) {
+	ids, err := a.Store.IDs(ctx, admins, events.UserRegistered)
 	if err != nil {
 		return false, err
 	}
@@ -53,7 +56,7 @@ func (id *Identity) anotherActiveAdmin(ctx context.Context, self string) (bool, 
 			continue
 		}
 		var u user.User
-		if _, err := id.store.Load(ctx, userRef(admins.Tenant, other), &u); err != nil {
+		if _, err := a.Store.Load(ctx, userRef(admins.Tenant, other), &u); err != nil {
 			return false, err
 		}
 		if activeAdmin(&u) {

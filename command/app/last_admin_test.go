@@ -16,7 +16,7 @@ func TestTwoAdminsCannotDisableEachOtherAtOnce(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for _, email := range []string{"a@example.com", "b@example.com"} {
-		u, err := h.id.CreateUser(ctx, app.CreateUserInput{Email: email, Name: "Ops", Password: password, Role: auth.RoleAdmin})
+		u, err := h.id.CreateUser.Handle(ctx, app.CreateUserInput{Email: email, Name: "Ops", Password: password, Role: auth.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestTwoAdminsCannotDisableEachOtherAtOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, _, errs[i] = h.id.PatchUser(ctx, id, app.UserPatch{Status: &disabled})
+				_, errs[i] = h.id.PatchUser.Handle(ctx, app.UserPatch{UserID: id, Status: &disabled})
 			}()
 		}
 		wg.Wait()
@@ -44,7 +44,7 @@ func TestTwoAdminsCannotDisableEachOtherAtOnce(t *testing.T) {
 		}
 		active := "active"
 		for _, id := range ids {
-			if _, _, err := h.id.PatchUser(ctx, id, app.UserPatch{Status: &active}); err != nil {
+			if _, err := h.id.PatchUser.Handle(ctx, app.UserPatch{UserID: id, Status: &active}); err != nil {
 				t.Fatal(err)
 			}
 		}

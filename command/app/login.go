@@ -2,13 +2,16 @@ package app
 
 import (
 	"context"
+	"log/slog"
+	"time"
 
-	"github.com/chatbotsaas/chatbot/command/domain/session"
+	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/command/domain/user"
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/auth"
+	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
 // ErrInvalidCredentials is the one answer to every failed login: unknown
@@ -19,90 +22,120 @@ var ErrInvalidCredentials = apperr.New(apperr.KindUnauthenticated, "invalid_cred
 // every racing attempt must be decided, none answered with a conflict.
 const loginAttempts = 200
 
+// LoginCmd is a login attempt.
+type LoginCmd struct {
+	Email, Password string
+	Client          auth.Client
+}
+
 // Login checks the password, decides on the account (lockout included)
-// and, on success, opens a session.
-func (id *Identity) Login(ctx context.Context, email, password string, client auth.Client) (TokenPair, error) {
-	owner, err := id.store.Owner(ctx, "email", NormalizeEmail(email))
+// and, on success, opens a session: LoginSucceeded and SessionStarted are
+// appended in one atomic batch, so no success is recorded for a session
+// that never started, nor a session without its success.
+type Login struct {
+	Store    *eventstore.Store
+	Creds    *Credentials
+	Hasher   *auth.Hasher
+	Policy   *policy.Holder
+	Sessions Sessions
+	Unlocks  UnlockTimers
+	Now      func() time.Time
+}
+
+// loginDecision is what the account decided on the attempt.
+type loginDecision struct {
+	user.Outcome
+	account user.User
+}
+
+// Handle runs the login.
+func (h Login) Handle(ctx context.Context, cmd LoginCmd) (TokenPair, error) {
+	owner, err := h.Store.Owner(ctx, "email", NormalizeEmail(cmd.Email))
 	if err != nil {
 		return TokenPair{}, err
 	}
 	tenant, userID, known := parseReservation(owner)
 	var hash []byte
 	if known {
-		if hash, err = id.loadHash(ctx, userID); err != nil {
+		if hash, err = h.Creds.Get(ctx, userID); err != nil {
 			return TokenPair{}, err
 		}
 	}
 	// The compare runs whatever the account's state, so every failure costs the same.
-	ok, rehash, err := id.hasher.Check(ctx, hash, password)
+	ok, rehash, err := h.Hasher.Check(ctx, hash, cmd.Password)
 	if err != nil {
 		return TokenPair{}, err // shed: the account's record is untouched
 	}
 	if !known || hash == nil {
-		id.CountRefusedLogin(eventstore.LoginUnknownEmail)
+		h.Store.Metrics().CountLogin(eventstore.LoginUnknownEmail)
 		return TokenPair{}, ErrInvalidCredentials
 	}
-
 	// The attempt acts in the name of the account it names: LoginFailed
 	// included, whose type says the claim was not proven.
 	ctx = events.WithActor(ctx, events.UserActor(userID))
-	suspended, err := id.companySuspended(ctx, tenant)
+	suspended, err := companySuspended(ctx, h.Store, tenant)
 	if err != nil {
 		return TokenPair{}, err
 	}
-	pol := id.policy.Get()
-	lockout := user.Lockout{MaxFailures: pol.MaxFailures, Window: pol.FailureWindow, LockFor: pol.LockFor, MaxTemporaryLocks: pol.MaxTemporaryLocks}
 	sessionID := newID(ctx)
-	type decided struct {
-		user.Outcome
-		account user.User
-	}
-	d, res, err := eventstore.UpdateContended(ctx, id.store, userRef(tenant, userID), loginAttempts, func(u *user.User) (decided, []events.Event, error) {
-		if !u.Exists() {
-			return decided{}, nil, nil
-		}
-		out, evs := u.Login(id.now(), lockout, user.Attempt{PasswordOK: ok, Suspended: suspended, SessionID: sessionID, IP: client.IP, UserAgent: client.UserAgent})
-		return decided{Outcome: out, account: *u}, evs, nil
-	})
+	attempt := user.Attempt{PasswordOK: ok, Suspended: suspended, SessionID: sessionID, IP: cmd.Client.IP, UserAgent: cmd.Client.UserAgent}
+	var opened opening
+	d, res, err := eventstore.UpdateStarting(ctx, h.Store, userRef(tenant, userID), loginAttempts,
+		func(u *user.User) (loginDecision, []events.Event, error) {
+			if !u.Exists() {
+				return loginDecision{}, nil, nil
+			}
+			out, evs := u.Login(h.Now(), lockout(h.Policy), attempt)
+			return loginDecision{Outcome: out, account: *u}, evs, nil
+		},
+		func(d loginDecision) (eventstore.Started, error) {
+			if !d.OK {
+				return eventstore.Started{}, nil
+			}
+			var err error
+			opened, err = h.Sessions.open(tenant, sessionID, d.account, cmd.Client)
+			return opened.started, err
+		})
 	if err != nil {
 		return TokenPair{}, err
 	}
-	id.scheduleUnlock(ctx, res, d.LockEnds)
+	h.Unlocks.schedule(ctx, res, d.LockEnds)
 	if !d.OK {
 		return TokenPair{}, ErrInvalidCredentials
 	}
-	account := d.account
 	if rehash {
-		if newHash, err := id.hasher.Hash(password); err == nil {
-			_ = id.storeHash(ctx, userID, newHash)
-		}
+		h.rehash(ctx, userID, cmd.Password)
 	}
-	return id.openSession(ctx, tenant, sessionID, account, client)
+	return h.Sessions.pair(d.account, sessionID, opened.refresh)
 }
 
-func (id *Identity) openSession(ctx context.Context, tenant, sessionID string, u user.User, client auth.Client) (TokenPair, error) {
-	pol := id.policy.Get()
-	family, err := newFamily()
+// rehash stores the password's hash at the current cost; the login
+// succeeded whatever happens here.
+func (h Login) rehash(ctx context.Context, userID, password string) {
+	newHash, err := h.Hasher.Hash(password)
+	if err == nil {
+		err = h.Creds.Put(ctx, userID, newHash)
+	}
 	if err != nil {
-		return TokenPair{}, err
+		slog.WarnContext(ctx, "password hash not brought to the current cost", "user", userID, "err", err)
 	}
-	refresh, refreshHash, err := mintRefreshToken(tenant, sessionID, 0, family)
-	if err != nil {
-		return TokenPair{}, err
-	}
-	ref := eventstore.Ref{Tenant: tenant, Type: events.AggregateSession, ID: sessionID}
-	evs := session.Start(u.ID, u.Role, hashToken(family), refreshHash, id.now(), pol.RefreshIdleTTL, pol.RefreshAbsoluteTTL, client.IP, client.UserAgent)
-	if _, err := id.store.Append(ctx, ref, eventstore.Loaded{}, evs...); err != nil {
-		return TokenPair{}, err
-	}
-	return id.pair(u, sessionID, refresh)
 }
 
-func (id *Identity) pair(u user.User, sessionID, refresh string) (TokenPair, error) {
-	ttl := id.policy.Get().AccessTTL
-	access, err := id.tokens.Issue(auth.Principal{UserID: u.ID, SessionID: sessionID, Role: u.Role, CompanyID: u.CompanyID}, ttl)
-	if err != nil {
-		return TokenPair{}, err
+// lockout is the lockout policy in force.
+func lockout(pol *policy.Holder) user.Lockout {
+	p := pol.Get()
+	return user.Lockout{MaxFailures: p.MaxFailures, Window: p.FailureWindow, LockFor: p.LockFor, MaxTemporaryLocks: p.MaxTemporaryLocks}
+}
+
+// companySuspended reports whether the company of tenant is suspended;
+// the platform tenant never is.
+func companySuspended(ctx context.Context, store *eventstore.Store, tenant string) (bool, error) {
+	if tenant == events.PlatformTenant {
+		return false, nil
 	}
-	return TokenPair{AccessToken: access, RefreshToken: refresh, TokenType: "Bearer", ExpiresIn: int64(ttl.Seconds())}, nil
+	var c company.Company
+	if _, err := store.Load(ctx, companyRef(tenant), &c); err != nil {
+		return false, err
+	}
+	return c.Exists() && !c.Active(), nil
 }

@@ -24,7 +24,7 @@ func TestASignupRetriedUnderItsKeyIsDoneOnce(t *testing.T) {
 	}
 	var first, again []string
 	for _, ids := range []*[]string{&first, &again} {
-		res, err := h.id.Signup(key(), signupOf("ada@example.com"))
+		res, err := h.id.Signup.Handle(key(), signupOf("ada@example.com"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +39,7 @@ func TestASignupRetriedUnderItsKeyIsDoneOnce(t *testing.T) {
 	if _, err := h.login("ada@example.com", password); err != nil {
 		t.Fatalf("login after the retry: %v", err)
 	}
-	if _, err := h.id.Signup(context.Background(), signupOf("ada@example.com")); !isCode(err, "email_taken") {
+	if _, err := h.id.Signup.Handle(context.Background(), signupOf("ada@example.com")); !isCode(err, "email_taken") {
 		t.Fatalf("another signup with the email: %v", err)
 	}
 }

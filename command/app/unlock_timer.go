@@ -27,9 +27,12 @@ const (
 	unlockTask         = "unlock_timers"
 )
 
-// scheduleUnlock sets a timer for the temporary lock a decision took,
-// ending at ends (nil: it took none), caused by its AccountLocked in res.
-func (id *Identity) scheduleUnlock(ctx context.Context, res eventstore.Appended, ends *time.Time) {
+// UnlockTimers schedule the end of temporary locks in the stream.
+type UnlockTimers struct{ JS jetstream.JetStream }
+
+// schedule sets a timer for the temporary lock a decision took, ending
+// at ends (nil: it took none), caused by its AccountLocked in res.
+func (t UnlockTimers) schedule(ctx context.Context, res eventstore.Appended, ends *time.Time) {
 	if ends == nil {
 		return
 	}
@@ -40,7 +43,7 @@ func (id *Identity) scheduleUnlock(ctx context.Context, res eventstore.Appended,
 		key := env.TenantID + "." + env.AggregateID
 		// The timer names the lock that set it: the unlock it brings is caused by it.
 		timer := &nats.Msg{Subject: fmt.Sprintf("%s.%s.%d", unlockTimerSubject, key, env.Position), Header: events.CauseHeaders(env)}
-		_, err := id.js.PublishMsg(context.WithoutCancel(ctx), timer,
+		_, err := t.JS.PublishMsg(context.WithoutCancel(ctx), timer,
 			jetstream.WithScheduleAt(ends.Add(time.Second)), // @at has whole seconds: never before the end
 			jetstream.WithScheduleTarget(unlockDueSubject+"."+key))
 		if err != nil {
@@ -50,16 +53,25 @@ func (id *Identity) scheduleUnlock(ctx context.Context, res eventstore.Appended,
 	}
 }
 
+// ExpireLockCmd names the account whose lock's time has come.
+type ExpireLockCmd struct{ Tenant, UserID string }
+
 // ExpireLock ends the user's temporary lock if its time has come.
-func (id *Identity) ExpireLock(ctx context.Context, tenant, userID string) error {
-	_, _, err := eventstore.Update(ctx, id.store, userRef(tenant, userID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
-		return u.ExpireLock(id.now()), nil
+type ExpireLock struct {
+	Store *eventstore.Store
+	Now   func() time.Time
+}
+
+// Handle ends the lock.
+func (h ExpireLock) Handle(ctx context.Context, cmd ExpireLockCmd) (eventstore.Nothing, error) {
+	_, _, err := eventstore.Update(ctx, h.Store, userRef(cmd.Tenant, cmd.UserID), eventstore.EventsOnly(func(u *user.User) ([]events.Event, error) {
+		return u.ExpireLock(h.Now()), nil
 	}))
-	return err
+	return eventstore.Nothing{}, err
 }
 
 // UnlockTimerTask handles due unlock timers on the task router.
-func (id *Identity) UnlockTimerTask() taskrouter.Handler {
+func UnlockTimerTask(expire Handler[ExpireLockCmd, eventstore.Nothing]) taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: unlockTask, Description: "ends temporary account locks at their time",
 		Subjects: []string{unlockDueSubject + ".>"},
@@ -68,7 +80,8 @@ func (id *Identity) UnlockTimerTask() taskrouter.Handler {
 			if len(parts) != 2 {
 				return fmt.Errorf("%w: subject %s", taskrouter.ErrCannotDo, m.Subject())
 			}
-			return id.ExpireLock(ctx, parts[0], parts[1])
+			_, err := expire.Handle(ctx, ExpireLockCmd{Tenant: parts[0], UserID: parts[1]})
+			return err
 		},
 	}
 }

@@ -10,19 +10,29 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
+// UpdateProfileCmd renames the caller.
+type UpdateProfileCmd struct {
+	Principal auth.Principal
+	Name      string
+}
+
 // UpdateProfile renames the caller and returns the new state.
-func (id *Identity) UpdateProfile(ctx context.Context, p auth.Principal, name string) (user.User, uint64, error) {
+type UpdateProfile struct{ Store *eventstore.Store }
+
+// Handle renames.
+func (h UpdateProfile) Handle(ctx context.Context, cmd UpdateProfileCmd) (UserAt, error) {
 	var errs []apperr.FieldError
-	name = checkName("name", name, &errs)
+	name := checkName("name", cmd.Name, &errs)
 	if len(errs) > 0 {
-		return user.User{}, 0, apperr.Validation(errs...)
+		return UserAt{}, apperr.Validation(errs...)
 	}
-	after, res, err := eventstore.Update(ctx, id.store, userRef(p.Tenant(), p.UserID), func(u *user.User) (*user.User, []events.Event, error) {
+	p := cmd.Principal
+	after, res, err := eventstore.Update(ctx, h.Store, userRef(p.Tenant(), p.UserID), func(u *user.User) (*user.User, []events.Event, error) {
 		evs, err := u.Rename(name)
 		return u, evs, err // folded with the rename
 	})
 	if err != nil {
-		return user.User{}, 0, err
+		return UserAt{}, err
 	}
-	return *after, res.Position, nil
+	return UserAt{User: *after, Position: res.Position}, nil
 }

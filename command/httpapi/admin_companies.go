@@ -13,7 +13,7 @@ import (
 
 // AdminCompanies serves PATCH /v1/admin/companies/{id}.
 type AdminCompanies struct {
-	Identity *app.Identity
+	Commands *app.Commands
 }
 
 type patchCompanyInput struct {
@@ -71,10 +71,12 @@ func (a *AdminCompanies) patch(ctx context.Context, in *patchCompanyInput) (*com
 			patch.Plan.CompanyLimits = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
 		}
 	}
-	c, pos, err := a.Identity.PatchCompany(ctx, in.ID, patch)
+	patch.CompanyID = in.ID
+	at, err := a.Commands.PatchCompany.Handle(ctx, patch)
 	if err != nil {
 		return nil, err
 	}
+	c, pos := at.Company, at.Position
 	out := &companyOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Name, out.Body.Status = c.ID, c.Name, c.Status
 	out.Body.Plan.Name, out.Body.Plan.Limits, out.Body.Plan.CompanyLimits = c.Plan, c.Limits, c.CompanyLimits

@@ -13,7 +13,7 @@ import (
 
 // AdminConfig serves PATCH /v1/admin/config.
 type AdminConfig struct {
-	Configurator *app.Configurator
+	Commands *app.Commands
 }
 
 type configPatch struct {
@@ -68,14 +68,15 @@ func (a *AdminConfig) patch(ctx context.Context, in *patchConfigInput) (*configO
 	if err := validOrigins(in.Body.CORSAllowedOrigins); err != nil {
 		return nil, err
 	}
-	cfg, pos, err := a.Configurator.Configure(ctx, func(c *events.PlatformConfig) []string { return applyPatch(in.Body, c) })
+	at, err := a.Commands.Configure.Handle(ctx, app.ConfigureCmd{Patch: func(c *events.PlatformConfig) []string { return applyPatch(in.Body, c) }})
 	if err != nil {
 		return nil, err
 	}
+	cfg := at.Config
 	if cfg.CORSAllowedOrigins == nil {
 		cfg.CORSAllowedOrigins = []string{} // an answer's array is never null
 	}
-	return &configOutput{EventPosition: EventPosition{EventPosition: pos}, Body: cfg}, nil
+	return &configOutput{EventPosition: EventPosition{EventPosition: at.Position}, Body: cfg}, nil
 }
 
 // applyPatch sets what the patch names and returns the keys it touched.

@@ -13,8 +13,7 @@ import (
 
 // AdminDeadLetters serves the retry and the discard of dead letters.
 type AdminDeadLetters struct {
-	Retry   app.RetryDeadLetter
-	Discard app.DiscardDeadLetter
+	Commands *app.Commands
 }
 
 type deadLetterInput struct {
@@ -51,7 +50,7 @@ func (a *AdminDeadLetters) Register(api huma.API) {
 }
 
 func (a *AdminDeadLetters) retry(ctx context.Context, in *deadLetterInput) (*retryDeadLetterOutput, error) {
-	res, err := a.Retry.Handle(ctx, in.ID)
+	res, err := a.Commands.RetryDeadLetter.Handle(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +58,7 @@ func (a *AdminDeadLetters) retry(ctx context.Context, in *deadLetterInput) (*ret
 }
 
 func (a *AdminDeadLetters) discard(ctx context.Context, in *deadLetterInput) (*discardDeadLetterOutput, error) {
-	pos, err := a.Discard.Handle(ctx, in.ID)
+	pos, err := a.Commands.DiscardDeadLetter.Handle(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}

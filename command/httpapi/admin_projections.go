@@ -7,13 +7,12 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/chatbotsaas/chatbot/command/app"
-	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/shared/auth"
 )
 
 // AdminProjections serves POST /v1/admin/projections/{name}/rebuild.
 type AdminProjections struct {
-	Store *eventstore.Store
+	Commands *app.Commands
 }
 
 type rebuildInput struct {
@@ -36,7 +35,7 @@ func (a *AdminProjections) Register(api huma.API) {
 }
 
 func (a *AdminProjections) rebuild(ctx context.Context, in *rebuildInput) (*rebuildOutput, error) {
-	pos, err := app.RequestRebuild(ctx, a.Store, in.Name)
+	pos, err := a.Commands.RequestRebuild.Handle(ctx, app.RebuildCmd{Projection: in.Name})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 
 // AdminUsers serves the admin's user commands.
 type AdminUsers struct {
-	Identity *app.Identity
+	Commands *app.Commands
 }
 
 type createUserInput struct {
@@ -48,7 +48,7 @@ func (a *AdminUsers) Register(api huma.API) {
 
 func (a *AdminUsers) create(ctx context.Context, in *createUserInput) (*createdUserOutput, error) {
 	b := in.Body
-	created, err := a.Identity.CreateUserInCompany(ctx, app.CreateUserInput{Email: b.Email, Name: b.Name, Password: b.Password, Role: b.Role, CompanyID: b.CompanyID})
+	created, err := a.Commands.CreateUser.Handle(ctx, app.CreateUserInput{Email: b.Email, Name: b.Name, Password: b.Password, Role: b.Role, CompanyID: b.CompanyID})
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +106,11 @@ func (a *AdminUsers) patch(ctx context.Context, in *patchUserInput) (*userOutput
 	if in.Body.CompanyID != nil {
 		return nil, apperr.Validation(apperr.FieldError{Field: "company_id", Message: "users cannot move between companies; create an account in the other company"})
 	}
-	u, pos, err := a.Identity.PatchUser(ctx, in.ID, app.UserPatch{Name: in.Body.Name, Role: in.Body.Role, Status: in.Body.Status})
+	at, err := a.Commands.PatchUser.Handle(ctx, app.UserPatch{UserID: in.ID, Name: in.Body.Name, Role: in.Body.Role, Status: in.Body.Status})
 	if err != nil {
 		return nil, err
 	}
+	u, pos := at.User, at.Position
 	out := &userOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Email, out.Body.Name, out.Body.Role, out.Body.Status = u.ID, u.Email, u.Name, u.Role, u.Status
 	if u.CompanyID != "" {
@@ -119,7 +120,7 @@ func (a *AdminUsers) patch(ctx context.Context, in *patchUserInput) (*userOutput
 }
 
 func (a *AdminUsers) delete(ctx context.Context, in *userIDInput) (*positionOutput, error) {
-	pos, err := a.Identity.DeleteUser(ctx, in.ID)
+	pos, err := a.Commands.DeleteUser.Handle(ctx, app.DeleteUserCmd{UserID: in.ID})
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +128,7 @@ func (a *AdminUsers) delete(ctx context.Context, in *userIDInput) (*positionOutp
 }
 
 func (a *AdminUsers) unlock(ctx context.Context, in *userIDInput) (*positionOutput, error) {
-	pos, err := a.Identity.UnlockUser(ctx, in.ID)
+	pos, err := a.Commands.UnlockUser.Handle(ctx, app.UnlockUserCmd{UserID: in.ID})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/chatbotsaas/chatbot/command/app"
 	"net/http"
 	"time"
 
@@ -49,10 +50,12 @@ func (a *Companies) setKeyLimits(ctx context.Context, in *setKeyLimitsInput) (*k
 		return nil, err
 	}
 	b := in.Body
-	k, pos, err := a.Chatbots.SetKeyLimits(ctx, cid, in.BID, in.KID, limitsOf(b.RequestsPerMinute, b.DailyRequests, b.MonthlyRequests))
+	at, err := a.Commands.SetAPIKeyLimits.Handle(ctx, app.SetAPIKeyLimitsCmd{ChatbotCmd: app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID},
+		KeyID: in.KID, Limits: limitsOf(b.RequestsPerMinute, b.DailyRequests, b.MonthlyRequests)})
 	if err != nil {
 		return nil, err
 	}
+	k, pos := at.Key, at.Position
 	out := &keyOutput{EventPosition: EventPosition{EventPosition: pos}}
 	o := &out.Body
 	o.ID, o.ChatbotID, o.Name, o.Prefix, o.Last4, o.ExpiresAt, o.CreatedAt, o.Limits = k.ID, in.BID, k.Name, k.Prefix, k.Last4, k.ExpiresAt, k.CreatedAt, k.Limits

@@ -16,7 +16,7 @@ import (
 
 // Auth serves the auth routes.
 type Auth struct {
-	Identity *app.Identity
+	Commands *app.Commands
 	Rate     LoginRate
 }
 
@@ -110,7 +110,7 @@ func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, erro
 	if err := a.Rate.Check(ctx); err != nil {
 		return nil, err
 	}
-	res, err := a.Identity.Signup(ctx, app.SignupInput{CompanyName: in.Body.CompanyName, Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password})
+	res, err := a.Commands.Signup.Handle(ctx, app.SignupInput{CompanyName: in.Body.CompanyName, Name: in.Body.Name, Email: in.Body.Email, Password: in.Body.Password})
 	if err != nil {
 		return nil, err
 	}
@@ -122,10 +122,10 @@ func (a *Auth) signup(ctx context.Context, in *signupInput) (*signupOutput, erro
 
 func (a *Auth) login(ctx context.Context, in *loginInput) (*tokenOutput, error) {
 	if err := a.Rate.Check(ctx); err != nil {
-		a.Identity.CountRefusedLogin(eventstore.LoginThrottled)
+		a.Commands.CountRefusedLogin(eventstore.LoginThrottled)
 		return nil, err
 	}
-	pair, err := a.Identity.Login(ctx, in.Body.Email, in.Body.Password, auth.ClientFrom(ctx))
+	pair, err := a.Commands.Login.Handle(ctx, app.LoginCmd{Email: in.Body.Email, Password: in.Body.Password, Client: auth.ClientFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (a *Auth) login(ctx context.Context, in *loginInput) (*tokenOutput, error) 
 }
 
 func (a *Auth) refresh(ctx context.Context, in *refreshInput) (*tokenOutput, error) {
-	pair, err := a.Identity.Refresh(ctx, in.Body.RefreshToken, auth.ClientFrom(ctx))
+	pair, err := a.Commands.Refresh.Handle(ctx, app.RefreshCmd{Token: in.Body.RefreshToken, Client: auth.ClientFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (a *Auth) refresh(ctx context.Context, in *refreshInput) (*tokenOutput, err
 func (a *Auth) logout(ctx context.Context, in *logoutInput) (*positionOutput, error) {
 	p, _ := auth.PrincipalFrom(ctx)
 	all := in.Body != nil && in.Body.AllSessions
-	pos, err := a.Identity.Logout(ctx, p, all)
+	pos, err := a.Commands.Logout.Handle(ctx, app.LogoutCmd{Principal: p, All: all})
 	if err != nil {
 		return nil, err
 	}

@@ -18,8 +18,7 @@ import (
 // API keys and limits. A company member acts on its own company only; an
 // administrator on any. Another company's ids answer 404.
 type Companies struct {
-	Identity *app.Identity
-	Chatbots *app.Chatbots
+	Commands *app.Commands
 }
 
 var companyTags = []string{"Company"}
@@ -78,10 +77,11 @@ func (a *Companies) patchCompany(ctx context.Context, in *patchCompanyProfileInp
 	if in.Body.Name == nil {
 		return nil, apperr.Validation(apperr.FieldError{Field: "name", Message: "nothing to change"})
 	}
-	c, pos, err := a.Identity.RenameCompany(ctx, cid, *in.Body.Name)
+	at, err := a.Commands.RenameCompany.Handle(ctx, app.RenameCompanyCmd{CompanyID: cid, Name: *in.Body.Name})
 	if err != nil {
 		return nil, err
 	}
+	c, pos := at.Company, at.Position
 	out := &companyProfileOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Name, out.Body.Status, out.Body.Plan = c.ID, c.Name, c.Status, c.Plan
 	return out, nil
@@ -114,7 +114,7 @@ func (a *Companies) addMember(ctx context.Context, in *addMemberInput) (*memberO
 		return nil, err
 	}
 	b := in.Body
-	created, err := a.Identity.AddMember(ctx, cid, app.CreateUserInput{Email: b.Email, Name: b.Name, Password: b.Password, Role: b.Role})
+	created, err := a.Commands.AddMember.Handle(ctx, app.AddMemberCmd{CompanyID: cid, Account: app.CreateUserInput{Email: b.Email, Name: b.Name, Password: b.Password, Role: b.Role}})
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +140,11 @@ func (a *Companies) patchMember(ctx context.Context, in *patchMemberInput) (*mem
 	if err != nil {
 		return nil, err
 	}
-	u, pos, err := a.Identity.ChangeMemberRole(ctx, cid, in.UID, in.Body.Role)
+	at, err := a.Commands.ChangeMemberRole.Handle(ctx, app.MemberRoleCmd{CompanyID: cid, UserID: in.UID, Role: in.Body.Role})
 	if err != nil {
 		return nil, err
 	}
+	u, pos := at.User, at.Position
 	out := &memberOutput{EventPosition: EventPosition{EventPosition: pos}}
 	out.Body.ID, out.Body.Email, out.Body.Name, out.Body.Role, out.Body.CompanyID = u.ID, u.Email, u.Name, u.Role, u.CompanyID
 	return out, nil
@@ -154,7 +155,7 @@ func (a *Companies) removeMember(ctx context.Context, in *MemberPath) (*position
 	if err != nil {
 		return nil, err
 	}
-	pos, err := a.Identity.RemoveMember(ctx, cid, in.UID)
+	pos, err := a.Commands.RemoveMember.Handle(ctx, app.MemberCmd{CompanyID: cid, UserID: in.UID})
 	if err != nil {
 		return nil, err
 	}
@@ -220,11 +221,11 @@ func (a *Companies) createChatbot(ctx context.Context, in *createChatbotInput) (
 	if err != nil {
 		return nil, err
 	}
-	b, pos, err := a.Chatbots.Create(ctx, cid, in.Body.Name, in.Body.Description, in.Body.Settings.settings())
+	at, err := a.Commands.CreateChatbot.Handle(ctx, app.CreateChatbotCmd{CompanyID: cid, Name: in.Body.Name, Description: in.Body.Description, Settings: in.Body.Settings.settings()})
 	if err != nil {
 		return nil, err
 	}
-	return chatbotAnswer(b, pos), nil
+	return chatbotAnswer(at.Chatbot, at.Position), nil
 }
 
 type patchChatbotInput struct {
@@ -243,11 +244,12 @@ func (a *Companies) patchChatbot(ctx context.Context, in *patchChatbotInput) (*c
 		return nil, err
 	}
 	b := in.Body
-	bot, pos, err := a.Chatbots.Update(ctx, cid, in.BID, chatbot.Patch{Name: b.Name, Description: b.Description, Settings: b.Settings.settings(), Status: b.Status})
+	at, err := a.Commands.UpdateChatbot.Handle(ctx, app.UpdateChatbotCmd{ChatbotCmd: app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID},
+		Patch: chatbot.Patch{Name: b.Name, Description: b.Description, Settings: b.Settings.settings(), Status: b.Status}})
 	if err != nil {
 		return nil, err
 	}
-	return chatbotAnswer(bot, pos), nil
+	return chatbotAnswer(at.Chatbot, at.Position), nil
 }
 
 func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*positionOutput, error) {
@@ -255,7 +257,7 @@ func (a *Companies) deleteChatbot(ctx context.Context, in *ChatbotPath) (*positi
 	if err != nil {
 		return nil, err
 	}
-	pos, err := a.Chatbots.Delete(ctx, cid, in.BID)
+	pos, err := a.Commands.DeleteChatbot.Handle(ctx, app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID})
 	if err != nil {
 		return nil, err
 	}
@@ -277,11 +279,12 @@ func (a *Companies) setLimits(ctx context.Context, in *setLimitsInput) (*chatbot
 		return nil, err
 	}
 	b := in.Body
-	bot, pos, err := a.Chatbots.SetLimits(ctx, cid, in.BID, limitsOf(b.RequestsPerMinute, b.DailyRequests, b.MonthlyRequests))
+	at, err := a.Commands.SetChatbotLimits.Handle(ctx, app.SetChatbotLimitsCmd{ChatbotCmd: app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID},
+		Limits: limitsOf(b.RequestsPerMinute, b.DailyRequests, b.MonthlyRequests)})
 	if err != nil {
 		return nil, err
 	}
-	return chatbotAnswer(bot, pos), nil
+	return chatbotAnswer(at.Chatbot, at.Position), nil
 }
 
 type issueKeyInput struct {
@@ -317,11 +320,12 @@ func (a *Companies) issueKey(ctx context.Context, in *issueKeyInput) (*issuedKey
 	if l := in.Body.Limits; l != nil {
 		lim = limitsOf(l.RequestsPerMinute, l.DailyRequests, l.MonthlyRequests)
 	}
-	k, pos, err := a.Chatbots.IssueKey(ctx, cid, in.BID, in.Body.Name, in.Body.ExpiresAt, lim)
+	k, err := a.Commands.IssueAPIKey.Handle(ctx, app.IssueAPIKeyCmd{ChatbotCmd: app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID},
+		Name: in.Body.Name, ExpiresAt: in.Body.ExpiresAt, Limits: lim})
 	if err != nil {
 		return nil, err
 	}
-	out := &issuedKeyOutput{EventPosition: EventPosition{EventPosition: pos}}
+	out := &issuedKeyOutput{EventPosition: EventPosition{EventPosition: k.Position}}
 	b := &out.Body
 	b.ID, b.Key, b.Prefix, b.Last4, b.Name, b.ChatbotID, b.ExpiresAt, b.CreatedAt = k.ID, k.Secret, k.Prefix, k.Last4, k.Name, in.BID, k.ExpiresAt, k.CreatedAt
 	b.Limits = k.Limits
@@ -339,7 +343,7 @@ func (a *Companies) revokeKey(ctx context.Context, in *KeyPath) (*positionOutput
 	if err != nil {
 		return nil, err
 	}
-	pos, err := a.Chatbots.RevokeKey(ctx, cid, in.BID, in.KID)
+	pos, err := a.Commands.RevokeAPIKey.Handle(ctx, app.RevokeAPIKeyCmd{ChatbotCmd: app.ChatbotCmd{CompanyID: cid, ChatbotID: in.BID}, KeyID: in.KID})
 	if err != nil {
 		return nil, err
 	}

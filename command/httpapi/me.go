@@ -14,7 +14,7 @@ import (
 
 // Me serves the caller's own profile and password changes.
 type Me struct {
-	Identity *app.Identity
+	Commands *app.Commands
 	Rate     LoginRate // a password change guesses a password too
 }
 
@@ -63,10 +63,11 @@ func (m *Me) Register(api huma.API) {
 
 func (m *Me) patch(ctx context.Context, in *patchMeInput) (*profileOutput, error) {
 	p, _ := auth.PrincipalFrom(ctx)
-	u, pos, err := m.Identity.UpdateProfile(ctx, p, in.Body.Name)
+	at, err := m.Commands.UpdateProfile.Handle(ctx, app.UpdateProfileCmd{Principal: p, Name: in.Body.Name})
 	if err != nil {
 		return nil, err
 	}
+	u, pos := at.User, at.Position
 	out := &profileOutput{Body: Profile{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt}}
 	if u.CompanyID != "" {
 		out.Body.CompanyID = &u.CompanyID
@@ -80,7 +81,7 @@ func (m *Me) changePassword(ctx context.Context, in *changePasswordInput) (*posi
 		return nil, err
 	}
 	p, _ := auth.PrincipalFrom(ctx)
-	pos, err := m.Identity.ChangePassword(ctx, p, in.Body.CurrentPassword, in.Body.NewPassword, auth.ClientFrom(ctx))
+	pos, err := m.Commands.ChangePassword.Handle(ctx, app.ChangePasswordCmd{Principal: p, Current: in.Body.CurrentPassword, Next: in.Body.NewPassword, Client: auth.ClientFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/chatbotsaas/chatbot/command/app"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -56,7 +57,7 @@ func (a *Auth) requestReset(ctx context.Context, in *resetRequestInput) (*resetR
 	if err := a.Rate.Check(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.Identity.RequestPasswordReset(ctx, in.Body.Email); err != nil {
+	if _, err := a.Commands.RequestPasswordReset.Handle(ctx, app.ResetRequestCmd{Email: in.Body.Email}); err != nil {
 		return nil, err
 	}
 	out := &resetRequestOutput{}
@@ -68,7 +69,7 @@ func (a *Auth) confirmReset(ctx context.Context, in *resetConfirmInput) (*positi
 	if err := a.Rate.Check(ctx); err != nil {
 		return nil, err
 	}
-	pos, err := a.Identity.ResetPassword(ctx, in.Body.Token, in.Body.NewPassword)
+	pos, err := a.Commands.ResetPassword.Handle(ctx, app.ResetPasswordCmd{Token: in.Body.Token, Next: in.Body.NewPassword})
 	if err != nil {
 		return nil, err
 	}

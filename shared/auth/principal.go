@@ -39,10 +39,11 @@ func (p Principal) Actor() events.Actor {
 	return events.UserActor(p.UserID)
 }
 
-// WithPrincipal returns ctx carrying p, and p as the actor of every event
-// appended with it: the one place an authenticated request gets its actor.
+// WithPrincipal returns ctx carrying p. The commands' Actor decorator
+// makes p the actor of the events they append: the one place an
+// authenticated request gets its actor.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
-	return events.WithActor(context.WithValue(ctx, principalKey{}, p), p.Actor())
+	return context.WithValue(ctx, principalKey{}, p)
 }
 
 // PrincipalFrom returns the principal in ctx, if the request is authenticated.

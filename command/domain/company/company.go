@@ -61,6 +61,18 @@ func (c *Company) Apply(e events.Envelope, data any) {
 	}
 }
 
+// Register creates the company with its first manager, in one decision:
+// a company never exists without a manager.
+func (c *Company) Register(name, firstManager string) ([]events.Event, error) {
+	if c.Exists() {
+		return nil, apperr.New(apperr.KindConflict, "conflict", "the company exists")
+	}
+	return []events.Event{
+		{Type: events.CompanyRegistered, Data: events.CompanyRegisteredData{Name: name}},
+		{Type: events.CompanyManagersChanged, Data: events.CompanyManagersChangedData{Added: []string{firstManager}}},
+	}, nil
+}
+
 // Exists reports whether the company was registered.
 func (c *Company) Exists() bool { return c.Status != "" }
 

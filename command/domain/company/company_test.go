@@ -95,14 +95,14 @@ func TestStatusPlanAndName(t *testing.T) {
 		{"the same status changes nothing", func(c *Company) ([]events.Event, error) { return c.SetStatus(StatusActive) }, nil, false},
 		{"an unknown status is refused", func(c *Company) ([]events.Event, error) { return c.SetStatus("closed") }, nil, true},
 		{"a new plan", func(c *Company) ([]events.Event, error) {
-			return c.ChangePlan("pro", events.Limits{DailyRequests: &limit})
+			return c.ChangePlan(Plan{Name: "pro", Limits: events.Limits{DailyRequests: &limit}})
 		}, []string{events.CompanyPlanChanged}, false},
 		{"the same plan changes nothing", func(c *Company) ([]events.Event, error) {
-			return c.ChangePlan(events.DefaultPlan, events.Limits{})
+			return c.ChangePlan(Plan{Name: events.DefaultPlan})
 		}, nil, false},
-		{"a plan's limits are checked", func(c *Company) ([]events.Event, error) {
+		{"a plan's company-wide limits are checked", func(c *Company) ([]events.Event, error) {
 			zero := 0
-			return c.ChangePlan("pro", events.Limits{DailyRequests: &zero})
+			return c.ChangePlan(Plan{Name: "pro", CompanyLimits: events.Limits{DailyRequests: &zero}})
 		}, nil, true},
 		{"rename", func(c *Company) ([]events.Event, error) { return c.Rename("Acme Ltd") }, []string{events.CompanyRenamed}, false},
 		{"the same name changes nothing", func(c *Company) ([]events.Event, error) { return c.Rename("Acme") }, nil, false},
@@ -130,7 +130,7 @@ func TestAnUnregisteredCompanyRefusesEveryChange(t *testing.T) {
 	var c Company
 	for name, decide := range map[string]func() ([]events.Event, error){
 		"status": func() ([]events.Event, error) { return c.SetStatus(StatusSuspended) },
-		"plan":   func() ([]events.Event, error) { return c.ChangePlan("pro", events.Limits{}) },
+		"plan":   func() ([]events.Event, error) { return c.ChangePlan(Plan{Name: "pro"}) },
 		"rename": func() ([]events.Event, error) { return c.Rename("X") },
 	} {
 		if evs, err := decide(); err == nil || len(evs) != 0 {

@@ -2,14 +2,11 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
-	"time"
 	"unicode/utf8"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
@@ -19,55 +16,7 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/policy"
 )
 
-// CredentialsBucket keeps password hashes, outside the event stream.
-const CredentialsBucket = "CREDENTIALS"
-
-// Identity runs the identity commands: signup, login, refresh, logout,
-// profile and password changes.
-type Identity struct {
-	js      jetstream.JetStream
-	store   *eventstore.Store
-	creds   jetstream.KeyValue
-	hasher  *auth.Hasher
-	tokens  *auth.Tokens
-	policy  *policy.Holder
-	revoked *auth.Revocations
-	// resetKey makes password reset tokens (the vault); nil refuses resets.
-	resetKey auth.MACer
-	now      func() time.Time
-	// propagation is waited on by a change to a company that can make bot
-	// calls fail (a suspension, a plan).
-	propagation Propagation
-}
-
-// IdentityDeps are what Identity runs on.
-type IdentityDeps struct {
-	Store       *eventstore.Store
-	JS          jetstream.JetStream
-	Replicas    int
-	Hasher      *auth.Hasher
-	Tokens      *auth.Tokens
-	Policy      *policy.Holder
-	Revocations *auth.Revocations
-	ResetKey    auth.MACer // the personal data vault: makes password reset tokens
-	Now         func() time.Time
-	Propagation Propagation // see Identity.propagation; nil waits for nothing
-}
-
-// NewIdentity opens the credentials bucket and returns the commands.
-func NewIdentity(ctx context.Context, d IdentityDeps) (*Identity, error) {
-	creds, err := d.JS.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: CredentialsBucket, Description: "password hashes by user id (never in events)",
-		History: 1, Storage: jetstream.FileStorage, Replicas: max(d.Replicas, 1),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", CredentialsBucket, err)
-	}
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	return &Identity{js: d.JS, store: d.Store, creds: creds, hasher: d.Hasher, tokens: d.Tokens, policy: d.Policy, revoked: d.Revocations, resetKey: d.ResetKey, now: d.Now, propagation: d.Propagation}, nil
-}
+// The rules accounts are held to, and where their aggregates are.
 
 // TokenPair is what a login or a refresh answers.
 type TokenPair struct {
@@ -79,6 +28,14 @@ type TokenPair struct {
 
 func userRef(tenant, id string) eventstore.Ref {
 	return eventstore.Ref{Tenant: tenant, Type: events.AggregateUser, ID: id}
+}
+
+func companyRef(id string) eventstore.Ref {
+	return eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id}
+}
+
+func sessionRef(tenant, id string) eventstore.Ref {
+	return eventstore.Ref{Tenant: tenant, Type: events.AggregateSession, ID: id}
 }
 
 func tenantOf(companyID string) string {
@@ -114,8 +71,9 @@ func checkName(field, v string, errs *[]apperr.FieldError) string {
 	return v
 }
 
-func (id *Identity) checkPassword(field, pw string, errs *[]apperr.FieldError) {
-	min := id.policy.Get().PasswordMinLength
+// checkPassword holds a new password to the policy in force.
+func checkPassword(pol *policy.Holder, field, pw string, errs *[]apperr.FieldError) {
+	min := pol.Get().PasswordMinLength
 	switch {
 	case len(pw) > auth.MaxPasswordBytes:
 		*errs = append(*errs, apperr.FieldError{Field: field, Message: fmt.Sprintf("must be at most %d bytes", auth.MaxPasswordBytes)})
@@ -131,26 +89,13 @@ func parseReservation(v string) (tenant, userID string, ok bool) {
 	return strings.Cut(v, "/")
 }
 
-func (id *Identity) storeHash(ctx context.Context, userID string, hash []byte) error {
-	_, err := id.creds.Put(ctx, userID, hash)
-	return err
-}
-
-func (id *Identity) loadHash(ctx context.Context, userID string) ([]byte, error) {
-	e, err := id.creds.Get(ctx, userID)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return e.Value(), nil
-}
-
 // remember makes this process's revocation view see its own appends at
 // once, before the stream brings them.
-func (id *Identity) remember(res eventstore.Appended) {
+func remember(revoked *auth.Revocations, res eventstore.Appended) {
+	if revoked == nil {
+		return
+	}
 	for _, env := range res.Envelopes {
-		id.revoked.Apply(env)
+		revoked.Apply(env)
 	}
 }

@@ -7,29 +7,14 @@ import (
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
+	"github.com/chatbotsaas/chatbot/shared/auth"
 )
-
-func companyRef(id string) eventstore.Ref {
-	return eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id}
-}
-
-// companySuspended reports whether the company of tenant is suspended;
-// the platform tenant never is.
-func (id *Identity) companySuspended(ctx context.Context, tenant string) (bool, error) {
-	if tenant == events.PlatformTenant {
-		return false, nil
-	}
-	var c company.Company
-	if _, err := id.store.Load(ctx, companyRef(tenant), &c); err != nil {
-		return false, err
-	}
-	return c.Exists() && !c.Active(), nil
-}
 
 // CompanyPatch is an administrator's change to a company; nil fields stay.
 type CompanyPatch struct {
-	Status *string
-	Plan   *PlanPatch
+	CompanyID string
+	Status    *string
+	Plan      *PlanPatch
 }
 
 // PlanPatch replaces the company's plan and its limits.
@@ -39,11 +24,26 @@ type PlanPatch struct {
 	CompanyLimits events.Limits // the company's, across its chatbots and keys
 }
 
+// CompanyAt is a company after a command, and where its last event is.
+type CompanyAt struct {
+	Company  company.Company
+	Position uint64
+}
+
 // PatchCompany applies an administrator's change in one atomic append. A
 // suspension stops the company's users' tokens in every process and
 // refuses their logins; a plan sets its chatbots' default limits.
-func (id *Identity) PatchCompany(ctx context.Context, companyID string, p CompanyPatch) (company.Company, uint64, error) {
-	after, res, err := eventstore.Update(ctx, id.store, companyRef(companyID), func(c *company.Company) (*company.Company, []events.Event, error) {
+type PatchCompany struct {
+	Store   *eventstore.Store
+	Revoked *auth.Revocations
+	// Propagation is waited on by a change that can make bot calls fail
+	// (a suspension, a plan); nil waits for nothing.
+	Propagation Propagation
+}
+
+// Handle applies the patch.
+func (h PatchCompany) Handle(ctx context.Context, p CompanyPatch) (CompanyAt, error) {
+	after, res, err := eventstore.Update(ctx, h.Store, companyRef(p.CompanyID), func(c *company.Company) (*company.Company, []events.Event, error) {
 		var evs []events.Event
 		if p.Status != nil {
 			more, err := c.SetStatus(*p.Status)
@@ -65,11 +65,11 @@ func (id *Identity) PatchCompany(ctx context.Context, companyID string, p Compan
 		return c, evs, nil // folded with what is appended
 	})
 	if err != nil {
-		return company.Company{}, 0, err
+		return CompanyAt{}, err
 	}
-	id.remember(res)
-	if err := propagated(ctx, id.propagation, res); err != nil {
-		return company.Company{}, 0, err
+	remember(h.Revoked, res)
+	if err := propagated(ctx, h.Propagation, res); err != nil {
+		return CompanyAt{}, err
 	}
-	return *after, res.Position, nil
+	return CompanyAt{Company: *after, Position: res.Position}, nil
 }
