@@ -19,7 +19,7 @@ ELEMENTS_VERSION := 9.0.25
 REDOCLY_VERSION  := 2.77.0
 REDOCLY          := .cache/node/node_modules/.bin/redocly
 
-.PHONY: help run build test lint vet fmt bench faults fuzz capacity cluster-run migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
+.PHONY: help run build test lint vet fmt tidy-check bench faults fuzz capacity cluster-run migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -33,13 +33,16 @@ build: ## build bin/chatbotd
 test: ## run the whole test suite with the race detector against the local services
 	go test -race -count=1 -timeout 15m $(PKGS)
 
-lint: fmt vet ## gofmt and go vet
+lint: fmt vet tidy-check ## gofmt, go vet, and go.mod/go.sum as go mod tidy leaves them
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 vet:
 	go vet $(PKGS)
+
+tidy-check: ## fail when go mod tidy would change go.mod or go.sum (a direct dependency marked indirect, a missing sum)
+	@go mod tidy -diff || { echo "go mod tidy would change go.mod/go.sum: run go mod tidy and commit the result"; exit 1; }
 
 bench: build ## run every benchmark scenario (writes bench/results/latest.json and BENCHMARKS.md); SCENARIO=name runs one and prints its table
 ifeq ($(SCENARIO),)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chatbotsaas/chatbot/shared/deadletter"
 	"io"
 	"strings"
 
@@ -141,8 +142,7 @@ func buildInto(ctx context.Context, e env, runner *projector.Runner, rt *runtime
 // reportParked says how many events of the projection are still parked
 // after its rebuild: those it could not apply again.
 func reportParked(ctx context.Context, e env, rt *runtime, name string) {
-	var n int
-	if err := rt.pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = $1 AND resolved_at IS NULL`, name).Scan(&n); err == nil && n > 0 {
+	if n, err := deadletter.CountOpen(ctx, rt.pool, name); err == nil && n > 0 {
 		fmt.Fprintf(e.stdout, "%s: %d events still parked in dead_letters (chatbotd dead-letters list --consumer %s)\n", name, n, name)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/chatbotsaas/chatbot/shared/pii"
 	"log/slog"
 	"time"
 
@@ -48,28 +49,10 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 	for _, h := range []taskrouter.Handler{app.UnlockTimerTask(cmds.ExpireLock), cmds.Eraser.ErasureTask(), cleanup.Handler()} {
 		router.Add(h)
 	}
-	closeFollower := func() {}
-	m := cfg.Mail
-	if !m.Enabled() {
-		rt.log.Info("mail is off: SMTP_HOST is empty; no notifications or password reset links are sent")
-	} else {
-		sender, err := mail.NewSMTP(mail.Settings{Host: m.SMTPHost, Port: m.SMTPPort, Username: m.SMTPUsername,
-			Password: m.SMTPPassword, From: m.SMTPFrom, TLS: m.SMTPTLS})
-		if err != nil {
-			conn.Close()
-			return nil, err
-		}
-		follower, err := readmodel.Follow(rt.nc, rt.log)
-		if err != nil {
-			conn.Close()
-			return nil, err
-		}
-		closeFollower = follower.Close
-		n := &tasks.Notifier{Pool: rt.pool, Progress: follower, Mail: mail.Counted(sender, rt.metrics.Registry), ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
-		for _, h := range n.Handlers() {
-			router.Add(h)
-		}
-		rt.log.Info("mail is on", "smtp", m.SMTPHost, "port", m.SMTPPort, "tls", m.SMTPTLS)
+	closeFollower, err := addMail(rt, cfg, pol, vault, router)
+	if err != nil {
+		conn.Close()
+		return nil, err
 	}
 	stop = func() { router.Stop(); closeFollower() }
 	if err := router.Start(context.WithoutCancel(ctx)); err != nil {
@@ -102,4 +85,29 @@ func scheduleCleanup(ctx context.Context, cleanup *tasks.SessionCleanup, log *sl
 		}
 		log.Warn("session clean-up not scheduled yet; retrying", "err", err)
 	}
+}
+
+// addMail adds the mail tasks when SMTP_HOST is set, and answers what
+// stops the follower of projections they read through.
+func addMail(rt *runtime, cfg config.Config, pol *policy.Holder, vault *pii.Vault, router *taskrouter.Router) (func(), error) {
+	m := cfg.Mail
+	if !m.Enabled() {
+		rt.log.Info("mail is off: SMTP_HOST is empty; no notifications or password reset links are sent")
+		return func() {}, nil
+	}
+	sender, err := mail.NewSMTP(mail.Settings{Host: m.SMTPHost, Port: m.SMTPPort, Username: m.SMTPUsername,
+		Password: m.SMTPPassword, From: m.SMTPFrom, TLS: m.SMTPTLS})
+	if err != nil {
+		return nil, err
+	}
+	follower, err := readmodel.Follow(rt.nc, rt.log)
+	if err != nil {
+		return nil, err
+	}
+	n := &tasks.Notifier{Pool: rt.pool, Progress: follower, Mail: mail.Counted(sender, rt.metrics.Registry), ResetKey: vault, Policy: pol, PublicURL: m.PublicURL, ResetURL: m.ResetURL}
+	for _, h := range n.Handlers() {
+		router.Add(h)
+	}
+	rt.log.Info("mail is on", "smtp", m.SMTPHost, "port", m.SMTPPort, "tls", m.SMTPTLS)
+	return follower.Close, nil
 }

@@ -175,3 +175,10 @@ func ResolveRebuilt(ctx context.Context, db DB, projection string, startedAt tim
 		AND (last_tried_at IS NULL OR last_tried_at < $2)`, projection, startedAt, int64(through), Rebuilt.Type, Rebuilt.ID)
 	return tag.RowsAffected(), err
 }
+
+// CountOpen is how many letters of a consumer are still open.
+func CountOpen(ctx context.Context, db DB, consumer string) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = $1 AND resolved_at IS NULL`, consumer).Scan(&n)
+	return n, err
+}
