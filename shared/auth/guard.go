@@ -2,7 +2,6 @@ package auth
 
 import (
 	"log/slog"
-	"net/http"
 	"net/netip"
 	"strings"
 
@@ -75,17 +74,17 @@ func (g *Guard) Middleware(api huma.API) func(huma.Context, func(huma.Context)) 
 		perm, ok := op.Metadata[metaPermission].(Permission)
 		if !ok {
 			slog.ErrorContext(ctx.Context(), "operation declares no permission", "operation", op.OperationID)
-			_ = huma.WriteErr(api, ctx, http.StatusForbidden, "", apperr.New(apperr.KindForbidden, "forbidden", "this route is not available"))
+			_ = httpx.WriteError(api, ctx, apperr.New(apperr.KindForbidden, "forbidden", "this route is not available"))
 			return
 		}
 		p, err := g.Authenticate(ctx.Header("Authorization"))
 		if err != nil {
 			ctx.SetHeader("WWW-Authenticate", `Bearer realm="api"`)
-			_ = huma.WriteErr(api, ctx, http.StatusUnauthorized, "", err)
+			_ = httpx.WriteError(api, ctx, err)
 			return
 		}
 		if !p.Can(perm) {
-			_ = huma.WriteErr(api, ctx, http.StatusForbidden, "", apperr.New(apperr.KindForbidden, "forbidden", "your role may not do this"))
+			_ = httpx.WriteError(api, ctx, apperr.New(apperr.KindForbidden, "forbidden", "your role may not do this"))
 			return
 		}
 		next(huma.WithContext(ctx, WithPrincipal(ctx.Context(), p)))

@@ -55,6 +55,7 @@ func New(o Options) *Server {
 	app.Use(requestID(o.RequestTimeout), observe(o.Metrics, o.Logger, o.AccessLog), recoverPanic(o.Metrics),
 		secureHeaders, cors(o.Origins), checkBody)
 
+	configureHuma()
 	cfg := huma.DefaultConfig(o.Title, o.Version)
 	cfg.CreateHooks = nil // no $schema links injected into bodies
 	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
@@ -121,4 +122,11 @@ func WriteProblem(c *fiber.Ctx, p *Problem) error {
 	c.Status(p.Status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Send(body)
+}
+
+// configureHuma sets what huma keeps in package variables: every error
+// written through the one table, keys matched in their exact case.
+func configureHuma() {
+	installErrors()
+	strictCasing()
 }

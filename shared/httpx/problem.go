@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/validation"
@@ -189,8 +190,11 @@ func ProblemFor(ctx context.Context, err error) *Problem {
 	return problemFromApp(ctx, apperr.As(err))
 }
 
-func init() {
-	// Every error huma writes, from validation or from a handler, passes here.
+// installErrors makes every error huma writes, from validation or from a
+// handler, pass through the one table (kindStatus) into a problem. Huma
+// keeps its error constructor in package variables, so New sets them,
+// once, as it configures the first API.
+var installErrors = sync.OnceFunc(func() {
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
 		ctx := context.Background()
 		if hctx != nil {
@@ -215,4 +219,18 @@ func init() {
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 		return huma.NewErrorWithContext(nil, status, msg, errs...)
 	}
+})
+
+// StatusOf is the status the one table gives err.
+func StatusOf(err error) int {
+	if status, ok := kindStatus[apperr.As(err).Kind]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// WriteError answers err before an operation ran (a middleware's
+// refusal), with the status and the problem the one table gives it.
+func WriteError(api huma.API, hctx huma.Context, err error) error {
+	return huma.WriteErr(api, hctx, StatusOf(err), "", err)
 }

@@ -17,7 +17,8 @@ import (
 // "MESSAGE": <anything>} would pass the schema with one value and reach the
 // handler with the other. With strict casing a key in another letter case
 // is an unknown field (400); duplicateKey refuses a key given twice.
-func init() { huma.ValidateStrictCasing = true }
+// New sets it as it configures the first API (configureHuma).
+func strictCasing() { huma.ValidateStrictCasing = true }
 
 // jsonFormat is huma's JSON format with decoder errors put in words for
 // people: encoding/json's name Go types ("cannot unmarshal number 1e400
