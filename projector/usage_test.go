@@ -2,7 +2,9 @@ package projector
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 	"io"
 	"log/slog"
 	"testing"
@@ -29,8 +31,10 @@ func newUsageEnv(t *testing.T) *usageEnv {
 	t.Helper()
 	e := &usageEnv{t: t, db: testkit.NewDatabase(t)}
 	n := testkit.StartNATS(t)
-	e.js, _ = jetstream.New(n.Conn)
 	var err error
+	if e.js, err = jetstream.New(n.Conn); err != nil {
+		t.Fatal(err)
+	}
 	if e.store, err = eventstore.Open(context.Background(), e.js, eventstore.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +70,8 @@ func (e *usageEnv) wait(pos uint64) {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var cp int64
-		_ = e.db.Pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = 'usage'").Scan(&cp)
-		if uint64(cp) >= pos {
+		cp := e.checkpoint()
+		if cp >= pos {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -76,6 +79,17 @@ func (e *usageEnv) wait(pos uint64) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// checkpoint is the usage projection's position, 0 before it has one.
+func (e *usageEnv) checkpoint() uint64 {
+	e.t.Helper()
+	var cp int64
+	err := e.db.Pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = 'usage'").Scan(&cp)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		e.t.Fatal(err)
+	}
+	return uint64(cp)
 }
 
 type usageRow struct {
@@ -101,6 +115,9 @@ func (e *usageEnv) rows() map[string]usageRow {
 			e.t.Fatal(err)
 		}
 		out[usageKey(tenant, chatbot, key, hour)] = r
+	}
+	if err := rs.Err(); err != nil {
+		e.t.Fatal(err)
 	}
 	return out
 }
@@ -138,25 +155,36 @@ func TestUsageSumsEventsPerKeyAndHour(t *testing.T) {
 }
 
 // A projector stopped and started again (a new process) goes on from its
-// checkpoint: nothing is counted twice, nothing is missed.
+// checkpoint: nothing is counted twice, nothing is missed. The events
+// appended while none runs stay unapplied until the new one takes over,
+// so it is the new one that applies them.
 func TestUsageRestartCountsNothingTwice(t *testing.T) {
 	e := newUsageEnv(t)
 	company, bot, key := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	h := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
-	r := e.start()
+	row := func() usageRow { return e.rows()[usageKey(company, bot, key, h)] }
+	first := e.start()
 	var last uint64
 	for range 20 {
 		last = e.record(company, bot, key, h, 1, 2)
 	}
 	e.wait(last)
-	r.Stop()
+	first.Stop()
+	stoppedAt := e.checkpoint()
 	for range 5 {
 		last = e.record(company, bot, key, h, 1, 2)
 	}
-	e.start()
+	time.Sleep(300 * time.Millisecond) // longer than a fetch wait: a projector still running would apply them
+	if got, cp := row(), e.checkpoint(); got.requests != 20 || cp != stoppedAt {
+		t.Fatalf("with the projector stopped: %d requests at checkpoint %d, want 20 at %d: it was still running", got.requests, cp, stoppedAt)
+	}
+	second := e.start()
+	if second == first {
+		t.Fatal("the restart reused the stopped projector")
+	}
 	e.wait(last)
-	if row := e.rows()[usageKey(company, bot, key, h)]; row.requests != 25 || row.units != 50 {
-		t.Fatalf("after the restart: %d requests, %d units; want 25 and 50", row.requests, row.units)
+	if got := row(); got.requests != 25 || got.units != 50 {
+		t.Fatalf("after the restart: %d requests, %d units; want 25 and 50", got.requests, got.units)
 	}
 }
 

@@ -92,6 +92,14 @@ func (h *harness) login(email, pw string) (app.TokenPair, error) {
 	return h.id.Login.Handle(context.Background(), app.LoginCmd{Email: email, Password: pw, Client: client})
 }
 
+// failLogin tries a wrong password, which must be refused.
+func (h *harness) failLogin() {
+	h.t.Helper()
+	if _, err := h.login("ada@example.com", "wrong password here"); err != app.ErrInvalidCredentials {
+		h.t.Fatalf("a wrong password: got %v", err)
+	}
+}
+
 // userEvents reads every event of a user from the stream, decoded.
 func (h *harness) userEvents(res app.SignupResult) []events.Envelope {
 	h.t.Helper()
@@ -186,7 +194,7 @@ func TestEveryLoginFailureLooksTheSame(t *testing.T) {
 	_, unknown := h.login("nobody@example.com", password)
 	_, wrong := h.login("ada@example.com", "wrong password here")
 	for range 5 {
-		_, _ = h.login("ada@example.com", "wrong password here")
+		h.failLogin()
 	}
 	_, locked := h.login("ada@example.com", password) // the right password on a locked account
 
@@ -199,7 +207,9 @@ func TestEveryLoginFailureLooksTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, disabled := h.login("bob@example.com", password)
-	_ = res
+	if got := count(h.userEvents(res), events.LoginFailed, nil); got != 7 {
+		t.Fatalf("%d LoginFailed on the locked account, want 7 (one wrong, five more, the right one while locked)", got)
+	}
 	for name, err := range map[string]error{"unknown": unknown, "wrong": wrong, "locked": locked, "disabled": disabled} {
 		if err != app.ErrInvalidCredentials {
 			t.Errorf("%s: got %v, want the one invalid_credentials error", name, err)
@@ -253,7 +263,7 @@ func TestLockExpiresAndEscalates(t *testing.T) {
 	lock := func() {
 		t.Helper()
 		for range pol.MaxFailures {
-			_, _ = h.login("ada@example.com", "wrong password here")
+			h.failLogin()
 		}
 	}
 	lock()
@@ -271,13 +281,13 @@ func TestLockExpiresAndEscalates(t *testing.T) {
 
 	t.Run("a success resets the count", func(t *testing.T) {
 		for range pol.MaxFailures - 1 {
-			_, _ = h.login("ada@example.com", "wrong password here")
+			h.failLogin()
 		}
 		if _, err := h.login("ada@example.com", password); err != nil {
 			t.Fatal(err)
 		}
 		for range pol.MaxFailures - 1 {
-			_, _ = h.login("ada@example.com", "wrong password here")
+			h.failLogin()
 		}
 		if _, err := h.login("ada@example.com", password); err != nil {
 			t.Fatalf("locked although no window held %d failures: %v", pol.MaxFailures, err)

@@ -21,7 +21,11 @@ func directGets(t *testing.T, nc *nats.Conn) *atomic.Int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sub.Unsubscribe() })
+	t.Cleanup(func() {
+		if err := sub.Unsubscribe(); err != nil {
+			t.Error(err)
+		}
+	})
 	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
