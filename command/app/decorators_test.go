@@ -9,7 +9,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/auth"
-	"github.com/chatbotsaas/chatbot/shared/testkit"
+	"github.com/chatbotsaas/chatbot/shared/testkit/scenario"
 )
 
 func TestDecoratorsWrapEveryCommandOnce(t *testing.T) {
@@ -27,7 +27,7 @@ func TestDecoratorsWrapEveryCommandOnce(t *testing.T) {
 	p := auth.Principal{UserID: res.UserID, CompanyID: res.CompanyID, Role: auth.RoleCompany, SessionID: "s1"}
 
 	t.Run("the principal is the actor of what its command appends", func(t *testing.T) {
-		spec := testkit.NewSpec(t, h.js).When(func() error {
+		spec := scenario.New(t, h.js).When(func() error {
 			_, err := cmds.UpdateProfile.Handle(auth.WithPrincipal(context.Background(), p), app.UpdateProfileCmd{Principal: p, Name: "Ada L."})
 			return err
 		})

@@ -9,7 +9,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/auth"
-	"github.com/chatbotsaas/chatbot/shared/testkit"
+	"github.com/chatbotsaas/chatbot/shared/testkit/scenario"
 )
 
 // errInjected is the failure a test injects before a step of a flow.
@@ -83,7 +83,7 @@ func TestASignupThatFailsAtAnyStepLeavesNoCompanyAndNoClaim(t *testing.T) {
 		t.Run("failing at "+step, func(t *testing.T) {
 			reg := h.registrar(failAt(step))
 			ctx, _, userID := seeded("signup-" + step)
-			spec := testkit.NewSpec(t, h.js).When(func() error {
+			spec := scenario.New(t, h.js).When(func() error {
 				_, err := app.Signup{Registrar: reg, Policy: h.policy}.Handle(ctx(), in)
 				return err
 			})
@@ -97,7 +97,7 @@ func TestASignupThatFailsAtAnyStepLeavesNoCompanyAndNoClaim(t *testing.T) {
 	t.Run("without a failure, the company and its user are one batch", func(t *testing.T) {
 		ctx, companyID, userID := seeded("signup-whole")
 		var res app.SignupResult
-		spec := testkit.NewSpec(t, h.js).When(func() error {
+		spec := scenario.New(t, h.js).When(func() error {
 			var err error
 			res, err = app.Signup{Registrar: h.registrar(nil), Policy: h.policy}.Handle(ctx(), in)
 			return err
@@ -117,7 +117,7 @@ func TestAManagerCreatedIntoACompanyIsListedInTheSameBatch(t *testing.T) {
 		t.Run("failing at "+step, func(t *testing.T) {
 			reg := h.registrar(failAt(step))
 			ctx, userID, _ := seeded("create-" + step)
-			spec := testkit.NewSpec(t, h.js).When(func() error {
+			spec := scenario.New(t, h.js).When(func() error {
 				_, err := app.CreateUser{Registrar: reg}.Handle(ctx(), in)
 				return err
 			})
@@ -130,7 +130,7 @@ func TestAManagerCreatedIntoACompanyIsListedInTheSameBatch(t *testing.T) {
 	}
 	t.Run("without a failure", func(t *testing.T) {
 		var created app.CreatedUser
-		spec := testkit.NewSpec(t, h.js).When(func() error {
+		spec := scenario.New(t, h.js).When(func() error {
 			var err error
 			created, err = app.CreateUser{Registrar: h.registrar(nil)}.Handle(context.Background(), in)
 			return err

@@ -6,7 +6,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/testkit"
+	"github.com/chatbotsaas/chatbot/shared/testkit/scenario"
 )
 
 func TestLogin(t *testing.T) {
@@ -20,7 +20,7 @@ func TestLogin(t *testing.T) {
 	signup := func() error { h.signup("ada@example.com"); return nil }
 
 	t.Run("a success and its session are one batch", func(t *testing.T) {
-		spec := testkit.NewSpec(t, h.js).Given(signup).When(login(password))
+		spec := scenario.New(t, h.js).Given(signup).When(login(password))
 		if spec.Err() != nil {
 			t.Fatal(spec.Err())
 		}
@@ -35,7 +35,7 @@ func TestLogin(t *testing.T) {
 		}
 	})
 	t.Run("a wrong password records a failure and no session", func(t *testing.T) {
-		spec := testkit.NewSpec(t, h.js).When(login("wrong password here"))
+		spec := scenario.New(t, h.js).When(login("wrong password here"))
 		if spec.Err() != app.ErrInvalidCredentials {
 			t.Fatalf("got %v", spec.Err())
 		}
@@ -47,11 +47,11 @@ func TestLogin(t *testing.T) {
 				t.Fatalf("got %v", err)
 			}
 		}
-		spec := testkit.NewSpec(t, h.js).When(login("wrong password here"))
+		spec := scenario.New(t, h.js).When(login("wrong password here"))
 		spec.Then(events.LoginFailed, events.AccountLocked)
 	})
 	t.Run("an unknown email appends nothing", func(t *testing.T) {
-		spec := testkit.NewSpec(t, h.js).When(func() error {
+		spec := scenario.New(t, h.js).When(func() error {
 			_, err := h.id.Login.Handle(context.Background(), app.LoginCmd{Email: "nobody@example.com", Password: password, Client: client})
 			return err
 		})

@@ -11,7 +11,7 @@ import (
 	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/auth"
-	"github.com/chatbotsaas/chatbot/shared/testkit"
+	"github.com/chatbotsaas/chatbot/shared/testkit/scenario"
 )
 
 // managers is the company's list of managers as its aggregate holds it.
@@ -49,7 +49,7 @@ func TestRemovingAManagerWhoseDeleteFailsGivesTheManagerBack(t *testing.T) {
 	bob := h.member(res, "bob@example.com", auth.RoleCompany)
 	remove, _ := h.flows(failAt("user"))
 
-	spec := testkit.NewSpec(t, h.js).When(func() error {
+	spec := scenario.New(t, h.js).When(func() error {
 		_, err := remove.Handle(context.Background(), app.MemberCmd{CompanyID: res.CompanyID, UserID: bob})
 		return err
 	})
@@ -62,7 +62,7 @@ func TestRemovingAManagerWhoseDeleteFailsGivesTheManagerBack(t *testing.T) {
 	}
 
 	remove, _ = h.flows(nil)
-	spec = testkit.NewSpec(t, h.js).When(func() error {
+	spec = scenario.New(t, h.js).When(func() error {
 		_, err := remove.Handle(context.Background(), app.MemberCmd{CompanyID: res.CompanyID, UserID: bob})
 		return err
 	})
@@ -80,7 +80,7 @@ func TestTheLastManagerCannotBeRemovedNorDemoted(t *testing.T) {
 	res := h.signup("ada@example.com")
 	remove, patch := h.flows(nil)
 	user := auth.RoleUser
-	spec := testkit.NewSpec(t, h.js).When(func() error {
+	spec := scenario.New(t, h.js).When(func() error {
 		_, err := remove.Handle(context.Background(), app.MemberCmd{CompanyID: res.CompanyID, UserID: res.UserID})
 		if !errors.Is(err, company.ErrLastManager) {
 			t.Errorf("remove: got %v, want the last-manager refusal", err)
@@ -100,7 +100,7 @@ func TestADemotionWhoseUserChangeFailsIsUndoneOnTheCompany(t *testing.T) {
 	bob := h.member(res, "bob@example.com", auth.RoleCompany)
 	_, patch := h.flows(failAt("user"))
 	user := auth.RoleUser
-	spec := testkit.NewSpec(t, h.js).When(func() error {
+	spec := scenario.New(t, h.js).When(func() error {
 		_, err := patch.Handle(context.Background(), app.UserPatch{UserID: bob, Role: &user})
 		return err
 	})

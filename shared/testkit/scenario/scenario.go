@@ -1,4 +1,7 @@
-package testkit
+// Package scenario tests a command in the form given events / when
+// command / then events, on a real stream. It is apart from testkit so
+// that the events package's own tests may use testkit.
+package scenario
 
 import (
 	"context"
@@ -12,11 +15,10 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-// Spec is a command's test in the form given events / when command /
-// then events, on a real stream: Given stores the history the command
+// Spec is one command's test: Given stores the history the command
 // decides on, When runs it, Then names the events it appended, in order.
 //
-//	spec := testkit.NewSpec(t, js).Given(appendCompany, appendUser)
+//	spec := scenario.New(t, js).Given(appendCompany, appendUser)
 //	spec.When(func() error { _, err := h.Handle(ctx, cmd); return err })
 //	spec.Then(events.LoginSucceeded, events.SessionStarted)
 type Spec struct {
@@ -27,8 +29,8 @@ type Spec struct {
 	ran  bool
 }
 
-// NewSpec starts a spec on the events stream of js.
-func NewSpec(tb testing.TB, js jetstream.JetStream) *Spec {
+// New starts a spec on the events stream of js.
+func New(tb testing.TB, js jetstream.JetStream) *Spec {
 	return &Spec{tb: tb, js: js}
 }
 
