@@ -77,8 +77,8 @@ func (r *clusterRig) measureOp(ctx context.Context, s *clusterSession, op string
 		return OpCost{}, err
 	}
 	load := r.closedRoute(s, route, workers, d)
-	if load.Requests == 0 {
-		return OpCost{}, fmt.Errorf("%s: no operation succeeded (%d errors)", op, load.Errors)
+	if load.Requests == 0 || load.Errors*100 > load.Requests {
+		return OpCost{}, fmt.Errorf("%s: %d operations succeeded and %d failed: a cost over failures would be wrong", op, load.Requests, load.Errors)
 	}
 	if err := r.waitProjected(ctx); err != nil {
 		return OpCost{}, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"strings"
 	"time"
 )
@@ -69,6 +70,9 @@ func (r *clusterRig) newClusterSession(workers int) (*clusterSession, error) {
 		return nil, fmt.Errorf("signup: %d %v", st, err)
 	}
 	s.cid = su.CompanyID
+	if err := r.unlimitedPlan(s); err != nil {
+		return nil, err
+	}
 	for range workers {
 		var t tokens
 		if st, _, err := s.send("POST", cmd+"/v1/auth/login", "", map[string]string{"email": s.email, "password": clusterPassword}, &t); err != nil || st != 200 {
@@ -141,6 +145,11 @@ var clusterRoutes = map[string]clusterRoute{
 		var t tokens
 		st, _, err := s.send("POST", base+"/v1/auth/refresh", "", map[string]string{"refresh_token": s.refresh[w]}, &t)
 		if err != nil || st != 200 {
+			// The token may be spent (rotated by an answer that never
+			// arrived): a fresh login starts the worker a new chain.
+			if st, _, err := s.send("POST", base+"/v1/auth/login", "", map[string]string{"email": s.email, "password": clusterPassword}, &t); err == nil && st == 200 {
+				s.access[w], s.refresh[w] = t.AccessToken, t.RefreshToken
+			}
 			return false
 		}
 		s.access[w], s.refresh[w] = t.AccessToken, t.RefreshToken
@@ -168,4 +177,31 @@ func getChatbot(s *clusterSession, base string, w int) bool {
 func botMessage(s *clusterSession, base string, _ int) bool {
 	st, _, err := s.send("POST", base+"/v1/bot/messages", s.key, map[string]string{"message": "what is the price?"}, nil)
 	return err == nil && st == 200
+}
+
+// unlimitedPlan gives the session's company a plan no run reaches, as an
+// administrator the CLI creates: the company's limits stack on the
+// chatbot's.
+func (r *clusterRig) unlimitedPlan(s *clusterSession) error {
+	create := exec.Command(productBin, "admin", "create", "--email", "cluster-admin@example.com", "--password-stdin")
+	create.Env, create.Stdin = r.env, strings.NewReader(clusterPassword+"\n")
+	if out, err := create.CombinedOutput(); err != nil {
+		return fmt.Errorf("admin create: %v: %s", err, out)
+	}
+	cmd := r.bases["command"][0]
+	var t tokens
+	if st, _, err := s.send("POST", cmd+"/v1/auth/login", "", map[string]string{"email": "cluster-admin@example.com", "password": clusterPassword}, &t); err != nil || st != 200 {
+		return fmt.Errorf("admin login: %d %v", st, err)
+	}
+	plan := map[string]any{"plan": map[string]any{"name": "bench",
+		"limits": map[string]any{"requests_per_minute": 1000000, "daily_requests": 1000000000, "monthly_requests": 1000000000}}}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		st, _, err := s.send("PATCH", cmd+"/v1/admin/companies/"+s.cid, t.AccessToken, plan, nil)
+		if err == nil && st == 200 {
+			return nil
+		}
+		if (err == nil && st != 404) || time.Now().After(deadline) {
+			return fmt.Errorf("plan: %d %v", st, err)
+		}
+	}
 }
