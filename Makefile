@@ -60,7 +60,7 @@ FAULTS_OUT := $(CURDIR)/.cache/faults.jsonl
 faults: ## run the fault suite's long variants (outages, kills, overload); prints its table and writes docs/RELIABILITY.md
 	@mkdir -p .cache && rm -f $(FAULTS_OUT)
 	FAULTS_LONG=1 FAULTS_REPORT=$(FAULTS_OUT) go test -count=1 -timeout 40m -run '^TestFault' ./cmd/chatbotd; \
-	status=$$?; go run ./cmd/faultreport -in $(FAULTS_OUT) -md docs/RELIABILITY.md -version $(VERSION) \
+	status=$$?; go run ./cmd/faultreport -in $(FAULTS_OUT) -md docs/RELIABILITY.md -version $(VERSION) -note "$(FAULTS_NOTE)" \
 		-expect $$(grep -h '^func TestFault' cmd/chatbotd/*_test.go | wc -l) || status=1; exit $$status
 
 capacity: build ## measure the capacity model's inputs on a 3-node NATS cluster rig and write docs/SCALING.md (bench/results/capacity.json)
