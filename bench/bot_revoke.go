@@ -88,7 +88,7 @@ func startBeside(p *product, part string) (*besideProcess, error) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command("bin/chatbotd", part)
+	cmd := exec.Command(productBin, part)
 	cmd.Env = append(slices.Clone(p.cmd.Env), "HTTP_ADDR="+addr)
 	if err := cmd.Start(); err != nil {
 		return nil, err

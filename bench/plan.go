@@ -11,7 +11,7 @@ import (
 // a load scenario raises the plan, as an administrator would, before it
 // raises its chatbot's.
 func (p *product) unlimitedPlan(companyID string) error {
-	create := exec.Command("bin/chatbotd", "admin", "create", "--email", "bench-admin@example.com", "--password-stdin")
+	create := exec.Command(productBin, "admin", "create", "--email", "bench-admin@example.com", "--password-stdin")
 	create.Env, create.Stdin = p.cmd.Env, strings.NewReader("bench admin password 123\n")
 	if out, err := create.CombinedOutput(); err != nil {
 		return fmt.Errorf("admin create: %v: %s", err, out)
