@@ -17,7 +17,7 @@ VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
 VULNDB_DIR     ?= $(CURDIR)/.cache/vulndb
 ELEMENTS_VERSION := 9.0.25
 REDOCLY_VERSION  := 2.77.0
-REDOCLY          := .cache/node/node_modules/.bin/redocly
+REDOCLY_BIN      := .cache/node/node_modules/.bin/redocly
 
 .PHONY: help run build test lint vet fmt tidy-check bench faults fuzz capacity cluster-run migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
@@ -93,10 +93,10 @@ compose-secrets: ## generate the passwords of the development compose stack (NAT
 secrets: ## generate every secret of the production compose stack under docker/secrets (once): JWT key, personal-data key, pepper, NATS and Grafana passwords
 	@sh docker/secrets.sh
 
-openapi-lint: $(REDOCLY) ## lint the OpenAPI document chatbotd serves with Redocly CLI (pinned, under .cache/node)
-	REDOCLY=$(CURDIR)/$(REDOCLY) REDOCLY_REQUIRED=1 go test -count=1 -run TestTheOpenAPIDocumentIsLintClean ./cmd/chatbotd
+openapi-lint: $(REDOCLY_BIN) ## lint the OpenAPI document chatbotd serves with Redocly CLI (pinned, under .cache/node)
+	REDOCLY=$(CURDIR)/$(REDOCLY_BIN) REDOCLY_REQUIRED=1 go test -count=1 -run TestTheOpenAPIDocumentIsLintClean ./cmd/chatbotd
 
-$(REDOCLY):
+$(REDOCLY_BIN):
 	mkdir -p .cache/node && npm install --prefix .cache/node --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
 
 monitoring-check: ## validate the Prometheus alert rules and the Grafana dashboard JSON
