@@ -240,7 +240,7 @@ func missingFromReadModel(t *testing.T, db *testkit.Database, done []created) st
 	for _, d := range done {
 		var inChatbots, inLog bool
 		err := db.Pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM rm_chatbots_v1 WHERE id = $1::uuid),
-			EXISTS (SELECT 1 FROM rm_event_log_v1 WHERE aggregate_id = $1 AND type = 'ChatbotCreated')`, d.id).Scan(&inChatbots, &inLog)
+			EXISTS (SELECT 1 FROM rm_event_log_v1 WHERE aggregate_id = $2 AND type = 'ChatbotCreated')`, d.id, d.id).Scan(&inChatbots, &inLog)
 		if err != nil {
 			return err.Error()
 		}
