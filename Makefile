@@ -31,7 +31,7 @@ build: ## build bin/chatbotd
 	go build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/chatbotd
 
 test: ## run the whole test suite with the race detector against the local services
-	go test -race -count=1 -timeout 15m $(PKGS)
+	go test -race -count=1 -timeout 25m $(PKGS)
 
 lint: fmt vet tidy-check ## gofmt, go vet, and go.mod/go.sum as go mod tidy leaves them
 
