@@ -30,6 +30,11 @@ func newMixed(p *product, email string) (*mixed, error) {
 	m := &mixed{p: p, bearer: "Bearer " + token, company: company,
 		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}},
 		create: []byte(`{"name":"Soak","description":"` + strings.Repeat("d", 100) + `","settings":{"fallback_reply":"Sorry?","replies":[{"keywords":["price"],"reply":"10 EUR"}]}}`)}
+	// A chatbot's limits never go above its plan's: the plan is raised
+	// first, as an administrator would.
+	if err := p.unlimitedPlan(company); err != nil {
+		return nil, err
+	}
 	base := "/v1/companies/" + company + "/chatbots"
 	var bot struct {
 		ID string `json:"id"`
