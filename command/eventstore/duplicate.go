@@ -17,7 +17,13 @@ import (
 // cover the events' contents, so a retry deciding otherwise never matches.
 func (s *Store) alreadyStored(ctx context.Context, envs []events.Envelope) (uint64, bool) {
 	last := envs[len(envs)-1]
-	msg, err := s.stream.GetLastMsgForSubject(ctx, last.Subject())
+	// The append was refused by the leader: a replica may not have the
+	// stored events yet, so the leader is asked.
+	get := s.stream.GetLastMsgForSubject
+	if s.opts.Replicas > 1 {
+		get = s.lastOnLeader
+	}
+	msg, err := get(ctx, last.Subject())
 	if err != nil {
 		if !errors.Is(err, jetstream.ErrMsgNotFound) {
 			s.opts.Logger.WarnContext(ctx, "look up a possibly stored append", "subject", last.Subject(), "err", err)

@@ -33,6 +33,15 @@ func (s *Store) Load(ctx context.Context, ref Ref, agg Aggregate) (Loaded, error
 	}
 	snapVersion := snapshotVersion(agg)
 	base, ok := s.cache.get(ref.key())
+	if ok && base.Seq > lastSeq && s.opts.Replicas > 1 {
+		// The replica that answered is behind what this process already
+		// holds: the leader says where the history ends, so that a load
+		// never goes back in time.
+		if last, err = s.last(withLeaderReads(ctx), ref); err != nil {
+			return Loaded{}, err
+		}
+		lastSeq = last.Seq
+	}
 	if !ok || base.SnapshotVersion != snapVersion || base.Seq > lastSeq {
 		base = s.readSnapshot(ctx, ref, snapVersion, lastSeq)
 	}
@@ -105,7 +114,7 @@ func (s *Store) lastSeq(ctx context.Context, ref Ref) (uint64, error) {
 
 // last is the stream sequence and version of the aggregate's newest event.
 func (s *Store) last(ctx context.Context, ref Ref) (Loaded, error) {
-	msg, err := s.stream.GetLastMsgForSubject(ctx, ref.Filter())
+	msg, err := s.lastMsg(ctx, ref.Filter())
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return Loaded{}, nil
 	}
@@ -158,6 +167,11 @@ func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Load
 // replayOne applies the aggregate's next event after loaded.Seq.
 func (s *Store) replayOne(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64) (int, error) {
 	msg, err := s.stream.GetMsg(ctx, loaded.Seq+1, jetstream.WithGetMsgSubject(ref.Filter()))
+	if errors.Is(err, jetstream.ErrMsgNotFound) && s.opts.Replicas > 1 {
+		// A replica behind the leader that told us where the history ends.
+		s.opts.Metrics.leaderRead()
+		msg, err = s.nextOnLeader(ctx, loaded.Seq+1, ref.Filter())
+	}
 	if err != nil || msg.Sequence > lastSeq {
 		return 0, fmt.Errorf("load %s: history ends at %d, before its last event %d: %v", ref, loaded.Seq, lastSeq, err)
 	}

@@ -14,6 +14,7 @@ type Metrics struct {
 	latency   prometheus.Histogram
 	conflicts *prometheus.CounterVec
 	replayed  *prometheus.CounterVec
+	leader    prometheus.Counter
 	identity  identityMetrics
 }
 
@@ -33,9 +34,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		replayed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatbot_aggregate_events_replayed_total", Help: "Events read to load aggregates, by aggregate type.",
 		}, []string{"aggregate_type"}),
+		leader: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbot_aggregate_leader_reads_total",
+			Help: "Aggregates a replica did not have yet, read again from the stream leader.",
+		}),
 		identity: newIdentityMetrics(),
 	}
-	reg.MustRegister(m.appends, m.latency, m.conflicts, m.replayed)
+	reg.MustRegister(m.appends, m.latency, m.conflicts, m.replayed, m.leader)
 	reg.MustRegister(m.identity.collectors()...)
 	return m
 }
@@ -60,5 +65,11 @@ func (m *Metrics) conflict(aggregateType string) {
 func (m *Metrics) loaded(aggregateType string, replayed int) {
 	if m != nil && replayed > 0 {
 		m.replayed.WithLabelValues(aggregateType).Add(float64(replayed))
+	}
+}
+
+func (m *Metrics) leaderRead() {
+	if m != nil {
+		m.leader.Inc()
 	}
 }

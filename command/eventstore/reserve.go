@@ -31,8 +31,8 @@ func (s *Store) Reserve(ctx context.Context, scope, value, owner string) error {
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		return fmt.Errorf("reserve %s: %w", scope, err)
 	}
-	current, gerr := s.unique.Get(ctx, key)
-	if gerr == nil && string(current.Value()) == owner {
+	current, found, gerr := s.reservationOf(ctx, key)
+	if gerr == nil && found && current.owner == owner {
 		return nil
 	}
 	return ErrTaken
@@ -42,17 +42,14 @@ func (s *Store) Reserve(ctx context.Context, scope, value, owner string) error {
 // left alone.
 func (s *Store) Release(ctx context.Context, scope, value, owner string) error {
 	key := reservationKey(scope, value)
-	current, err := s.unique.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil
-	}
+	current, found, err := s.reservationOf(ctx, key)
 	if err != nil {
 		return fmt.Errorf("release %s: %w", scope, err)
 	}
-	if string(current.Value()) != owner {
+	if !found || current.owner != owner {
 		return nil
 	}
-	if err := s.unique.Delete(ctx, key, jetstream.LastRevision(current.Revision())); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := s.unique.Delete(ctx, key, jetstream.LastRevision(current.revision)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("release %s: %w", scope, err)
 	}
 	return nil
@@ -60,12 +57,9 @@ func (s *Store) Release(ctx context.Context, scope, value, owner string) error {
 
 // Owner returns who holds value within scope, or "" if nobody does.
 func (s *Store) Owner(ctx context.Context, scope, value string) (string, error) {
-	entry, err := s.unique.Get(ctx, reservationKey(scope, value))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return "", nil
-	}
-	if err != nil {
+	r, found, err := s.reservationOf(ctx, reservationKey(scope, value))
+	if err != nil || !found {
 		return "", err
 	}
-	return string(entry.Value()), nil
+	return r.owner, nil
 }

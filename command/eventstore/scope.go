@@ -77,6 +77,7 @@ func UpdateInScope[T any, A interface {
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, Appended{}, err
 			}
+			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {

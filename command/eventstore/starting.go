@@ -59,6 +59,7 @@ func UpdateStarting[T any, A interface {
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, Appended{}, err
 			}
+			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {

@@ -65,6 +65,7 @@ func UpdateContended[T any, A interface {
 			if err := backoff(ctx, attempt); err != nil {
 				return zero, Appended{}, err
 			}
+			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {

@@ -161,6 +161,11 @@ func (c *Cluster) URL() string {
 	return strings.Join(urls, ",")
 }
 
+// NodeURL is node i's client URL alone.
+func (c *Cluster) NodeURL(i int) string {
+	return fmt.Sprintf("nats://%s:%d", c.nodes[i].Host, c.nodes[i].ClientPort)
+}
+
 // Name is node i's server name; Index is the node of a server name, or -1.
 func (c *Cluster) Name(i int) string { return c.nodes[i].Name }
 
