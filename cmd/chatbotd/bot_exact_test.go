@@ -16,7 +16,7 @@ import (
 // changes fails the very next bot call in the other, and a process that
 // was stopped while a change was made answers no call from what it knew.
 func TestChangesFailTheNextBotCallInAnotherProcessAndAStalledOneFailsClosed(t *testing.T) {
-	nt := testkit.StartNATSWithSync(t, "1m")
+	nt := brokerChild(t, "1m")
 	db := testkit.NewEmptyDatabase(t)
 	settings := func() map[string]string {
 		return map[string]string{"DATABASE_URL": db.URL, "HTTP_ADDR": freeAddr(t), "NATS_URL": nt.URL,

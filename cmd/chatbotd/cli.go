@@ -82,6 +82,14 @@ func subcommands() []subcommand {
 			run:      runSplit(partProjector),
 		},
 		{
+			name: "nats", usage: "nats", summary: "run the embedded NATS server alone",
+			detail: "Runs the NATS server with JetStream that serve embeds, under DATA_DIR, on NATS_LISTEN,\n" +
+				"with the product's users and permissions, until SIGINT or SIGTERM: the broker of a split\n" +
+				"deployment on one host, which `chatbotd command`, `query` and `projector` find through DATA_DIR.",
+			settings: []string{"DATA_DIR", "NATS_LISTEN", "NATS_SYNC_INTERVAL", "LOG_LEVEL", "LOG_FORMAT"},
+			run:      runNATS,
+		},
+		{
 			name: "migrate", usage: "migrate up | down [N|all] | version | force V",
 			summary: "apply or roll back the database migrations",
 			detail: "up applies every pending migration (creating the database if it is missing);\n" +

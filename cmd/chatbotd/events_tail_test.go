@@ -158,8 +158,8 @@ func TestEventsTailFollowBinaryExitsZeroOnSIGINT(t *testing.T) {
 	first := s.register(t, "acme", "ann@example.com")
 	before := s.consumers(t)
 
-	cmd := exec.Command(os.Args[0], "events", "tail", "--follow", "--format", "text")
-	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
+	cmd := exec.Command(childBinary(t), "events", "tail", "--follow", "--format", "text")
+	cmd.Env = os.Environ()
 	for k, v := range s.settings(t) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -78,7 +78,7 @@ func verifyAll(t *testing.T, pool *pgxpool.Pool, js jetstream.JetStream) (differ
 // random points while events are appended, restarting it each time; the
 // read model ends identical to a clean rebuild.
 func TestFaultProjectorSIGKILLedWhileEventsFlow(t *testing.T) {
-	nt := testkit.StartNATSWithSync(t, "2m")
+	nt := brokerChild(t, "2m")
 	db := testkit.NewEmptyDatabase(t)
 	settings := map[string]string{"NATS_URL": nt.URL, "DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn",
 		"HTTP_ADDR": freeAddr(t), "DATABASE_URL": db.URL}
@@ -145,7 +145,7 @@ func TestFaultProjectorSIGKILLedWhileEventsFlow(t *testing.T) {
 // stream in and starts it again: every create it acknowledged is in the
 // stream and in the read model, once.
 func TestFaultServeSIGKILLedUnderLoad(t *testing.T) {
-	nt := testkit.StartNATS(t)
+	nt := brokerChild(t, "always")
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
 	settings["NATS_URL"] = nt.URL

@@ -64,7 +64,7 @@ func (l *readLoad) end() []sentRead {
 // read model ends with every acknowledged create, once.
 func TestFaultPostgresRestartedUnderLoad(t *testing.T) {
 	pg := testkit.StartPGCluster(t)
-	nt := testkit.StartNATS(t)
+	nt := brokerChild(t, "always")
 	settings := settingsFor(t, pg.URL("chatbot"))
 	settings["NATS_URL"] = nt.URL
 	startChild(t, settings, "serve")

@@ -69,7 +69,7 @@ func (r *throwawayRedis) client() *redis.Client {
 func TestFaultRedisStoppedUnderReadsAndBotCalls(t *testing.T) {
 	rd := startThrowawayRedis(t)
 	bin, _ := exec.LookPath("redis-server")
-	nt := testkit.StartNATS(t)
+	nt := brokerChild(t, "always")
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
 	settings["NATS_URL"], settings["REDIS_URL"], settings["LOG_FORMAT"], settings["LOG_LEVEL"] = nt.URL, rd.url(), "json", "info"

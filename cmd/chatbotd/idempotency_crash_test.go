@@ -68,7 +68,7 @@ func bucketKeys(t *testing.T, n *testkit.NATS) []string {
 }
 
 func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
-	n := testkit.StartNATS(t)
+	n := brokerChild(t, "always")
 	proxy := testkit.NewProxy(t, n.Addr)
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
@@ -116,7 +116,7 @@ func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
 }
 
 func TestACreateDuringANATSOutageIsDoneOnceAfterIt(t *testing.T) {
-	n := testkit.StartNATS(t)
+	n := brokerChild(t, "always")
 	proxy := testkit.NewProxy(t, n.Addr)
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)

@@ -4,24 +4,32 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/chatbotsaas/chatbot/shared/natsx"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
-// TestMain lets the test binary act as chatbotd, so tests can run the real
-// process and signal it.
+// TestMain removes the child binary the tests built.
 func TestMain(m *testing.M) {
-	if os.Getenv("CHATBOTD_AS_MAIN") == "1" {
-		main()
-		return
+	code := m.Run()
+	if child.path != "" {
+		_ = os.RemoveAll(filepath.Dir(child.path)) // best effort: a temp dir
 	}
-	os.Exit(m.Run())
+	os.Exit(code)
 }
 
 // syncBuffer collects output written from several goroutines.
@@ -154,13 +162,94 @@ func waitReady(t *testing.T, base string, want int, within time.Duration) readin
 	}
 }
 
-// startChild runs the test binary as `chatbotd args...` in a process of its
-// own, so a test can signal or SIGKILL it; it is killed at the end of the
-// test, and what it printed is logged when the test failed.
+// child is the chatbotd binary the tests run as processes of their own,
+// built once per test run without the race detector: the processes that
+// tests kill, fail over and load are timed by catch-up and takeover
+// bounds, and race instrumentation makes each several times slower. The
+// in-process tests (start) keep the race detector on the same code.
+var child struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func childBinary(t *testing.T) string {
+	t.Helper()
+	child.once.Do(func() {
+		dir, err := os.MkdirTemp("", "chatbotd-test-")
+		if err != nil {
+			child.err = err
+			return
+		}
+		child.path = filepath.Join(dir, "chatbotd")
+		build := exec.Command("go", "build", "-o", child.path, ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			child.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if child.err != nil {
+		t.Fatal(child.err)
+	}
+	return child.path
+}
+
+// brokerChild runs `chatbotd nats` as a process of its own for a test
+// whose chatbotd processes are children too: the broker then runs at the
+// speed it has in production, not under the race detector of the test
+// binary that would otherwise embed it. sync is NATS_SYNC_INTERVAL.
+func brokerChild(t *testing.T, sync string) *testkit.NATS {
+	t.Helper()
+	dir := t.TempDir()
+	startChild(t, map[string]string{"DATA_DIR": dir, "NATS_LISTEN": "127.0.0.1:0", "NATS_SYNC_INTERVAL": sync, "LOG_LEVEL": "warn"}, "nats")
+	var addr string
+	for deadline := time.Now().Add(15 * time.Second); addr == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("chatbotd nats wrote no address within 15 s")
+		}
+		addr = natsx.ReadAddrFile(dir)
+	}
+	users, err := natsx.EmbeddedUsers(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(users.Service.User, users.Service.Password)
+	nc, err := nats.Connect(u.String(), nats.CustomInboxPrefix(natsx.ServiceInboxPrefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return &testkit.NATS{Conn: nc, URL: u.String(), Addr: u.Host}
+}
+
+// runChild runs chatbotd args... as a process of its own to its end, for
+// the long commands (a verify replays whole read models) that the race
+// detector slows several times in-process.
+func runChild(t *testing.T, settings map[string]string, args ...string) (code int, output string) {
+	t.Helper()
+	cmd := exec.Command(childBinary(t), args...)
+	cmd.Env = os.Environ()
+	for k, v := range settings {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("chatbotd %s: %v", strings.Join(args, " "), err)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
+}
+
+// startChild runs chatbotd args... in a process of its own, so a test can
+// signal or SIGKILL it; it is killed at the end of the test, and what it
+// printed is logged when the test failed.
 func startChild(t *testing.T, settings map[string]string, args ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "CHATBOTD_AS_MAIN=1")
+	cmd := exec.Command(childBinary(t), args...)
+	cmd.Env = os.Environ()
 	for k, v := range settings {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -106,7 +106,7 @@ func usageReport(t *testing.T, pool *pgxpool.Pool) string {
 // midway hands its partitions to the other.
 func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKill(t *testing.T) {
 	ctx := context.Background()
-	nt := testkit.StartNATSWithSync(t, "2m")
+	nt := brokerChild(t, "2m")
 	js, err := jetstream.New(nt.Conn)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 	}
 	parted := testkit.NewEmptyDatabase(t)
 	first := projectorProcess(t, settings(parted, "first", "4"))
-	projectorProcess(t, settings(parted, "second", "4"))
+	second := projectorProcess(t, settings(parted, "second", "4"))
 	pool := parted.Pool
 	waitFor(t, "the two processes share the partitions 2 and 2", 30*time.Second, func() bool {
 		return partitionsLed(t, pool, "first") == 2 && partitionsLed(t, pool, "second") == 2
@@ -183,10 +183,27 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 		t.Errorf("verify of the partitioned usage: %d rows differ after %d events: %+v", v.Differences, v.Events, v.Shown)
 	}
 
+	// The comparison run is another deployment on the same stream, whose
+	// consumers have the same names: the partitioned one must be gone
+	// before it starts, or the two would take each other's messages and
+	// delete each other's consumers.
+	if err := second.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = second.Wait() // killed: its exit status is the signal
 	single := testkit.NewEmptyDatabase(t)
-	one := projectorProcess(t, settings(single, "single", "1"))
+	ss := settings(single, "single", "1"); ss["PPROF_ADDR"] = "127.0.0.1:6061"; ss["LOG_LEVEL"] = "debug"
+	one := projectorProcess(t, ss)
 	last := max(ends[0], ends[1], ends[2], ends[3])
-	waitFor(t, "one consumer applies all the usage", 60*time.Second, func() bool { return checkpointOf(single.Pool, "usage") >= last })
+	logged := time.Now()
+	waitFor(t, fmt.Sprintf("one consumer applies all the usage up to %d", last), 60*time.Second, func() bool {
+		at := checkpointOf(single.Pool, "usage")
+		if at < last && time.Since(logged) > 5*time.Second {
+			t.Logf("the single consumer's checkpoint is at %d", at)
+			logged = time.Now()
+		}
+		return at >= last
+	})
 	_ = one.Process.Kill()
 	_ = one.Wait()
 

@@ -155,7 +155,9 @@ func (s *Store) lastMsg(ctx context.Context, subject string) (*jetstream.RawStre
 		return s.lastOnLeader(ctx, subject)
 	}
 	msg, err := s.stream.GetLastMsgForSubject(ctx, subject)
-	if errors.Is(err, jetstream.ErrMsgNotFound) && s.opts.Replicas > 1 {
+	// No responder: a stream just made or just moved, whose replicas do
+	// not answer direct gets yet.
+	if (errors.Is(err, jetstream.ErrMsgNotFound) || errors.Is(err, nats.ErrNoResponders)) && s.opts.Replicas > 1 {
 		s.opts.Metrics.leaderRead()
 		return s.lastOnLeader(ctx, subject)
 	}
@@ -176,8 +178,11 @@ func (s *Store) reservationOf(ctx context.Context, key string) (reservation, boo
 	if err == nil {
 		return reservation{owner: string(entry.Value()), revision: entry.Revision()}, true, nil
 	}
-	if !errors.Is(err, jetstream.ErrKeyNotFound) || s.opts.Replicas <= 1 {
+	if !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return reservation{}, false, err
+	}
+	if s.opts.Replicas <= 1 {
+		return reservation{}, false, nil
 	}
 	s.opts.Metrics.leaderRead()
 	msg, err := s.leaderLast(ctx, "KV_"+UniqueBucket, "$KV."+UniqueBucket+"."+key)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/synadia-io/orbit.go/jetstreamext"
 
@@ -167,7 +168,7 @@ func (s *Store) replay(ctx context.Context, ref Ref, agg Aggregate, loaded *Load
 // replayOne applies the aggregate's next event after loaded.Seq.
 func (s *Store) replayOne(ctx context.Context, ref Ref, agg Aggregate, loaded *Loaded, lastSeq uint64) (int, error) {
 	msg, err := s.stream.GetMsg(ctx, loaded.Seq+1, jetstream.WithGetMsgSubject(ref.Filter()))
-	if errors.Is(err, jetstream.ErrMsgNotFound) && s.opts.Replicas > 1 {
+	if (errors.Is(err, jetstream.ErrMsgNotFound) || errors.Is(err, nats.ErrNoResponders)) && s.opts.Replicas > 1 {
 		// A replica behind the leader that told us where the history ends.
 		s.opts.Metrics.leaderRead()
 		msg, err = s.nextOnLeader(ctx, loaded.Seq+1, ref.Filter())

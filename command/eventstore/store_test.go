@@ -373,8 +373,15 @@ func TestReservationsAreExclusive(t *testing.T) {
 	if err := s.Release(ctx, "email", "ada@example.com", "someone-else"); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.Owner(ctx, "email", "ada@example.com"); got != owner {
-		t.Fatalf("a stranger's release freed it: owner %q", got)
+	if got, err := s.Owner(ctx, "email", "ada@example.com"); err != nil || got != owner {
+		t.Fatalf("a stranger's release freed it: owner %q (%v)", got, err)
+	}
+	// A value nobody reserved has no owner, and releasing it is no error.
+	if got, err := s.Owner(ctx, "email", "nobody@example.com"); err != nil || got != "" {
+		t.Fatalf("an unreserved value: owner %q, err %v", got, err)
+	}
+	if err := s.Release(ctx, "email", "nobody@example.com", owner); err != nil {
+		t.Fatalf("releasing an unreserved value: %v", err)
 	}
 	if err := s.Release(ctx, "email", "ada@example.com", owner); err != nil {
 		t.Fatal(err)
