@@ -192,8 +192,7 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 	}
 	_ = second.Wait() // killed: its exit status is the signal
 	single := testkit.NewEmptyDatabase(t)
-	ss := settings(single, "single", "1"); ss["PPROF_ADDR"] = "127.0.0.1:6061"; ss["LOG_LEVEL"] = "debug"
-	one := projectorProcess(t, ss)
+	one := projectorProcess(t, settings(single, "single", "1"))
 	last := max(ends[0], ends[1], ends[2], ends[3])
 	logged := time.Now()
 	waitFor(t, fmt.Sprintf("one consumer applies all the usage up to %d", last), 60*time.Second, func() bool {
