@@ -14,10 +14,14 @@ BIN      ?= bin/chatbotd
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PKGS     := ./...
 VULNDB_VERSION := v0.0.0-20261105234957-e22db6528018
-VULNDB_DIR     ?= $(CURDIR)/.cache/vulndb
+# Pinned tools and the vulnerability index live in a per-user cache, by
+# version, so that a fresh checkout does not build them again.
+TOOLS_CACHE    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/chatbotd-tools
+VULNDB_DIR     ?= $(TOOLS_CACHE)/vulndb-$(VULNDB_VERSION)
 ELEMENTS_VERSION := 9.0.25
 REDOCLY_VERSION  := 2.77.0
-REDOCLY_BIN      := .cache/node/node_modules/.bin/redocly
+REDOCLY_DIR      := $(TOOLS_CACHE)/redocly-$(REDOCLY_VERSION)
+REDOCLY_BIN      := $(REDOCLY_DIR)/node_modules/.bin/redocly
 
 .PHONY: help run build test lint vet fmt tidy-check bench faults fuzz capacity cluster-run migrate compose-config compose-secrets secrets monitoring-check openapi-lint docker-binary vulncheck docs-ui clean
 
@@ -97,11 +101,11 @@ compose-secrets: ## generate the passwords of the development compose stack (NAT
 secrets: ## generate every secret of the production compose stack under docker/secrets (once): JWT key, personal-data key, pepper, NATS and Grafana passwords
 	@sh docker/secrets.sh
 
-openapi-lint: $(REDOCLY_BIN) ## lint the OpenAPI document chatbotd serves with Redocly CLI (pinned, under .cache/node)
-	REDOCLY=$(CURDIR)/$(REDOCLY_BIN) REDOCLY_REQUIRED=1 go test -count=1 -run TestTheOpenAPIDocumentIsLintClean ./cmd/chatbotd
+openapi-lint: $(REDOCLY_BIN) ## lint the OpenAPI document chatbotd serves with Redocly CLI (pinned, in the tools cache)
+	REDOCLY=$(REDOCLY_BIN) REDOCLY_REQUIRED=1 go test -count=1 -run TestTheOpenAPIDocumentIsLintClean ./cmd/chatbotd
 
 $(REDOCLY_BIN):
-	mkdir -p .cache/node && npm install --prefix .cache/node --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
+	mkdir -p $(REDOCLY_DIR) && npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --silent @redocly/cli@$(REDOCLY_VERSION)
 
 monitoring-check: ## validate the Prometheus alert rules and the Grafana dashboard JSON
 	promtool check rules docker/prometheus/rules/*.yml
@@ -125,3 +129,10 @@ docs-ui: ## fetch the pinned Stoplight Elements bundle served at /docs
 
 clean: ## remove build output (not ./data)
 	rm -rf bin .cache
+
+.PHONY: print-tools-cache print-redocly
+print-tools-cache: # where the pinned tools are kept (CI reads it)
+	@echo $(TOOLS_CACHE)
+
+print-redocly: # the pinned Redocly CLI (CI reads it)
+	@echo $(REDOCLY_BIN)
