@@ -19,7 +19,8 @@ import (
 
 // startTasks runs every background task on one router, in the processes
 // that run the projector (serve, projector): the unlock timers, the
-// erasures, the session clean-up and, when SMTP_HOST is set, the mail.
+// erasures, the session clean-up, the operators' dead letter requests and,
+// when SMTP_HOST is set, the mail.
 // Each task's consumer is pinned to one of those processes at a time.
 func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy.Holder) (stop func(), err error) {
 	vault, err := rt.personalData(ctx)
@@ -46,7 +47,8 @@ func startTasks(ctx context.Context, rt *runtime, cfg config.Config, pol *policy
 		return nil, err
 	}
 	cleanup := &tasks.SessionCleanup{Pool: rt.pool, JS: rt.js, Retention: cfg.SessionRetention}
-	for _, h := range []taskrouter.Handler{app.UnlockTimerTask(cmds.ExpireLock), cmds.Eraser.ErasureTask(), cleanup.Handler()} {
+	requests := tasks.DeadLetterRequests{Pool: rt.pool, NATS: rt.js.Conn()}
+	for _, h := range []taskrouter.Handler{app.UnlockTimerTask(cmds.ExpireLock), cmds.Eraser.ErasureTask(), cleanup.Handler(), requests.Handler()} {
 		router.Add(h)
 	}
 	closeFollower, err := addMail(rt, cfg, pol, vault, router)

@@ -35,9 +35,12 @@ type Outcome struct {
 }
 
 // RetryRequest asks the owner to retry one letter on behalf of Actor.
+// Request is the id of the DeadLetterRetryRequested event it carries out:
+// a request asked twice (its event delivered again) is applied once.
 type RetryRequest struct {
-	ID    string       `json:"id"`
-	Actor events.Actor `json:"actor"`
+	ID      string       `json:"id"`
+	Actor   events.Actor `json:"actor"`
+	Request string       `json:"request,omitempty"`
 }
 
 // retryReply is the owner's answer: an outcome, or why there is none.
@@ -113,7 +116,8 @@ func Serve(ctx context.Context, nc *nats.Conn, pool *pgxpool.Pool, consumer stri
 
 // retry applies the letter and resolves it in one transaction, so that a
 // letter is applied at most once: a second retry finds it resolved. A
-// failed apply rolls back and is counted on the letter.
+// failed apply rolls back and is counted on the letter. Either claims the
+// request, so that the same request again answers what it did.
 func retry(ctx context.Context, pool *pgxpool.Pool, consumer string, req RetryRequest,
 	before func(context.Context, pgx.Tx) error, apply Retrier) retryReply {
 	internal := func(err error) retryReply {
@@ -129,6 +133,15 @@ func retry(ctx context.Context, pool *pgxpool.Pool, consumer string, req RetryRe
 			return internal(err)
 		}
 	}
+	if first, err := Claim(ctx, tx, req.Request); err != nil {
+		return internal(err)
+	} else if !first {
+		l, err := Get(ctx, tx, req.ID)
+		if err != nil {
+			return internal(err)
+		}
+		return retryReply{Outcome: Recall(l).Outcome}
+	}
 	l, err := Lock(ctx, tx, consumer, req.ID)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -140,7 +153,13 @@ func retry(ctx context.Context, pool *pgxpool.Pool, consumer string, req RetryRe
 	}
 	if failure := apply(ctx, tx, l); failure != nil {
 		_ = tx.Rollback(ctx)
-		if err := RecordFailure(ctx, pool, l.ID, failure.Error()); err != nil {
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := Claim(ctx, tx, req.Request); err != nil {
+				return err
+			}
+			return RecordFailure(ctx, tx, l.ID, failure.Error())
+		})
+		if err != nil {
 			return internal(err)
 		}
 		return retryReply{Outcome: Outcome{Outcome: Failed, Error: failure.Error()}}
