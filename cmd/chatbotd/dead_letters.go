@@ -57,14 +57,15 @@ func runDeadLetters(ctx context.Context, e env, cfg config.Config, args []string
 	if err != nil {
 		return err
 	}
+	requests := app.DeadLetterRequests{Store: store, NATS: rt.js.Conn()}
 	if action == "discard" {
-		if _, err := (app.DiscardDeadLetter{Store: store, Pool: rt.pool}).Handle(ctx, args[0]); err != nil {
+		if _, err := (app.DiscardDeadLetter{DeadLetterRequests: requests}).Handle(ctx, args[0]); err != nil {
 			return problem(err)
 		}
 		fmt.Fprintf(e.stdout, "dead letter %s discarded\n", args[0])
 		return nil
 	}
-	res, err := (app.RetryDeadLetter{Store: store, Pool: rt.pool, NATS: rt.js.Conn()}).Handle(ctx, args[0])
+	res, err := (app.RetryDeadLetter{DeadLetterRequests: requests}).Handle(ctx, args[0])
 	if err != nil {
 		return problem(err)
 	}

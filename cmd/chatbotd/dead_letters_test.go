@@ -149,7 +149,7 @@ func TestDeadLettersAnOperatorActsOn(t *testing.T) {
 		if r.status != 204 || r.header.Get("X-Event-Position") == "" {
 			t.Fatalf("discard: %d %s", r.status, r.raw)
 		}
-		audit := c.do("GET", "/v1/admin/events?type=DeadLetterDiscarded", nil,
+		audit := c.do("GET", "/v1/admin/events?type=DeadLetterDiscardRequested", nil,
 			append(bearer(admin), "X-Min-Position", r.header.Get("X-Event-Position"))...)
 		items := audit.items()
 		if len(items) != 1 {
@@ -157,7 +157,7 @@ func TestDeadLettersAnOperatorActsOn(t *testing.T) {
 		}
 		actor, _ := items[0]["actor"].(map[string]any)
 		data, _ := items[0]["data"].(map[string]any)
-		if actor["type"] != "user" || actor["id"] != adminID || data["dead_letter_id"] != dropped.ID || data["consumer"] != "event_log" {
+		if actor["type"] != "user" || actor["id"] != adminID || data["dead_letter_id"] != dropped.ID {
 			t.Errorf("the discard event: %v", items[0])
 		}
 		shown := c.do("GET", "/v1/admin/dead-letters/"+dropped.ID, nil, bearer(admin)...)

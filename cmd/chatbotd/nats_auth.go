@@ -14,7 +14,7 @@ import (
 
 // taskConsumers are the durable consumers of the task router (startTasks):
 // each task's name. The projections' consumers are named after them.
-var taskConsumers = []string{"unlock_timers", "user_erasures", "session_cleanup",
+var taskConsumers = []string{"unlock_timers", "user_erasures", "session_cleanup", "dead_letter_requests",
 	"mail_account_locked", "mail_password_changed", "mail_password_reset", "mail_api_key_issued", "mail_quota_threshold"}
 
 // protectedConsumers are the durable consumers chatbotd keeps on EVENTS,

@@ -84,7 +84,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	cmds, err := app.New(ctx, app.Deps{
 		Store: store, JS: js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
 		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now,
-		Projections: knownProjection, DeadLetters: rt.pool, NATS: rt.js.Conn(), Propagation: bots.Directory,
+		Projections: knownProjection, NATS: rt.js.Conn(), Propagation: bots.Directory,
 		Metrics: app.NewMetrics(rt.metrics.Registry), Logger: rt.log,
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -27,10 +26,8 @@ type Deps struct {
 	Now         func() time.Time
 	// Projections tells the projections a rebuild may be asked for.
 	Projections func(name string) bool
-	// DeadLetters is where dead letters are kept and NATS reaches their
-	// consumers' processes.
-	DeadLetters *pgxpool.Pool
-	NATS        *nats.Conn
+	// NATS carries the answers to the dead letter requests.
+	NATS *nats.Conn
 	// Propagation is waited on by the changes that can make bot calls
 	// fail (see propagated); nil waits for nothing.
 	Propagation Propagation
@@ -150,8 +147,9 @@ func (w wiring) administration(c *Commands) {
 	c.PatchCompany = Decorate("patch_company", Handler[CompanyPatch, CompanyAt](PatchCompany{Store: w.Store, Revoked: w.Revocations, Propagation: w.Propagation}), w.arounds...)
 	c.Configure = Decorate("configure", Handler[ConfigureCmd, ConfigAt](Configure{Store: w.Store, Policy: w.Policy}), w.arounds...)
 	c.RequestRebuild = Decorate("request_rebuild", Handler[RebuildCmd, uint64](RequestRebuild{Store: w.Store, Known: w.Projections}), w.arounds...)
-	c.RetryDeadLetter = Decorate("retry_dead_letter", Handler[string, RetryResult](RetryDeadLetter{Store: w.Store, Pool: w.DeadLetters, NATS: w.NATS}), w.arounds...)
-	c.DiscardDeadLetter = Decorate("discard_dead_letter", Handler[string, uint64](DiscardDeadLetter{Store: w.Store, Pool: w.DeadLetters}), w.arounds...)
+	requests := DeadLetterRequests{Store: w.Store, NATS: w.NATS}
+	c.RetryDeadLetter = Decorate("retry_dead_letter", Handler[string, RetryResult](RetryDeadLetter{requests}), w.arounds...)
+	c.DiscardDeadLetter = Decorate("discard_dead_letter", Handler[string, uint64](DiscardDeadLetter{requests}), w.arounds...)
 }
 
 // companies builds a company's own commands; they reuse the

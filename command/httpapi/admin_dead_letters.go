@@ -36,16 +36,19 @@ func (a *AdminDeadLetters) Register(api huma.API) {
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "retry-dead-letter", Method: http.MethodPost, Path: "/v1/admin/dead-letters/{id}/retry", Tags: tags,
 		Summary: "Apply a parked message again",
-		Description: "The process that runs the letter's consumer (a projection's leader, or a process running the task) applies the message again and, " +
-			"if it applies, marks the letter resolved in the same transaction, so it is applied once. `outcome` is `applied`, or `failed` with the error " +
-			"(the letter stays open and its attempts grow). DeadLetterRetryRequested records who asked. A resolved letter: 409 `conflict`; " +
-			"no process running its consumer: 503 `consumer_unavailable`.",
+		Description: "Appends DeadLetterRetryRequested, which records who asked, and waits for its outcome (up to 10 s): the process that runs the letter's consumer " +
+			"(a projection's leader, or a process running the task) applies the message again and, if it applies, marks the letter resolved in the same transaction, " +
+			"so it is applied once. `outcome` is `applied`, or `failed` with the error (the letter stays open and its attempts grow). An unknown letter: 404 `not_found`; " +
+			"a resolved letter: 409 `conflict`; no process running its consumer, or no answer in time: 503 `consumer_unavailable` (a late answer may still apply it: " +
+			"look at the letter before asking again). The request is recorded whatever its outcome.",
 	}, auth.PermDeadLettersWrite), a.retry)
 	huma.Register(api, auth.Require(huma.Operation{
 		OperationID: "discard-dead-letter", Method: http.MethodPost, Path: "/v1/admin/dead-letters/{id}/discard", Tags: tags,
 		DefaultStatus: http.StatusNoContent,
 		Summary:       "Give up on a parked message",
-		Description:   "Marks the letter resolved (discarded) by the caller, and records it in the audit log as DeadLetterDiscarded. The message is never applied. A resolved letter: 409 `conflict`.",
+		Description: "Appends DeadLetterDiscardRequested, the audit record of who gave up on the letter, and waits for its outcome (up to 10 s): the process that keeps " +
+			"the dead letters marks the letter resolved (discarded) by the caller, and the message is never applied. An unknown letter: 404 `not_found`; a resolved letter: " +
+			"409 `conflict`; no answer in time: 503 `consumer_unavailable` (a late answer may still discard it). The request is recorded whatever its outcome.",
 	}, auth.PermDeadLettersWrite), a.discard)
 }
 
