@@ -77,6 +77,26 @@ func TestTheSidesDoNotImportEachOther(t *testing.T) {
 	}
 }
 
+// The write side only appends: no package of command/ reaches Postgres
+// itself (the task router and the HTTP error mapping it uses may).
+func TestTheWriteSideHoldsNoDatabase(t *testing.T) {
+	checked := 0
+	for _, p := range listPackages(t) {
+		if !under(p.path, "command") {
+			continue
+		}
+		checked++
+		for _, imp := range p.imports {
+			if under(imp, "github.com/jackc/pgx") || under(strings.TrimPrefix(imp, module), "shared/postgres") {
+				t.Errorf("%s imports %s", p.path, imp)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no package of command/ was checked")
+	}
+}
+
 // A domain package is pure: the standard library, events, apperr and
 // the other domain packages.
 func TestTheDomainIsPure(t *testing.T) {
