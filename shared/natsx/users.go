@@ -74,7 +74,7 @@ func AuditPermissions(protected []string, streams ...string) *server.Permissions
 	}
 	deny := []string{
 		"events.>", "timers.>", "$KV.>",
-		"deadletters.>", // an operator's retry, carried to the consumer's process (shared/deadletter)
+		"deadletters.>", // an operator's retry, carried to the consumer's process, and the answers to the write side (shared/deadletter)
 		api + "STREAM.PURGE.>", api + "STREAM.DELETE.>", api + "STREAM.MSG.DELETE.>",
 		api + "STREAM.UPDATE.>", api + "STREAM.CREATE.>",
 		// The legacy form takes the consumer's name from the body, where
