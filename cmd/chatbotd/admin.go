@@ -42,7 +42,7 @@ func runAdmin(ctx context.Context, e env, cfg config.Config, args []string) erro
 	}
 	password = strings.TrimRight(password, "\r\n")
 
-	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func runRebuild(ctx context.Context, e env, cfg config.Config, args []string) er
 	if len(args) != 1 {
 		return usageError("admin rebuild takes the name of one projection: " + projectionNames())
 	}
-	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "admin", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}

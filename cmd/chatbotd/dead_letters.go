@@ -39,7 +39,7 @@ func runDeadLetters(ctx context.Context, e env, cfg config.Config, args []string
 	if len(args) != 1 {
 		return usageError(action + " takes the id of one dead letter")
 	}
-	rt, err := openRuntime(ctx, e, cfg, "dead-letters", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "dead-letters", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func listDeadLetters(ctx context.Context, e env, cfg config.Config, args []strin
 		}
 		f.Resolved = &r
 	}
-	rt, err := openRuntime(ctx, e, cfg, "dead-letters", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "dead-letters", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func runDev(ctx context.Context, e env, cfg config.Config, args []string) error 
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || mix.Events < 0 {
 		return usageError("dev seed takes --chatbots, --keys-per-chatbot, --tenants, --seed and --force, or --events, --tenants and --force")
 	}
-	rt, err := openRuntime(ctx, e, cfg, "dev", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "dev", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ func runPersonalData(ctx context.Context, e env, cfg config.Config, args []strin
 	if cfg.PersonalDataPrevious == "" {
 		return usageError("rewrap needs the old key as PERSONAL_DATA_PREVIOUS_KEY_FILE and the new one as PERSONAL_DATA_KEY_FILE")
 	}
-	rt, err := openRuntime(ctx, e, cfg, "personal-data", natsShared, false)
+	rt, err := openRuntime(ctx, e, cfg, "personal-data", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func runProjectionsStatus(ctx context.Context, e env, cfg config.Config, args []
 	}
 	logs := e
 	logs.stdout = e.stderr
-	rt, err := openRuntime(ctx, logs, cfg, "projections", natsShared, false)
+	rt, err := openRuntime(ctx, logs, cfg, "projections", natsShared, withPostgres)
 	if err != nil {
 		return err
 	}

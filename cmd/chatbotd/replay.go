@@ -153,7 +153,7 @@ func reportParked(ctx context.Context, e env, rt *runtime, name string) {
 func openReplayRunner(ctx context.Context, e env, cfg config.Config, name string) (*projector.Runner, *runtime, error) {
 	logs := e
 	logs.stdout = e.stderr
-	rt, err := openRuntime(ctx, logs, cfg, name, natsShared, false)
+	rt, err := openRuntime(ctx, logs, cfg, name, natsShared, withPostgres)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -81,9 +81,18 @@ const (
 	natsShared                 // use the one a running serve announced, else start one
 )
 
-// openRuntime opens logging, Sentry, Postgres (migrating when asked), NATS
-// and Redis. Every error is one line naming what failed.
-func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mode natsMode, withRedis bool) (*runtime, error) {
+// stores are the stores besides NATS that a runtime opens.
+type stores uint8
+
+const (
+	withPostgres stores = 1 << iota // migrated when AUTO_MIGRATE is on
+	withRedis
+)
+
+// openRuntime opens logging, Sentry, the stores it is asked for (the write
+// side alone appends to the stream and holds no database), and NATS. Every
+// error is one line naming what failed.
+func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mode natsMode, open stores) (*runtime, error) {
 	rt := &runtime{cfg: cfg, flush: func() {}}
 	rt.log = observability.NewLogger(e.stdout, cfg.LogLevel, cfg.LogFormat).With("process", name)
 	slog.SetDefault(rt.log)
@@ -99,11 +108,13 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 	}
 	rt.flush = flush
 
-	if rt.pool, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns, cfg.AutoMigrate); err != nil {
-		rt.close()
-		return nil, err
+	if open&withPostgres != 0 {
+		if rt.pool, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns, cfg.AutoMigrate); err != nil {
+			rt.close()
+			return nil, err
+		}
 	}
-	if cfg.AutoMigrate {
+	if open&withPostgres != 0 && cfg.AutoMigrate {
 		if err := postgres.MigrateUp(cfg.DatabaseURL); err != nil {
 			rt.close()
 			return nil, err
@@ -113,7 +124,7 @@ func openRuntime(ctx context.Context, e env, cfg config.Config, name string, mod
 		rt.close()
 		return nil, err
 	}
-	if withRedis {
+	if open&withRedis != 0 {
 		if rt.redis, err = redisx.Open(cfg.RedisURL); err != nil {
 			rt.close()
 			return nil, err
@@ -187,18 +198,20 @@ func (rt *runtime) startEmbedded(users *natsx.Users) error {
 // checks are the readiness probes of this runtime.
 func (rt *runtime) checks() []httpx.Check {
 	js := rt.js
-	checks := []httpx.Check{
-		{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
+	var checks []httpx.Check
+	if rt.pool != nil {
+		checks = append(checks, httpx.Check{Name: "postgres", Critical: true, Probe: func(ctx context.Context) error {
 			return postgres.Ping(ctx, rt.pool, 2*time.Second)
-		}},
-		{Name: "nats", Critical: true, Probe: func(ctx context.Context) error {
+		}})
+	}
+	checks = append(checks,
+		httpx.Check{Name: "nats", Critical: true, Probe: func(ctx context.Context) error {
 			if !rt.nc.IsConnected() {
 				return errors.New("not connected")
 			}
 			_, err := js.AccountInfo(ctx)
 			return err
-		}},
-	}
+		}})
 	redisCheck := httpx.Check{Name: "redis"}
 	if rt.redis != nil {
 		redisCheck.Probe = func(ctx context.Context) error { return redisx.Ping(ctx, rt.redis, time.Second) }

@@ -49,7 +49,14 @@ func runSplit(p part) func(context.Context, env, config.Config, []string) error 
 // stop the projectors, then close the connections and the embedded server.
 func runParts(ctx context.Context, e env, cfg config.Config, name string, parts part, mode natsMode) error {
 	started := time.Now()
-	rt, err := openRuntime(ctx, e, cfg, name, mode, parts&(partQuery|partCommand) != 0)
+	open := stores(0)
+	if parts&(partQuery|partProjector) != 0 {
+		open |= withPostgres
+	}
+	if parts&(partQuery|partCommand) != 0 {
+		open |= withRedis
+	}
+	rt, err := openRuntime(ctx, e, cfg, name, mode, open)
 	if err != nil {
 		return err
 	}

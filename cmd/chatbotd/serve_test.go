@@ -116,3 +116,20 @@ func TestSplitProcessesShareOneEmbeddedServer(t *testing.T) {
 	start(t, third, "projector")
 	waitReady(t, "http://"+third["HTTP_ADDR"], 200, 10*time.Second)
 }
+
+// The write side appends to the stream and holds no database: `chatbotd
+// command` with a DATABASE_URL nothing answers at is ready, reports no
+// Postgres component, and takes a signup and a login.
+func TestTheCommandProcessNeedsNoDatabase(t *testing.T) {
+	settings := settingsFor(t, "postgres://postgres@"+freeAddr(t)+"/nothing?sslmode=disable&connect_timeout=1")
+	start(t, settings, "command")
+	c := client{t: t, base: "http://" + settings["HTTP_ADDR"]}
+	r := waitReady(t, c.base, 200, 15*time.Second)
+	if _, ok := r.Components["postgres"]; ok || r.Components["nats"].Status != "up" {
+		t.Fatalf("the command process's readiness: %+v", r)
+	}
+	c.signup("ada@example.com")
+	if l := c.login("ada@example.com", "correct horse battery"); l.status != 200 {
+		t.Fatalf("login on the command process alone: %d %s", l.status, l.raw)
+	}
+}
