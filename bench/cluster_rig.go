@@ -78,7 +78,7 @@ func (r *clusterRig) start(ctx context.Context) error {
 	url, _ := withDatabase(adminURL(), r.db.name)
 	env := append(os.Environ(), "DATABASE_URL="+url, "AUTO_MIGRATE=false", "DATA_DIR="+filepath.Join(r.dir, "data"),
 		"NATS_URL="+r.cl.URL(), "NATS_USER="+users.Service.User, "NATS_PASSWORD_FILE="+filepath.Join(r.dir, natsx.ServicePasswordFile),
-		"NATS_REPLICAS=3", "USAGE_PARTITIONS="+strconv.Itoa(usagePartitions), "REDIS_URL=redis://"+r.redisA+"/0", "LOG_LEVEL=error", "TRUSTED_PROXIES=127.0.0.1/32")
+		"NATS_REPLICAS=3", "USAGE_PARTITIONS="+strconv.Itoa(usagePartitions), "REDIS_URL=redis://"+r.redisA+"/0", "LOG_LEVEL=warn", "TRUSTED_PROXIES=127.0.0.1/32")
 	r.env = env
 	// One kind after the other: the first command process creates the
 	// stream and buckets, and writes the signing key the others read.
