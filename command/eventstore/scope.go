@@ -71,13 +71,10 @@ func UpdateInScope[T any, A interface {
 		}
 		res, err := s.appendChecked(ctx, ref, loaded, check{filter: sc.all().Filter(), seq: scopeSeq}, evs)
 		if errors.Is(err, ErrConflict) {
-			if attempt >= s.opts.MaxAttempts {
-				return zero, Appended{}, ErrVersionConflict
+			var again error
+			if ctx, again = decideAgain(ctx, attempt, s.opts.MaxAttempts); again != nil {
+				return zero, Appended{}, again
 			}
-			if err := backoff(ctx, attempt); err != nil {
-				return zero, Appended{}, err
-			}
-			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {

@@ -53,13 +53,10 @@ func UpdateStarting[T any, A interface {
 		}
 		res, err := s.appendStarting(ctx, ref, loaded, evs, started)
 		if errors.Is(err, ErrConflict) {
-			if attempt >= maxAttempts {
-				return zero, Appended{}, ErrVersionConflict
+			var again error
+			if ctx, again = decideAgain(ctx, attempt, maxAttempts); again != nil {
+				return zero, Appended{}, again
 			}
-			if err := backoff(ctx, attempt); err != nil {
-				return zero, Appended{}, err
-			}
-			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {

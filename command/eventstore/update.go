@@ -59,13 +59,10 @@ func UpdateContended[T any, A interface {
 		}
 		res, err := s.Append(ctx, ref, loaded, evs...)
 		if errors.Is(err, ErrConflict) {
-			if attempt >= maxAttempts {
-				return zero, Appended{}, ErrVersionConflict
+			var again error
+			if ctx, again = decideAgain(ctx, attempt, maxAttempts); again != nil {
+				return zero, Appended{}, again
 			}
-			if err := backoff(ctx, attempt); err != nil {
-				return zero, Appended{}, err
-			}
-			ctx = withLeaderReads(ctx)
 			continue
 		}
 		if err != nil {
@@ -98,6 +95,21 @@ func dataPointer(data any) any {
 	p := reflect.New(v.Type())
 	p.Elem().Set(v)
 	return p.Interface()
+}
+
+// decideAgain is what follows a decision refused as a conflict: after
+// maxAttempts of them, ErrVersionConflict; before, a backoff, and the
+// context the next decision reads under, which reads where the history
+// ends from the stream leader (the refused decision may have been taken on
+// a replica's stale state).
+func decideAgain(ctx context.Context, attempt, maxAttempts int) (context.Context, error) {
+	if attempt >= maxAttempts {
+		return ctx, ErrVersionConflict
+	}
+	if err := backoff(ctx, attempt); err != nil {
+		return ctx, err
+	}
+	return withLeaderReads(ctx), nil
 }
 
 // backoff waits a little, more after each conflict, with jitter so that
