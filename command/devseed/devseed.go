@@ -72,7 +72,7 @@ func Run(ctx context.Context, js jetstream.JetStream, o Options) (Seeded, error)
 		for k := range o.KeysPerChatbot {
 			key := Key(o.Seed, b, k)
 			p.add(ctx, tenant, events.AggregateChatbot, id, int64(k)+2, events.ApiKeyIssued, events.ApiKeyIssuedData{
-				KeyID: uuidFrom(o.Seed, "key", b*chatbot.MaxLiveKeys+k), Name: fmt.Sprintf("key %d", k),
+				KeyID: KeyID(o.Seed, b, k), Name: fmt.Sprintf("key %d", k),
 				KeyHash: chatbot.HashKey(key), Prefix: key[:8], Last4: key[len(key)-4:]})
 		}
 		if p.err != nil {
@@ -113,6 +113,9 @@ func Key(seed string, b, k int) string {
 }
 
 // uuidFrom is a version 4 UUID whose random bits are derived.
+// KeyID is the id of seeded chatbot b's key k.
+func KeyID(seed string, b, k int) string { return uuidFrom(seed, "key", b*chatbot.MaxLiveKeys+k) }
+
 func uuidFrom(seed, kind string, n int) string {
 	var id uuid.UUID
 	copy(id[:], derive(seed, kind, n))
@@ -176,7 +179,10 @@ func (p *publisher) wait(ctx context.Context) error {
 	return nil
 }
 
-// message is the stored form of one event, as the store would write it.
+// message is the stored form of one event, as the store would write it,
+// but without a Nats-Msg-Id: the seed is a history, not a publish that may
+// be retried, so the stream's duplicate window does not hold it (a history
+// written over months would not be in it either).
 func message(tenant, aggType, aggID string, version int64, typ string, data any) (*nats.Msg, error) {
 	raw, err := json.Marshal(data)
 	if err != nil {
@@ -194,6 +200,5 @@ func message(tenant, aggType, aggID string, version int64, typ string, data any)
 	}
 	msg := nats.NewMsg(env.Subject())
 	msg.Data = body
-	msg.Header.Set(jetstream.MsgIDHeader, env.ID)
 	return msg, nil
 }
