@@ -108,7 +108,7 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 // openBotAPI builds the bot API: its directory of keys and chatbots, the
 // rate limiter and the usage recorder.
 func openBotAPI(ctx context.Context, rt *runtime, store *eventstore.Store, sec *security) (*bot.API, error) {
-	dir := bot.NewDirectory(store, bot.CacheSize)
+	dir := bot.NewDirectory()
 	if err := dir.Follow(context.WithoutCancel(ctx), rt.js, rt.cfg.NATSReplicas, rt.log); err != nil {
 		return nil, err
 	}

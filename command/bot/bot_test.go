@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
 	"github.com/chatbotsaas/chatbot/command/domain/company"
@@ -30,44 +33,113 @@ func TestLimitsComeFromTheChatbotHeldToThePlanThenThePlatform(t *testing.T) {
 	}
 }
 
-func TestTheKeyIndexFindsEveryOwnerAndSurvivesItsSnapshot(t *testing.T) {
-	x := newKeyIndex()
+// indexWorld folds events into a key index as the directory's follower
+// does, numbering their positions.
+type indexWorld struct {
+	x   *keyIndex
+	pos uint64
+}
+
+func (w *indexWorld) chatbot(o owner, typ string, data any) {
+	w.pos++
+	w.x.applyChatbot(o, events.Envelope{Type: typ, TenantID: o.tenant, AggregateID: o.id, OccurredAt: time.Now()}, data, w.pos)
+}
+
+func (w *indexWorld) company(id, typ string, data any) {
+	w.pos++
+	w.x.applyCompany(id, events.Envelope{Type: typ, TenantID: id, AggregateID: id}, data, w.pos)
+}
+
+func TestTheKeyIndexFindsEveryLiveKeyAndSurvivesItsSnapshot(t *testing.T) {
+	w := &indexWorld{x: newKeyIndex()}
+	settings := events.ChatbotSettings{FallbackReply: "Pardon?", Replies: []events.KeywordReply{{Keywords: []string{"refund"}, Reply: "Within 30 days."}}}
 	want := map[string]owner{}
-	for i := range 3*mergeAt + 5 { // several merges and a recent tail
-		hash := chatbot.HashKey(fmt.Sprint("key ", i))
-		o := owner{tenant: fmt.Sprint("t", i%7), id: fmt.Sprint("b", i/10)}
-		x.add(hash, o, uint64(i+1))
-		want[hash] = o
+	for b := range (3*mergeAt + 5) / 10 { // several merges and a recent tail
+		o := owner{tenant: fmt.Sprint("t", b%7), id: fmt.Sprint("b", b)}
+		w.chatbot(o, events.ChatbotCreated, &events.ChatbotCreatedData{Name: "bot", Settings: settings})
+		for k := range 10 {
+			hash := chatbot.HashKey(fmt.Sprint("key ", b, k))
+			w.chatbot(o, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: uuid.NewString(), KeyHash: hash})
+			want[hash] = o
+		}
 	}
-	// Two keys whose hashes share their first 64 bits.
+	w.company("t1", events.CompanyRegistered, &events.CompanyRegisteredData{Name: "One"})
+	w.company("t1", events.CompanySuspended, &events.CompanyStatusData{})
+	// Two keys whose hashes share their first 64 bits, one of them with an
+	// id that is not a UUID, an expiry and limits of its own.
+	first, second := owner{"t0", "first"}, owner{"t0", "second"}
 	twin := "0123456789abcdef" + strings.Repeat("0", 48)
-	x.add(twin, owner{"t0", "first"}, 1e6)
-	x.add(twin[:16]+strings.Repeat("1", 48), owner{"t0", "second"}, 1e6+1)
+	twin2 := twin[:16] + strings.Repeat("1", 48)
+	expires, n := time.Now().Add(time.Hour).UTC().Truncate(time.Nanosecond), 7
+	w.chatbot(first, events.ChatbotCreated, &events.ChatbotCreatedData{Name: "first"})
+	w.chatbot(first, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: "k-first", KeyHash: twin, ExpiresAt: &expires})
+	w.chatbot(first, events.ApiKeyLimitsSet, &events.ApiKeyLimitsSetData{KeyID: "k-first", Limits: events.Limits{DailyRequests: &n}})
+	w.chatbot(second, events.ChatbotCreated, &events.ChatbotCreatedData{Name: "second"})
+	w.chatbot(second, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: uuid.NewString(), KeyHash: twin2})
+	w.chatbot(second, events.ChatbotPaused, &events.ChatbotStatusData{})
+	// A revoked key.
+	revoked := chatbot.HashKey("revoked")
+	w.chatbot(second, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: "k-revoked", KeyHash: revoked})
+	w.chatbot(second, events.ApiKeyRevoked, &events.ApiKeyRevokedData{KeyID: "k-revoked"})
+
 	var buf bytes.Buffer
-	if err := x.view().encode(&buf); err != nil {
+	if err := w.x.view().encode(&buf); err != nil {
 		t.Fatal(err)
 	}
+	if buf.Len() == 0 {
+		t.Fatal("an empty snapshot")
+	}
+	raw := bytes.Clone(buf.Bytes())
 	y, err := decodeIndex(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, idx := range map[string]*keyIndex{"built": x, "read back": y} {
-		if idx.at() != 1e6+1 || idx.size() != len(want)+2 {
-			t.Errorf("%s: position %d, %d keys", name, idx.at(), idx.size())
+	for name, idx := range map[string]*keyIndex{"built": w.x, "read back": y} {
+		if idx.at() != w.pos || idx.size() != len(want)+3 {
+			t.Errorf("%s: position %d, %d keys; want %d, %d", name, idx.at(), idx.size(), w.pos, len(want)+3)
 		}
 		for hash, o := range want {
-			if got := idx.candidates(hash); len(got) != 1 || got[0] != o {
-				t.Fatalf("%s: owners of %s: %v, want %v", name, hash, got, o)
+			f, ok, _ := idx.find(hash)
+			if !ok || f.Chatbot.ID != o.id || f.Chatbot.CompanyID != o.tenant || chatbot.Reply(f.Chatbot.Settings, "a REFUND") != "Within 30 days." {
+				t.Fatalf("%s: key %s: found %v, chatbot %+v, want %v", name, hash[:8], ok, f.Chatbot, o)
+			}
+			if o.tenant == "t1" && f.Company.Status != company.StatusSuspended {
+				t.Fatalf("%s: the company of %v: %+v, want suspended", name, o, f.Company)
 			}
 		}
-		if got := idx.candidates(twin); len(got) != 2 || got[0].id != "first" || got[1].id != "second" {
-			t.Errorf("%s: twin prefixes: %v", name, got)
+		f, ok, _ := idx.find(twin)
+		if !ok || f.Chatbot.ID != "first" || f.Key.ID != "k-first" || f.Key.ExpiresAt == nil || !f.Key.ExpiresAt.Equal(expires) ||
+			f.Key.Limits.DailyRequests == nil || *f.Key.Limits.DailyRequests != 7 || !f.Key.Live(time.Now()) || f.Key.Live(expires) {
+			t.Errorf("%s: first twin: %v %+v", name, ok, f.Key)
 		}
-		if got := idx.candidates("not a hash"); got != nil {
-			t.Errorf("%s: not a hash: %v", name, got)
+		if f, ok, _ := idx.find(twin2); !ok || f.Chatbot.ID != "second" || f.Chatbot.Status != chatbot.StatusPaused {
+			t.Errorf("%s: second twin: %v %+v", name, ok, f.Chatbot)
+		}
+		if _, ok, indexed := idx.find(revoked); ok || !indexed {
+			t.Errorf("%s: a revoked key: found %v, indexed %v; want not found, indexed", name, ok, indexed)
+		}
+		if _, ok, indexed := idx.find(chatbot.HashKey("never issued")); ok || indexed {
+			t.Errorf("%s: a key never issued: found %v, indexed %v", name, ok, indexed)
+		}
+		if _, ok, _ := idx.find("not a hash"); ok {
+			t.Errorf("%s: not a hash was found", name)
 		}
 	}
 	if _, err := decodeIndex(strings.NewReader("something else")); err == nil {
 		t.Error("a foreign object read as a snapshot")
+	}
+	if _, err := decodeIndex(bytes.NewReader(raw[:len(raw)/2])); err == nil {
+		t.Errorf("half of a snapshot (%d of %d bytes) was read", len(raw)/2, len(raw))
+	}
+}
+
+func TestChatbotsWithTheSameSettingsShareOneCopy(t *testing.T) {
+	s := events.ChatbotSettings{FallbackReply: "Pardon?", Replies: []events.KeywordReply{{Keywords: []string{"a"}, Reply: "b"}}}
+	a, b := interned(s), interned(events.ChatbotSettings{FallbackReply: "Pardon?", Replies: []events.KeywordReply{{Keywords: []string{"a"}, Reply: "b"}}})
+	if a != b {
+		t.Error("equal settings were not shared")
+	}
+	if c := interned(events.ChatbotSettings{FallbackReply: "Other"}); c == a {
+		t.Error("different settings were shared")
 	}
 }

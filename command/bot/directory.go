@@ -13,35 +13,27 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
 	"github.com/chatbotsaas/chatbot/command/domain/company"
-	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 )
 
-// The directory is what a call needs to know, kept so that memory follows
-// what is called, not what is stored:
-//   - every key's owner, in a compact index (12 bytes a key) that starts from
-//     a snapshot in the object store and follows the events after it;
-//   - the chatbots and companies calls used last, as the domain folds them
-//     (chatbot.Chatbot, company.Company), each with the stream sequence it is
-//     at.
+// The directory is what a call needs to know, all of it in memory and
+// compact, so that a call reads no store and memory grows with the keys,
+// chatbots and companies there are, not with their history:
+//   - every key's owner, in a compact index (12 bytes a key);
+//   - every chatbot as the domain folds it (chatbot.Apply), without what no
+//     call reads, with its live keys (40 bytes a key) and its settings
+//     shared with every chatbot that has the same;
+//   - every company as the domain folds it.
 //
-// A call reads memory only. The directory follows every event of the
-// stream and drops a kept chatbot or company when an event of it arrives;
-// the next call loads it again. That a change made through any process
+// It starts from a snapshot in the object store and applies the events
+// after it, then follows the stream. That a change made through any process
 // counts from the very next call in every process is kept by the members'
 // protocol (members.go): the change waits until every process has applied
 // it, and a process that cannot say it is up to date serves no call.
 
-// CacheSize is how many chatbots, and how many companies, a directory keeps
-// folded by default.
-const CacheSize = 4096
-
 // Directory is safe for concurrent use.
 type Directory struct {
-	store     *eventstore.Store
 	keys      *keyIndex
-	bots      *states[chatbot.Chatbot]
-	companies *states[company.Company]
 	stream    jetstream.Stream
 	snapshots *indexSnapshots
 	log       *slog.Logger
@@ -52,85 +44,39 @@ type Directory struct {
 	snapshotEvery uint64
 }
 
-// NewDirectory returns a directory that folds from store, keeping at most
-// size chatbots and size companies.
-func NewDirectory(store *eventstore.Store, size int) *Directory {
-	return &Directory{store: store, keys: newKeyIndex(), bots: newStates[chatbot.Chatbot](size),
-		companies: newStates[company.Company](size), log: slog.Default(), snapshotEvery: snapshotEvery}
+// NewDirectory returns an empty directory; Follow fills it.
+func NewDirectory() *Directory {
+	return &Directory{keys: newKeyIndex(), log: slog.Default(), snapshotEvery: snapshotEvery}
 }
 
 // Found is a key with its chatbot and company as the stream holds them now.
-// The chatbot and company are shared: never change them.
+// The chatbot and company are shared: never change them. The chatbot has
+// what calls read (status, settings, limits), not its name or keys.
 type Found struct {
 	Key     chatbot.Key
 	Chatbot *chatbot.Chatbot
 	Company *company.Company
 }
 
-// Lookup finds the key with this hash. A key the index does not know may be
-// one issued a moment ago through another process: the index first catches
-// up with the last key issued anywhere. While the directory cannot say it
-// is up to date, Lookup fails (503).
+// Lookup finds the live key with this hash. A key the index does not know
+// may be one issued a moment ago through another process: the index first
+// catches up with the last key issued anywhere. While the directory cannot
+// say it is up to date, Lookup fails (503).
 func (d *Directory) Lookup(ctx context.Context, hash string) (Found, bool, error) {
 	if d.lease != nil {
 		if err := d.lease.check(); err != nil {
 			return Found{}, false, err
 		}
 	}
-	owners := d.keys.candidates(hash)
-	if len(owners) == 0 {
-		if err := d.freshKeys(ctx); err != nil {
-			return Found{}, false, err
-		}
-		if owners = d.keys.candidates(hash); len(owners) == 0 {
-			return Found{}, false, nil
-		}
+	f, ok, indexed := d.keys.find(hash)
+	if ok || indexed {
+		return f, ok, nil
 	}
-	for _, o := range owners {
-		bot, err := d.chatbot(ctx, o)
-		if err != nil {
-			return Found{}, false, err
-		}
-		key, ok := bot.KeyWithHash(hash)
-		if !ok {
-			continue // another key with the same first 64 bits
-		}
-		co, err := d.company(ctx, o.tenant)
-		if err != nil {
-			return Found{}, false, err
-		}
-		return Found{Key: key, Chatbot: bot, Company: co}, true, nil
+	if err := d.freshKeys(ctx); err != nil {
+		return Found{}, false, err
 	}
-	return Found{}, false, nil
-}
-
-func (d *Directory) chatbot(ctx context.Context, o owner) (*chatbot.Chatbot, error) {
-	return kept[chatbot.Chatbot](ctx, d.store, d.bots, eventstore.Ref{Tenant: o.tenant, Type: events.AggregateChatbot, ID: o.id})
-}
-
-func (d *Directory) company(ctx context.Context, id string) (*company.Company, error) {
-	return kept[company.Company](ctx, d.store, d.companies, eventstore.Ref{Tenant: id, Type: events.AggregateCompany, ID: id})
-}
-
-// kept returns the aggregate's state: the kept one, else one loaded from
-// the store (and kept, unless an event of it arrived meanwhile).
-func kept[T any, A interface {
-	*T
-	eventstore.Aggregate
-}](ctx context.Context, store *eventstore.Store, states *states[T], ref eventstore.Ref) (*T, error) {
-	key := ref.String()
-	if state, _, ok := states.get(key); ok {
-		return state, nil
-	}
-	t := states.begin(key)
-	state := new(T)
-	loaded, err := store.Load(ctx, ref, A(state))
-	if err != nil {
-		states.finish(key, t, nil, eventstore.Loaded{})
-		return nil, fmt.Errorf("bot directory: %w", err)
-	}
-	states.finish(key, t, state, eventstore.Loaded{Seq: loaded.Seq, Version: loaded.Version})
-	return state, nil
+	f, ok, _ = d.keys.find(hash)
+	return f, ok, nil
 }
 
 // Confirm waits until every process serving bot calls has applied the

@@ -9,7 +9,6 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/devseed"
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
-	"github.com/chatbotsaas/chatbot/command/eventstore"
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
@@ -19,13 +18,9 @@ import (
 // renewals.
 func (w world) stoppable(t *testing.T) (*Directory, context.CancelFunc) {
 	t.Helper()
-	store, err := eventstore.Open(context.Background(), w.js, eventstore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	d := NewDirectory(store, 16)
+	d := NewDirectory()
 	if err := d.Follow(ctx, w.js, 1, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +72,7 @@ func TestAProcessThatCannotConfirmServesNoCallAndTheChangeAnswersWithinItsBound(
 	if !errors.As(err, &ae) || ae.Kind != apperr.KindUnavailable {
 		t.Fatalf("a call to the stalled process: %v", err)
 	}
-	if got := outcome(t, writer, key); got != "unauthenticated" {
+	if got := outcome(t, writer, key); got != "unknown" {
 		t.Errorf("the revoked key in the process that revoked it: %s", got)
 	}
 }
@@ -92,7 +87,7 @@ func TestANewProcessIsWaitedForOnceHeard(t *testing.T) {
 	if c, _ := writer.Confirm(context.Background(), pos); !c.All {
 		t.Fatalf("not confirmed: %+v", c)
 	}
-	if got := outcome(t, late, devseed.Key(o.Seed, 0, 0)); got != "unauthenticated" {
+	if got := outcome(t, late, devseed.Key(o.Seed, 0, 0)); got != "unknown" {
 		t.Errorf("the revoked key in the newer process: %s", got)
 	}
 	writer.members.mu.Lock()

@@ -11,8 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/chatbotsaas/chatbot/command/eventstore"
-	"github.com/chatbotsaas/chatbot/events"
+		"github.com/chatbotsaas/chatbot/events"
 )
 
 // Follow loads the key index's snapshot, then applies every event after it
@@ -124,26 +123,35 @@ func (d *Directory) consume(ctx context.Context, js jetstream.JetStream, cfg jet
 	}
 }
 
-// apply applies one stored event: a chatbot's or company's drops its kept
-// state, an ApiKeyIssued is indexed; then the directory is through it.
+// apply applies one stored event: a chatbot's or a company's is folded into
+// what the directory holds of it; then the directory is through it.
 func (d *Directory) apply(subject string, data []byte, position uint64) error {
 	var err error
-	if tenant, typ, id, evType, ok := subjectTokens(subject); ok {
-		ref := eventstore.Ref{Tenant: tenant, Type: typ, ID: id}
-		switch typ {
-		case events.AggregateChatbot:
-			if evType == events.ApiKeyIssued {
-				err = d.indexKey(data, position)
-			}
-			d.bots.invalidate(ref.String())
-		case events.AggregateCompany:
-			d.companies.invalidate(ref.String())
-		}
+	if tenant, typ, id, _, ok := subjectTokens(subject); ok && (typ == events.AggregateChatbot || typ == events.AggregateCompany) {
+		err = d.fold(tenant, typ, id, data, position)
 	}
 	d.keys.through(position)
 	d.applied.advance(position)
 	d.members.moved()
 	return err
+}
+
+// fold decodes one chatbot or company event and folds it in.
+func (d *Directory) fold(tenant, typ, id string, data []byte, position uint64) error {
+	env, err := events.Unmarshal(data, position)
+	if err != nil {
+		return err
+	}
+	decoded, err := events.Default.Decode(&env)
+	if err != nil {
+		return err
+	}
+	if typ == events.AggregateChatbot {
+		d.keys.applyChatbot(owner{tenant: tenant, id: id}, env, decoded, position)
+	} else {
+		d.keys.applyCompany(id, env, decoded, position)
+	}
+	return nil
 }
 
 // subjectTokens reads events.<tenant>.<aggregate_type>.<aggregate_id>.<EventType>.
@@ -157,22 +165,4 @@ func subjectTokens(subject string) (tenant, typ, id, evType string, ok bool) {
 	id, evType, ok3 := strings.Cut(rest, ".")
 	ok = ok1 && ok2 && ok3 && !strings.Contains(evType, ".")
 	return tenant, typ, id, evType, ok
-}
-
-// indexKey indexes one ApiKeyIssued.
-func (d *Directory) indexKey(data []byte, position uint64) error {
-	env, err := events.Unmarshal(data, position)
-	if err != nil {
-		return err
-	}
-	decoded, err := events.Default.Decode(&env)
-	if err != nil {
-		return err
-	}
-	issued, ok := decoded.(*events.ApiKeyIssuedData)
-	if !ok {
-		return fmt.Errorf("ApiKeyIssued decoded as %T", decoded)
-	}
-	d.keys.add(issued.KeyHash, owner{tenant: env.TenantID, id: env.AggregateID}, position)
-	return nil
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -89,32 +90,55 @@ func (s *indexSnapshots) storedPosition(ctx context.Context) uint64 {
 }
 
 // read returns the stored index, or nil when there is none or it cannot be
-// used (then the index is read from the stream).
+// used (then the index is read from the stream). Reading the whole stream
+// takes far longer than the snapshot, so a read that fails on the way (a
+// busy server) is tried again first.
 func (s *indexSnapshots) read(ctx context.Context, lastSeq uint64, log *slog.Logger) *keyIndex {
-	obj, err := s.obs.Get(ctx, SnapshotObject)
-	if errors.Is(err, jetstream.ErrObjectNotFound) {
-		return nil
+	for attempt := 1; ; attempt++ {
+		x, err := s.readOnce(ctx, lastSeq)
+		switch {
+		case err == nil || errors.Is(err, jetstream.ErrObjectNotFound):
+			return x
+		case errors.Is(err, errUnusable) || attempt == snapshotAttempts || ctx.Err() != nil:
+			log.Warn("bot directory snapshot not used; reading the stream", "err", err)
+			return nil
+		}
+		log.Warn("bot directory snapshot read failed; trying again", "attempt", attempt, "err", err)
 	}
+}
+
+const snapshotAttempts = 3
+
+// errUnusable is a snapshot read whole that this stream cannot use.
+var errUnusable = errors.New("unusable snapshot")
+
+func (s *indexSnapshots) readOnce(ctx context.Context, lastSeq uint64) (*keyIndex, error) {
+	// Each read of the object waits up to the context's deadline (without
+	// one, 5 s), which a busy start can exceed.
+	ctx, cancel := context.WithTimeout(ctx, snapshotReadWithin)
+	defer cancel()
+	obj, err := s.obs.Get(ctx, SnapshotObject)
 	if err != nil {
-		log.Warn("bot directory snapshot unreadable; reading the stream", "err", err)
-		return nil
+		return nil, err
 	}
 	defer obj.Close()
 	if info, err := obj.Info(); err != nil || info.Metadata[streamMeta] != s.stream {
-		log.Warn("bot directory snapshot is of another stream; reading the stream")
-		return nil
+		return nil, fmt.Errorf("%w: of another stream", errUnusable)
 	}
 	x, err := decodeIndex(obj)
 	switch {
+	case err != nil && errors.Is(err, errBadSnapshot):
+		return nil, fmt.Errorf("%w: %v", errUnusable, err)
 	case err != nil:
-		log.Warn("bot directory snapshot unreadable; reading the stream", "err", err)
-		return nil
+		return nil, err
 	case x.position > lastSeq:
-		log.Warn("bot directory snapshot is ahead of the stream; reading the stream", "snapshot", x.position, "stream", lastSeq)
-		return nil
+		return nil, fmt.Errorf("%w: at %d, ahead of the stream at %d", errUnusable, x.position, lastSeq)
 	}
-	return x
+	return x, nil
 }
+
+// snapshotReadWithin bounds one read of the snapshot.
+const snapshotReadWithin = 2 * time.Minute
 
 func (s *indexSnapshots) write(ctx context.Context, v indexView, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)

@@ -3,24 +3,32 @@ package bot
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
+	"maps"
+
+	"github.com/chatbotsaas/chatbot/command/domain/company"
+	"github.com/chatbotsaas/chatbot/events"
 )
 
-// The key index's snapshot is one binary object: a magic line, the stream
-// position it covers, the chatbots (tenant and id), then the sorted 64-bit
-// prefixes and the number of each one's chatbot. 1,000,000 keys over
-// 100,000 chatbots take about 20 MB.
-const snapshotMagic = "chatbot key index v1\n"
+// The directory's snapshot is one binary object: a magic line, the stream
+// position it covers, the distinct chatbot settings (JSON), the chatbots
+// (tenant, id, status, limits, settings, live keys), the companies (JSON),
+// then the key index: the sorted 64-bit prefixes and the number of each
+// one's chatbot. 1,000,000 keys over 100,000 chatbots take about 50 MB.
+const snapshotMagic = "chatbot directory v2\n"
 
-// indexView is the index as of one position; its arrays are never changed
-// afterwards (a merge makes new ones), so it is written unlocked.
+// indexView is the directory as of one position. Its arrays and records are
+// never changed afterwards (a merge makes new arrays, an event a new
+// record), so it is written unlocked.
 type indexView struct {
-	position uint64
-	owners   []owner
-	prefixes []uint64
-	numbered []uint32
+	position  uint64
+	owners    []owner
+	records   []*botRecord
+	companies map[string]*company.Company
+	prefixes  []uint64
+	numbered  []uint32
 }
 
 // view merges the recent keys and returns what the index holds now.
@@ -28,81 +36,119 @@ func (x *keyIndex) view() indexView {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.merge()
-	return indexView{position: x.position, owners: x.owners[:len(x.owners):len(x.owners)], prefixes: x.prefixes, numbered: x.numbered}
+	n := len(x.owners)
+	return indexView{position: x.position, owners: x.owners[:n:n], records: append([]*botRecord(nil), x.records...),
+		companies: maps.Clone(x.companies), prefixes: x.prefixes, numbered: x.numbered}
 }
 
-func (v indexView) encode(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf [binary.MaxVarintLen64]byte
-	uv := func(n uint64) { bw.Write(buf[:binary.PutUvarint(buf[:], n)]) }
-	str := func(s string) { uv(uint64(len(s))); bw.WriteString(s) }
-	bw.WriteString(snapshotMagic)
-	uv(v.position)
-	uv(uint64(len(v.owners)))
-	for _, o := range v.owners {
-		str(o.tenant)
-		str(o.id)
+// snapshotWriter writes the snapshot's fields; the first error sticks.
+type snapshotWriter struct {
+	w   *bufio.Writer
+	buf [binary.MaxVarintLen64]byte
+	err error
+}
+
+func (w *snapshotWriter) uv(n uint64) { w.write(w.buf[:binary.PutUvarint(w.buf[:], n)]) }
+func (w *snapshotWriter) u64(n uint64) { w.write(binary.BigEndian.AppendUint64(w.buf[:0], n)) }
+func (w *snapshotWriter) str(s string) { w.uv(uint64(len(s))); w.write([]byte(s)) }
+func (w *snapshotWriter) write(b []byte) {
+	if w.err == nil {
+		_, w.err = w.w.Write(b)
 	}
-	uv(uint64(len(v.prefixes)))
+}
+
+// limit writes an optional limit: 0 for none, else the limit plus one.
+func (w *snapshotWriter) limit(n *int) {
+	if n == nil {
+		w.uv(0)
+		return
+	}
+	w.uv(uint64(*n) + 1)
+}
+
+func (w *snapshotWriter) limits(l events.Limits) {
+	w.limit(l.RequestsPerMinute)
+	w.limit(l.DailyRequests)
+	w.limit(l.MonthlyRequests)
+}
+
+func (v indexView) encode(out io.Writer) error {
+	w := &snapshotWriter{w: bufio.NewWriterSize(out, 64<<10)}
+	w.write([]byte(snapshotMagic))
+	w.uv(v.position)
+	settings := map[*events.ChatbotSettings]uint64{}
+	var distinct []*events.ChatbotSettings
+	for _, r := range v.records {
+		if _, ok := settings[r.settingsOrNil()]; r != nil && !ok {
+			settings[r.settings] = uint64(len(distinct))
+			distinct = append(distinct, r.settings)
+		}
+	}
+	w.uv(uint64(len(distinct)))
+	for _, s := range distinct {
+		b, err := json.Marshal(s)
+		w.err = errors.Join(w.err, err)
+		w.str(string(b))
+	}
+	w.uv(uint64(len(v.owners)))
+	for i, o := range v.owners {
+		w.str(o.tenant)
+		w.str(o.id)
+		w.record(v.records[i], settings)
+	}
+	w.uv(uint64(len(v.companies)))
+	for id, c := range v.companies {
+		b, err := json.Marshal(c)
+		w.err = errors.Join(w.err, err)
+		w.str(id)
+		w.str(string(b))
+	}
+	w.uv(uint64(len(v.prefixes)))
 	for _, p := range v.prefixes {
-		bw.Write(binary.BigEndian.AppendUint64(buf[:0], p))
+		w.u64(p)
 	}
 	for _, n := range v.numbered {
-		uv(uint64(n))
+		w.uv(uint64(n))
 	}
-	return bw.Flush()
+	if w.err != nil {
+		return w.err
+	}
+	return w.w.Flush()
 }
 
-// decodeIndex reads a snapshot into a new index.
-func decodeIndex(r io.Reader) (*keyIndex, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	magic := make([]byte, len(snapshotMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return nil, errors.New("not a key index snapshot")
+func (r *botRecord) settingsOrNil() *events.ChatbotSettings {
+	if r == nil {
+		return nil
 	}
-	x := newKeyIndex()
-	var err error
-	uv := func() uint64 {
-		var n uint64
-		if err == nil {
-			n, err = binary.ReadUvarint(br)
+	return r.settings
+}
+
+// record writes one chatbot's record; a chatbot with no event yet (none
+// is numbered so) writes an empty status.
+func (w *snapshotWriter) record(r *botRecord, settings map[*events.ChatbotSettings]uint64) {
+	if r == nil {
+		w.str("")
+		return
+	}
+	w.str(r.bot.Status)
+	w.limits(r.bot.Limits)
+	w.uv(settings[r.settings])
+	w.uv(uint64(len(r.keys)))
+	for _, k := range r.keys {
+		w.u64(k.prefix)
+		w.u64(k.rest)
+		w.write(k.id[:])
+		key := k.key()
+		var expires int64
+		if key.ExpiresAt != nil {
+			expires = key.ExpiresAt.UnixNano()
 		}
-		return n
-	}
-	str := func() string {
-		n := uv()
-		if err != nil || n > 1024 {
-			err = errors.Join(err, errors.New("bad string length"))
-			return ""
+		w.uv(uint64(expires))
+		w.limits(key.Limits)
+		if k.extra != nil {
+			w.str(k.extra.id)
+		} else {
+			w.str("")
 		}
-		b := make([]byte, n)
-		_, err = io.ReadFull(br, b)
-		return string(b)
 	}
-	x.position = uv()
-	owners := uv()
-	for i := uint64(0); i < owners && err == nil; i++ {
-		x.number(owner{tenant: str(), id: str()})
-	}
-	keys := uv()
-	if err == nil && keys > 1<<32 {
-		err = errors.New("bad key count")
-	}
-	x.prefixes, x.numbered = make([]uint64, 0, keys), make([]uint32, 0, keys)
-	var b [8]byte
-	for i := uint64(0); i < keys && err == nil; i++ {
-		_, err = io.ReadFull(br, b[:])
-		x.prefixes = append(x.prefixes, binary.BigEndian.Uint64(b[:]))
-	}
-	for i := uint64(0); i < keys && err == nil; i++ {
-		n := uv()
-		if n >= uint64(len(x.owners)) {
-			err = errors.Join(err, errors.New("bad chatbot number"))
-		}
-		x.numbered = append(x.numbered, uint32(n))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("key index snapshot: %w", err)
-	}
-	return x, nil
 }

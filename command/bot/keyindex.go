@@ -4,22 +4,29 @@ import (
 	"encoding/hex"
 	"slices"
 	"sync"
+
+	"github.com/chatbotsaas/chatbot/command/domain/company"
+	"github.com/chatbotsaas/chatbot/events"
 )
 
-// keyIndex maps every API key ever issued to its chatbot, compactly: the
-// first 64 bits of the key's hash and the chatbot's number, 12 bytes a key
-// in sorted arrays, plus a small map of the keys added since they were last
-// merged. Two keys may share 64 bits; the chatbot's own keys (full hashes)
-// decide, so a shared prefix costs a second look-up, never a wrong answer.
+// keyIndex is everything calls need, compactly: every chatbot's record
+// (record.go), every company as the domain folds it, and every API key ever
+// issued mapped to its chatbot by the first 64 bits of the key's hash and
+// the chatbot's number, 12 bytes a key in sorted arrays, plus a small map of
+// the keys added since they were last merged. Two keys may share 64 bits;
+// the chatbot's record (128 bits of each live key) decides, so a shared
+// prefix costs a second look, never a wrong answer.
 type keyIndex struct {
-	mu       sync.RWMutex
-	owners   []owner          // chatbot number → chatbot
-	numbers  map[owner]uint32 // chatbot → number
-	prefixes []uint64         // sorted
-	numbered []uint32         // numbered[i] owns prefixes[i]
-	recent   map[uint64][]uint32
-	tenants  map[string]string // one copy of each tenant id
-	position uint64            // stream position of the last ApiKeyIssued applied
+	mu        sync.RWMutex
+	owners    []owner          // chatbot number → chatbot
+	records   []*botRecord     // chatbot number → what calls need of it; nil before its first event
+	numbers   map[owner]uint32 // chatbot → number
+	prefixes  []uint64         // sorted
+	numbered  []uint32         // numbered[i] owns prefixes[i]
+	recent    map[uint64][]uint32
+	tenants   map[string]string // one copy of each tenant id
+	companies map[string]*company.Company
+	position  uint64 // every event up to here is applied
 }
 
 // owner is a chatbot: its tenant and id.
@@ -29,7 +36,8 @@ type owner struct{ tenant, id string }
 const mergeAt = 16 << 10
 
 func newKeyIndex() *keyIndex {
-	return &keyIndex{numbers: map[owner]uint32{}, recent: map[uint64][]uint32{}, tenants: map[string]string{}}
+	return &keyIndex{numbers: map[owner]uint32{}, recent: map[uint64][]uint32{}, tenants: map[string]string{},
+		companies: map[string]*company.Company{}}
 }
 
 // prefixOf reads the first 64 bits of a hex SHA-256; ok is false for a
@@ -49,19 +57,36 @@ func prefixOf(hash string) (uint64, bool) {
 	return p, true
 }
 
-// add records a key of the chatbot, issued at position.
-func (x *keyIndex) add(hash string, o owner, position uint64) {
-	p, ok := prefixOf(hash)
+// applyChatbot folds one of the chatbot's events, stored at position, into
+// its record; a key it issues is indexed.
+func (x *keyIndex) applyChatbot(o owner, env events.Envelope, data any, position uint64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.position = max(x.position, position)
-	if !ok {
-		return
+	n := x.number(o)
+	x.records[n] = fold(x.records[n], x.owners[n], env, data)
+	if issued, ok := data.(*events.ApiKeyIssuedData); ok {
+		if p, ok := prefixOf(issued.KeyHash); ok {
+			x.recent[p] = append(x.recent[p], n)
+		}
+		if len(x.recent) >= mergeAt {
+			x.merge()
+		}
 	}
-	x.recent[p] = append(x.recent[p], x.number(o))
-	if len(x.recent) >= mergeAt {
-		x.merge()
+}
+
+// applyCompany folds one of a company's events, stored at position.
+func (x *keyIndex) applyCompany(id string, env events.Envelope, data any, position uint64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.position = max(x.position, position)
+	var c company.Company
+	if old := x.companies[id]; old != nil {
+		c = *old
+		c.Managers = slices.Clone(old.Managers) // the old state stays as calls read it
 	}
+	c.Apply(env, data)
+	x.companies[id] = &c
 }
 
 // number is the chatbot's number, given on first sight. Callers hold mu.
@@ -76,6 +101,7 @@ func (x *keyIndex) number(o owner) uint32 {
 	}
 	n := uint32(len(x.owners))
 	x.owners = append(x.owners, o)
+	x.records = append(x.records, nil)
 	x.numbers[o] = n
 	return n
 }
@@ -109,23 +135,49 @@ func (x *keyIndex) merge() {
 	x.prefixes, x.numbered, x.recent = prefixes, numbered, map[uint64][]uint32{}
 }
 
-// owners returns the chatbots that may own the key with this hash.
-func (x *keyIndex) candidates(hash string) []owner {
-	p, ok := prefixOf(hash)
-	if !ok {
-		return nil
+// find returns the live key with this hash, its chatbot and company;
+// indexed is false when no key ever issued starts like it.
+func (x *keyIndex) find(hash string) (f Found, ok, indexed bool) {
+	p, rest, valid := hashBits(hash)
+	if !valid {
+		return Found{}, false, false
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var out []owner
+	look := func(n uint32) bool {
+		indexed = true
+		r := x.records[n]
+		if r == nil {
+			return false
+		}
+		k, live := r.find(p, rest)
+		if !live {
+			return false
+		}
+		co := x.companies[x.owners[n].tenant]
+		if co == nil {
+			co = &noCompany
+		}
+		f = Found{Key: k.key(), Chatbot: r.bot, Company: co}
+		f.Key.Hash = hash
+		return true
+	}
 	for i, _ := slices.BinarySearch(x.prefixes, p); i < len(x.prefixes) && x.prefixes[i] == p; i++ {
-		out = append(out, x.owners[x.numbered[i]])
+		if look(x.numbered[i]) {
+			return f, true, true
+		}
 	}
 	for _, n := range x.recent[p] {
-		out = append(out, x.owners[n])
+		if look(n) {
+			return f, true, true
+		}
 	}
-	return out
+	return Found{}, false, indexed
 }
+
+// noCompany is the company of a chatbot whose company's events are not
+// there: it never was registered.
+var noCompany company.Company
 
 func (x *keyIndex) at() uint64 {
 	x.mu.RLock()
