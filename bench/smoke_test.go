@@ -22,7 +22,7 @@ func TestTheHarnessMeasuresEveryScenario(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build chatbotd: %v\n%s", err, out)
 	}
-	ceilingRows, scaleIdle = 2_000, time.Second
+	ceilingRows, scaleIdle, scaleOutOfWindow = 2_000, time.Second, 0
 	cfg := runConfig{duration: 400 * time.Millisecond, workers: 4, sustain: time.Second, rebuildEvents: 3_000,
 		backlog: 3_000, rywFor: time.Second, starts: 2, idle: 200 * time.Millisecond, timed: 3}
 	rep, err := run(cfg, "", 200, 2)

@@ -142,8 +142,15 @@ func flatness(ss []SoakSample) []Check {
 // sampleServe reads serve's resident set from /proc and its heap and
 // goroutines from /metrics.
 func sampleServe(p *product, at time.Duration) SoakSample {
-	s := SoakSample{AtS: at.Seconds(), RSSMB: procRSSMB(p.cmd.Process.Pid)}
-	res, err := http.Get(p.base + "/metrics")
+	s := readMetrics(p.base)
+	s.AtS, s.RSSMB = at.Seconds(), procRSSMB(p.cmd.Process.Pid)
+	return s
+}
+
+// readMetrics reads a serve's heap in use and goroutines from its /metrics.
+func readMetrics(base string) SoakSample {
+	var s SoakSample
+	res, err := http.Get(base + "/metrics")
 	if err != nil {
 		return s
 	}
