@@ -11,7 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-		"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/events"
 )
 
 // Follow loads the key index's snapshot, then applies every event after it

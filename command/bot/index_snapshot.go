@@ -48,7 +48,7 @@ type snapshotWriter struct {
 	err error
 }
 
-func (w *snapshotWriter) uv(n uint64) { w.write(w.buf[:binary.PutUvarint(w.buf[:], n)]) }
+func (w *snapshotWriter) uv(n uint64)  { w.write(w.buf[:binary.PutUvarint(w.buf[:], n)]) }
 func (w *snapshotWriter) u64(n uint64) { w.write(binary.BigEndian.AppendUint64(w.buf[:0], n)) }
 func (w *snapshotWriter) str(s string) { w.uv(uint64(len(s))); w.write([]byte(s)) }
 func (w *snapshotWriter) write(b []byte) {
