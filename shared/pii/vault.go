@@ -11,9 +11,7 @@
 package pii
 
 import (
-	"container/list"
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/base64"
@@ -102,17 +100,6 @@ func Open(ctx context.Context, js jetstream.JetStream, kek []byte, replicas int)
 	return v, nil
 }
 
-func newAEAD(key []byte) (cipher.AEAD, error) {
-	if len(key) != 32 {
-		return nil, fmt.Errorf("want 32 bytes, have %d", len(key))
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
-}
-
 // Seal encrypts every non-empty field in place under subject's key, creating
 // the key on first use. Already sealed values are left alone.
 func (v *Vault) Seal(ctx context.Context, subject string, fields []*string) error {
@@ -179,114 +166,9 @@ func (v *Vault) Erase(ctx context.Context, subject string) error {
 	return nil
 }
 
-var errErased = errors.New("data key erased")
-
 // ErrUnreadable is a sealed value that no key opens: damaged, or sealed under
 // another subject. Other errors of Open are the bucket being unreachable.
 var ErrUnreadable = errors.New("sealed personal data is unreadable")
-
-// key returns subject's data key. A cached erasure is trusted only for
-// opening; sealing always asks the bucket.
-func (v *Vault) key(ctx context.Context, subject string, create bool) (cipher.AEAD, error) {
-	if k, ok := v.cache.get(subject); ok && k != nil {
-		return k, nil
-	}
-	if create {
-		v.mu.Lock()
-		defer v.mu.Unlock()
-	}
-	entry, err := v.kv.Get(ctx, subject)
-	switch {
-	case err == nil:
-		return v.unwrap(subject, entry.Value())
-	case !errors.Is(err, jetstream.ErrKeyNotFound):
-		return nil, fmt.Errorf("read the data key of %s: %w", subject, err)
-	case !create:
-		return nil, errErased
-	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	wrapped, err := v.wrap(subject, raw)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := v.kv.Create(ctx, subject, wrapped); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return nil, fmt.Errorf("store the data key of %s: %w", subject, err)
-		}
-		// Another process created it first: use theirs.
-		entry, err := v.kv.Get(ctx, subject)
-		if err != nil {
-			return nil, fmt.Errorf("read the data key of %s: %w", subject, err)
-		}
-		return v.unwrap(subject, entry.Value())
-	}
-	return v.remember(subject, raw)
-}
-
-func (v *Vault) unwrap(subject string, wrapped []byte) (cipher.AEAD, error) {
-	raw, _, err := v.openWrapped(subject, wrapped)
-	if err != nil {
-		return nil, err
-	}
-	return v.remember(subject, raw)
-}
-
-func (v *Vault) remember(subject string, raw []byte) (cipher.AEAD, error) {
-	k, err := newAEAD(raw)
-	if err != nil {
-		return nil, err
-	}
-	v.cache.put(subject, k)
-	return k, nil
-}
-
-// keyCache is a small LRU of opened data keys; a nil entry is an erasure
-// seen by this process.
-type keyCache struct {
-	mu    sync.Mutex
-	size  int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type cached struct {
-	subject string
-	key     cipher.AEAD
-}
-
-func newKeyCache(size int) *keyCache {
-	return &keyCache{size: size, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *keyCache) get(subject string) (cipher.AEAD, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[subject]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(el)
-	return el.Value.(*cached).key, true
-}
-
-func (c *keyCache) put(subject string, key cipher.AEAD) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[subject]; ok {
-		el.Value.(*cached).key = key
-		c.order.MoveToFront(el)
-		return
-	}
-	c.items[subject] = c.order.PushFront(&cached{subject: subject, key: key})
-	for c.order.Len() > c.size {
-		last := c.order.Back()
-		c.order.Remove(last)
-		delete(c.items, last.Value.(*cached).subject)
-	}
-}
 
 // SealCopy reports false when data holds no personal fields; else it
 // returns a copy of data with those fields sealed under subject's key. data
