@@ -11,8 +11,6 @@ package usage
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -52,15 +50,6 @@ type bucket struct {
 type tally struct {
 	requests, units int64
 	lastUsed        time.Time
-}
-
-// entry is one counter cut for a flush, under its dedup id. A failed entry
-// is sent again as it is, under the same id, so that a publish the stream
-// stored without the acknowledgement reaching us counts once.
-type entry struct {
-	bucket
-	tally
-	msgID string
 }
 
 // Recorder counts calls and records them in the stream.
@@ -128,108 +117,6 @@ func (r *Recorder) Record(tenant, chatbotID, apiKeyID string, units int64, at ti
 	r.opts.Metrics.recorded(units)
 }
 
-// Flush stores what is counted. It first sends again what a failed flush
-// left (under the same ids); only once that is stored does it cut the
-// counters into a new flush, so at most one flush's worth waits in memory
-// besides the counters. On failure nothing is forgotten: the next Flush
-// tries again.
-func (r *Recorder) Flush(ctx context.Context) error {
-	r.flushMu.Lock()
-	defer r.flushMu.Unlock()
-	if n := r.dropped.Swap(0); n > 0 {
-		r.opts.Logger.Warn("usage: calls with ids that are not UUIDs were not counted", "calls", n)
-	}
-	if err := r.sendPending(ctx); err != nil {
-		return err
-	}
-	r.cut()
-	return r.sendPending(ctx)
-}
-
-// cut moves the counters into pending entries with the ids of a new flush.
-func (r *Recorder) cut() {
-	r.mu.Lock()
-	counts := r.counts
-	if len(counts) == 0 {
-		r.mu.Unlock()
-		return
-	}
-	r.counts = make(map[bucket]*tally, len(counts))
-	r.mu.Unlock()
-	r.seq++
-	for b, t := range counts {
-		r.pending = append(r.pending, entry{bucket: b, tally: *t, msgID: r.msgID(b)})
-	}
-}
-
-// msgID is unique per recorder instance, flush and counter.
-func (r *Recorder) msgID(b bucket) string {
-	return fmt.Sprintf("usage/%s/%d/%s/%s/%s/%d", r.opts.Instance, r.seq, b.tenant, b.chatbot, b.key, b.hour)
-}
-
-// sendPending stores the pending entries, a few at a time (each waits for
-// the stream's fsync), keeping those that failed.
-func (r *Recorder) sendPending(ctx context.Context) error {
-	if len(r.pending) == 0 {
-		return nil
-	}
-	start := time.Now()
-	var (
-		mu     sync.Mutex
-		failed []entry
-		errs   []error
-		wg     sync.WaitGroup
-		slots  = make(chan struct{}, r.opts.Concurrency)
-	)
-	for _, e := range r.pending {
-		slots <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-slots; wg.Done() }()
-			err := ctx.Err()
-			if err == nil {
-				err = r.send(ctx, e)
-			}
-			if err == nil {
-				r.opts.Metrics.flushed(e.requests)
-				return
-			}
-			mu.Lock()
-			failed = append(failed, e)
-			errs = append(errs, err)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	r.pending = failed
-	r.opts.Metrics.flushDone(time.Since(start), r.pendingRequests())
-	if len(failed) > 0 {
-		return fmt.Errorf("usage: %d counters not stored, kept for the next flush: %w", len(failed), errors.Join(errs[:min(len(errs), 3)]...))
-	}
-	return nil
-}
-
-// send appends the entry's UsageRecorded to its key's aggregate; the key
-// is the event's actor.
-func (r *Recorder) send(ctx context.Context, e entry) error {
-	ref := eventstore.Ref{Tenant: e.tenant, Type: events.AggregateUsage, ID: e.key}
-	ctx = events.WithActor(ctx, events.APIKeyActor(e.key))
-	_, err := r.app.Record(ctx, ref, e.msgID, events.Event{Type: events.UsageRecorded, Data: events.UsageRecordedData{
-		ChatbotID: e.chatbot, APIKeyID: e.key, Hour: time.Unix(e.hour, 0).UTC(),
-		Requests: e.requests, Units: e.units, LastUsedAt: e.lastUsed,
-	}})
-	return err
-}
-
-// pendingRequests is how many calls wait in pending entries.
-func (r *Recorder) pendingRequests() int64 {
-	var n int64
-	for _, e := range r.pending {
-		n += e.requests
-	}
-	return n
-}
-
 // Unflushed is how many counted calls are not stored yet.
 func (r *Recorder) Unflushed() int64 {
 	r.mu.Lock()
@@ -242,69 +129,4 @@ func (r *Recorder) Unflushed() int64 {
 	n += r.pendingRequests()
 	r.flushMu.Unlock()
 	return n
-}
-
-// Start runs the flush loop in the background until Close.
-func (r *Recorder) Start() {
-	r.stop, r.done = make(chan struct{}), make(chan struct{})
-	go r.run()
-}
-
-func (r *Recorder) run() {
-	defer close(r.done)
-	t := time.NewTicker(r.opts.Interval)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-r.stop:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), r.opts.FlushTimeout)
-		err := r.Flush(ctx)
-		cancel()
-		// Log the change of state, not every failing second of an outage.
-		switch {
-		case err != nil && !failing:
-			r.opts.Logger.Warn("usage flush failed; retrying every interval", "err", err)
-		case err == nil && failing:
-			r.opts.Logger.Info("usage flush recovered")
-		}
-		failing = err != nil
-	}
-}
-
-// Close stops the flush loop and flushes what remains, trying again until
-// it is stored or ctx ends. Call it after the API stopped taking calls:
-// calls recorded after Close are not flushed. What it could not store is
-// lost; the error says how many calls.
-func (r *Recorder) Close(ctx context.Context) error {
-	if r.stop != nil {
-		close(r.stop)
-		<-r.done
-		r.stop = nil
-	}
-	delay := 50 * time.Millisecond
-	for {
-		err := r.flushBounded(ctx)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			n := r.Unflushed()
-			r.opts.Logger.Error("usage not recorded at shutdown", "calls", n, "err", err)
-			return fmt.Errorf("%d calls not recorded: %w", n, err)
-		case <-time.After(delay):
-			delay = min(delay*2, time.Second)
-		}
-	}
-}
-
-// flushBounded is one flush attempt bounded by FlushTimeout within ctx.
-func (r *Recorder) flushBounded(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.opts.FlushTimeout)
-	defer cancel()
-	return r.Flush(ctx)
 }
