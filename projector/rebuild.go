@@ -123,6 +123,8 @@ func (r *Runner) recordProgress(ctx context.Context, name string, also ProgressF
 	}
 }
 
+// rebuildAndSwap builds p's tables in a shadow schema, brings them up to
+// the stream's end and swaps them in for the live ones.
 func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint64, progress ProgressFunc) (Stats, error) {
 	began, pool := time.Now(), r.deps.Pool
 	var live string
@@ -154,65 +156,8 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 		return Stats{}, err
 	}
 	var swapped uint64
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := lockRows(ctx, tx, p); err != nil { // every consumer of the read model
-			return err
-		}
-		if _, err := tx.Exec(ctx, rp.searchPath()); err != nil {
-			return err
-		}
-		// The live consumer is held: the copy needs what the stream holds
-		// now, no more (the live consumer applies what comes after).
-		held, err := streamEnd(ctx, r.deps.JS)
-		if err != nil {
-			return err
-		}
-		if err := rp.catchUp(ctx, tx, held); err != nil {
-			return err
-		}
-		retired := "retired_" + p.Name
-		stmts := []string{"DROP SCHEMA IF EXISTS " + ident(retired) + " CASCADE", "CREATE SCHEMA " + ident(retired)}
-		for _, t := range p.Tables {
-			stmts = append(stmts,
-				"ALTER TABLE "+ident(live)+"."+ident(t)+" SET SCHEMA "+ident(retired),
-				"ALTER TABLE "+ident(shadow)+"."+ident(t)+" SET SCHEMA "+ident(live))
-		}
-		stmts = append(stmts, "DROP SCHEMA "+ident(retired)+" CASCADE")
-		for _, s := range stmts {
-			if _, err := tx.Exec(ctx, s); err != nil {
-				return fmt.Errorf("%s: %w", s, err)
-			}
-		}
-		// A request made while this rebuild ran, before the hold, is
-		// served too: the rebuilt tables include every event up to here.
-		if stream, err := r.deps.JS.Stream(ctx, events.StreamName); err == nil {
-			if later := lastRequest(ctx, stream, p.Name); later <= held {
-				request = max(request, later)
-			}
-		}
-		// The letters of events the rebuild applied are resolved with the
-		// swap; those it parked again stay open.
-		var started time.Time
-		if err := tx.QueryRow(ctx, "SELECT coalesce(rebuild_started_at, now()) FROM projection_checkpoints WHERE name = $1",
-			p.Name).Scan(&started); err != nil {
-			return err
-		}
-		for _, name := range rowsOf(p) {
-			n, err := deadletter.ResolveRebuilt(ctx, tx, name, started, held)
-			if err != nil {
-				return err
-			}
-			rp.stats.Resolved += n
-		}
-		if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now()
-			WHERE name = ANY($1)`, p.PartitionNames(), int64(held)); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
-			rebuild_started_at = NULL, rebuild_position = $3, rebuild_total = $3, rebuilt_at = now(),
-			rebuild_handled = GREATEST(rebuild_handled, $4) WHERE name = $1`,
-			p.Name, int64(held), int64(rp.stats.Events), int64(request))
-		swapped = held
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) (err error) {
+		swapped, err = r.swap(ctx, tx, rp, request)
 		return err
 	})
 	if err == nil && r.ann != nil {
@@ -222,4 +167,88 @@ func (r *Runner) rebuildAndSwap(ctx context.Context, p Projection, request uint6
 	}
 	rp.stats.Took = time.Since(began)
 	return rp.stats, err
+}
+
+// swap, in tx, holds every consumer of rp's read model, applies the last
+// events to the copies and puts them in place of the live tables, then
+// records request as served. It returns the position the tables reflect.
+func (r *Runner) swap(ctx context.Context, tx pgx.Tx, rp *replay, request uint64) (uint64, error) {
+	p := rp.c.p
+	if _, err := lockRows(ctx, tx, p); err != nil { // every consumer of the read model
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, rp.searchPath()); err != nil {
+		return 0, err
+	}
+	// The live consumer is held: the copy needs what the stream holds
+	// now, no more (the live consumer applies what comes after).
+	held, err := streamEnd(ctx, r.deps.JS)
+	if err != nil {
+		return 0, err
+	}
+	if err := rp.catchUp(ctx, tx, held); err != nil {
+		return 0, err
+	}
+	if err := swapTables(ctx, tx, p, rp.live, rp.schema); err != nil {
+		return 0, err
+	}
+	// A request made while this rebuild ran, before the hold, is
+	// served too: the rebuilt tables include every event up to here.
+	if stream, err := r.deps.JS.Stream(ctx, events.StreamName); err == nil {
+		if later := lastRequest(ctx, stream, p.Name); later <= held {
+			request = max(request, later)
+		}
+	}
+	resolved, err := resolveRebuilt(ctx, tx, p, held)
+	if err != nil {
+		return 0, err
+	}
+	rp.stats.Resolved += resolved
+	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now()
+		WHERE name = ANY($1)`, p.PartitionNames(), int64(held)); err != nil {
+		return 0, err
+	}
+	_, err = tx.Exec(ctx, `UPDATE projection_checkpoints SET position = GREATEST(position, $2), updated_at = now(),
+		rebuild_started_at = NULL, rebuild_position = $3, rebuild_total = $3, rebuilt_at = now(),
+		rebuild_handled = GREATEST(rebuild_handled, $4) WHERE name = $1`,
+		p.Name, int64(held), int64(rp.stats.Events), int64(request))
+	return held, err
+}
+
+// swapTables moves p's live tables into a retired schema, dropped at
+// once, and the shadow's copies into the live schema.
+func swapTables(ctx context.Context, tx pgx.Tx, p Projection, live, shadow string) error {
+	retired := "retired_" + p.Name
+	stmts := []string{"DROP SCHEMA IF EXISTS " + ident(retired) + " CASCADE", "CREATE SCHEMA " + ident(retired)}
+	for _, t := range p.Tables {
+		stmts = append(stmts,
+			"ALTER TABLE "+ident(live)+"."+ident(t)+" SET SCHEMA "+ident(retired),
+			"ALTER TABLE "+ident(shadow)+"."+ident(t)+" SET SCHEMA "+ident(live))
+	}
+	stmts = append(stmts, "DROP SCHEMA "+ident(retired)+" CASCADE")
+	for _, s := range stmts {
+		if _, err := tx.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// resolveRebuilt resolves, with the swap, the dead letters of the events
+// the rebuild applied up to held; those it parked again stay open.
+func resolveRebuilt(ctx context.Context, tx pgx.Tx, p Projection, held uint64) (int64, error) {
+	var started time.Time
+	if err := tx.QueryRow(ctx, "SELECT coalesce(rebuild_started_at, now()) FROM projection_checkpoints WHERE name = $1",
+		p.Name).Scan(&started); err != nil {
+		return 0, err
+	}
+	var resolved int64
+	for _, name := range rowsOf(p) {
+		n, err := deadletter.ResolveRebuilt(ctx, tx, name, started, held)
+		if err != nil {
+			return 0, err
+		}
+		resolved += n
+	}
+	return resolved, nil
 }
