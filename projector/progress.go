@@ -53,52 +53,8 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 		return nil, err
 	}
 	last := stream.CachedInfo().State.LastSeq
-	rows, err := p.pool.Query(ctx, `SELECT c.name, c.position, c.updated_at,
-		(SELECT count(*) FROM dead_letters d WHERE d.projection = c.name AND d.resolved_at IS NULL), `+ledSQL+`,
-		c.rebuild_handled, c.rebuild_started_at IS NOT NULL, c.rebuild_position, c.rebuild_total, c.rebuilt_at, c.rebuild_error
-		FROM projection_checkpoints c ORDER BY c.name`)
+	out, err := p.checkpointed(ctx, stream, last)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Status
-	for rows.Next() {
-		var s Status
-		var pos, handled int64
-		var rebuildPos, rebuildTotal *int64
-		var led, rebuilding bool
-		if err := rows.Scan(&s.Name, &pos, &s.UpdatedAt, &s.DeadLetters, &led, &handled, &rebuilding,
-			&rebuildPos, &rebuildTotal, &s.RebuiltAt, &s.RebuildError); err != nil {
-			return nil, err
-		}
-		proj, ok := p.projections[s.Name]
-		if !ok {
-			continue
-		}
-		s.Tables = proj.Tables
-		switch {
-		case rebuilding && led:
-			s.State = StateRebuilding
-			s.RebuildPosition, s.RebuildTotal = unsigned(rebuildPos), unsigned(rebuildTotal)
-		case lastRequest(ctx, stream, s.Name) > uint64(handled):
-			s.State = StateRebuildRequested
-		case s.RebuildError != nil:
-			s.State = StateFailed
-		case led:
-			s.State = StateRunning
-		default:
-			s.State = StateStopped
-		}
-		s.Position, s.StreamPosition = uint64(pos), last
-		s.Lag = p.lag(ctx, proj, s.Position, last)
-		if proj.part != nil {
-			s.Of, s.Partitions = proj.Of(), proj.part.count
-		} else if proj.Partitions > 1 {
-			s.Partitions = proj.Partitions
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// A projection that never ran has no checkpoint yet.
@@ -113,6 +69,68 @@ func (p *Progress) Statuses(ctx context.Context) ([]Status, error) {
 	}
 	slices.SortFunc(out, func(a, b Status) int { return strings.Compare(a.Name, b.Name) })
 	return foldPartitions(out), nil
+}
+
+// checkpointRow is what a status is made of beside the fields of its
+// projection_checkpoints row scanned into the Status itself.
+type checkpointRow struct {
+	pos, handled             int64
+	rebuildPos, rebuildTotal *int64
+	led, rebuilding          bool
+}
+
+// checkpointed reports the covered projections that have a checkpoint row.
+func (p *Progress) checkpointed(ctx context.Context, stream jetstream.Stream, last uint64) ([]Status, error) {
+	rows, err := p.pool.Query(ctx, `SELECT c.name, c.position, c.updated_at,
+		(SELECT count(*) FROM dead_letters d WHERE d.projection = c.name AND d.resolved_at IS NULL), `+ledSQL+`,
+		c.rebuild_handled, c.rebuild_started_at IS NOT NULL, c.rebuild_position, c.rebuild_total, c.rebuilt_at, c.rebuild_error
+		FROM projection_checkpoints c ORDER BY c.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Status
+	for rows.Next() {
+		var s Status
+		var c checkpointRow
+		if err := rows.Scan(&s.Name, &c.pos, &s.UpdatedAt, &s.DeadLetters, &c.led, &c.handled, &c.rebuilding,
+			&c.rebuildPos, &c.rebuildTotal, &s.RebuiltAt, &s.RebuildError); err != nil {
+			return nil, err
+		}
+		proj, ok := p.projections[s.Name]
+		if !ok {
+			continue
+		}
+		p.describe(ctx, stream, last, proj, &s, c)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// describe fills in what proj is doing, from its checkpoint c, and how far
+// behind the stream's end last it is.
+func (p *Progress) describe(ctx context.Context, stream jetstream.Stream, last uint64, proj Projection, s *Status, c checkpointRow) {
+	s.Tables = proj.Tables
+	switch {
+	case c.rebuilding && c.led:
+		s.State = StateRebuilding
+		s.RebuildPosition, s.RebuildTotal = unsigned(c.rebuildPos), unsigned(c.rebuildTotal)
+	case lastRequest(ctx, stream, s.Name) > uint64(c.handled):
+		s.State = StateRebuildRequested
+	case s.RebuildError != nil:
+		s.State = StateFailed
+	case c.led:
+		s.State = StateRunning
+	default:
+		s.State = StateStopped
+	}
+	s.Position, s.StreamPosition = uint64(c.pos), last
+	s.Lag = p.lag(ctx, proj, s.Position, last)
+	if proj.part != nil {
+		s.Of, s.Partitions = proj.Of(), proj.part.count
+	} else if proj.Partitions > 1 {
+		s.Partitions = proj.Partitions
+	}
 }
 
 func unsigned(v *int64) *uint64 {
