@@ -33,12 +33,7 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 	if err != nil {
 		return err
 	}
-	var cons jetstream.Consumer
-	if p.part != nil {
-		cons, err = r.ensurePartitionConsumer(ctx, p)
-	} else {
-		cons, err = r.ensureConsumer(ctx, p, checkpoint)
-	}
+	cons, err := r.leadConsumer(ctx, p, checkpoint)
 	if err != nil {
 		return err
 	}
@@ -53,6 +48,22 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 		return err
 	}
 	defer stopRetries()
+	return r.consume(ctx, p, conn, cons, handled, log)
+}
+
+// leadConsumer is the consumer the leader of p reads: a partition's, or
+// the projection's durable consumer right after its checkpoint.
+func (r *Runner) leadConsumer(ctx context.Context, p Projection, checkpoint uint64) (jetstream.Consumer, error) {
+	if p.part != nil {
+		return r.ensurePartitionConsumer(ctx, p)
+	}
+	return r.ensureConsumer(ctx, p, checkpoint)
+}
+
+// consume applies the events cons delivers, and serves the rebuild
+// requests after handled, for as long as this process holds the lock on
+// conn and ctx lasts.
+func (r *Runner) consume(ctx context.Context, p Projection, conn *pgx.Conn, cons jetstream.Consumer, handled uint64, log *slog.Logger) error {
 	it, err := cons.Messages(jetstream.PullMaxMessages(r.opts.BatchSize * 2))
 	if err != nil {
 		return err
@@ -73,18 +84,27 @@ func (r *Runner) lead(ctx context.Context, p Projection, conn *pgx.Conn, log *sl
 			rb.poll(lctx) // a partitioned projection's rebuilds are its own loop's (leadRebuilds)
 		}
 		if time.Since(lastCheck) > lockCheckEvery {
-			if err := conn.Ping(ctx); err != nil {
-				return fmt.Errorf("lost the projection lock: %w", err)
-			}
-			if p.part != nil && r.share.overShare(p.Of()) {
-				log.Info("partition handed over: this process leads more than its share")
-				return errYield
+			if err := r.stillLeads(ctx, p, conn, log); err != nil {
+				return err
 			}
 			lastCheck = time.Now()
 		}
 		if err := c.step(ctx); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// stillLeads fails once the lock on conn is lost, or, for a partition,
+// once this process leads more than its share of the partitions.
+func (r *Runner) stillLeads(ctx context.Context, p Projection, conn *pgx.Conn, log *slog.Logger) error {
+	if err := conn.Ping(ctx); err != nil {
+		return fmt.Errorf("lost the projection lock: %w", err)
+	}
+	if p.part != nil && r.share.overShare(p.Of()) {
+		log.Info("partition handed over: this process leads more than its share")
+		return errYield
 	}
 	return nil
 }
