@@ -131,9 +131,19 @@ func (r *Runner) Start(ctx context.Context) error {
 		return err
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
+	if err := r.startAnnouncer(ctx); err != nil {
+		r.cancel()
+		return err
+	}
+	r.runAll(ctx)
+	return nil
+}
+
+// startAnnouncer starts telling readers how far the consumed projections
+// are, from the checkpoints they left.
+func (r *Runner) startAnnouncer(ctx context.Context) error {
 	checkpoints, err := r.checkpoints(ctx)
 	if err != nil {
-		r.cancel()
 		return err
 	}
 	r.ann = newAnnouncer(r.deps.JS, r.consumed(), r.deps.Logger)
@@ -141,42 +151,37 @@ func (r *Runner) Start(ctx context.Context) error {
 		r.ann.every = r.opts.heartbeat
 	}
 	if err := r.ann.start(ctx, checkpoints); err != nil {
-		r.cancel()
 		return fmt.Errorf("projection progress: %w", err)
 	}
-	r.wg.Add(2)
-	go func() {
-		defer r.wg.Done()
-		r.ann.run(ctx)
-	}()
-	go func() {
-		defer r.wg.Done()
-		r.reportLag(ctx)
-	}()
+	return nil
+}
+
+// runAll runs until ctx ends the announcer, the lag reports, a leader loop
+// per consumed projection, the count of the partitions' shares and the
+// rebuilds of each partitioned projection.
+func (r *Runner) runAll(ctx context.Context) {
+	r.spawn(func() { r.ann.run(ctx) })
+	r.spawn(func() { r.reportLag(ctx) })
 	for _, p := range r.consumed() {
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			r.run(ctx, p, r.lead)
-		}()
+		r.spawn(func() { r.run(ctx, p, r.lead) })
 	}
 	if len(r.share.counts) > 0 {
-		r.wg.Add(1)
-		go func() {
-			defer r.wg.Done()
-			r.count(ctx)
-		}()
+		r.spawn(func() { r.count(ctx) })
 	}
 	for _, p := range r.projections {
 		if p.Partitions > 1 {
-			r.wg.Add(1)
-			go func() {
-				defer r.wg.Done()
-				r.run(ctx, p, r.leadRebuilds)
-			}()
+			r.spawn(func() { r.run(ctx, p, r.leadRebuilds) })
 		}
 	}
-	return nil
+}
+
+// spawn runs f in the background; Stop waits for it.
+func (r *Runner) spawn(f func()) {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		f()
+	}()
 }
 
 // checkpoints are the applied positions of the projections that ran before.
