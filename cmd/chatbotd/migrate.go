@@ -9,6 +9,8 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/postgres"
 )
 
+// runMigrate runs one migrate action and prints the schema version it
+// leaves.
 func runMigrate(ctx context.Context, e env, cfg config.Config, args []string) error {
 	if len(args) == 0 {
 		return usageError("missing action")
@@ -27,7 +29,25 @@ func runMigrate(ctx context.Context, e env, cfg config.Config, args []string) er
 		return err
 	}
 	defer mg.Close()
+	if err := migrateAction(mg, action, rest); err != nil {
+		return err
+	}
+	v, dirty, err := mg.Version()
+	if err != nil {
+		return fmt.Errorf("read migration version: %v", err)
+	}
+	state := "clean"
+	if dirty {
+		state = "dirty: fix the failed migration, then run `chatbotd migrate force V`"
+	}
+	fmt.Fprintf(e.stdout, "schema version %d (%s)\n", v, state)
+	return nil
+}
 
+// migrateAction runs action, with its arguments rest, on mg; version
+// changes nothing.
+func migrateAction(mg *postgres.Migrator, action string, rest []string) error {
+	var err error
 	switch action {
 	case "up":
 		if len(rest) > 0 {
@@ -59,15 +79,6 @@ func runMigrate(ctx context.Context, e env, cfg config.Config, args []string) er
 	if err != nil {
 		return fmt.Errorf("migrate %s: %v", action, err)
 	}
-	v, dirty, err := mg.Version()
-	if err != nil {
-		return fmt.Errorf("read migration version: %v", err)
-	}
-	state := "clean"
-	if dirty {
-		state = "dirty: fix the failed migration, then run `chatbotd migrate force V`"
-	}
-	fmt.Fprintf(e.stdout, "schema version %d (%s)\n", v, state)
 	return nil
 }
 
