@@ -1,3 +1,4 @@
-// Package architecture holds the test that keeps the packages in the
-// layers docs/ARCHITECTURE.md draws. It has no code of its own.
+// Package architecture holds the tests that keep the packages in the
+// layers docs/ARCHITECTURE.md draws, and their files and functions short.
+// It has no code of its own.
 package architecture
