@@ -17,7 +17,7 @@ func TestThrottle(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	defer testkit.Close(t, "the Redis client", rdb)
 	now := time.Date(2026, 1, 1, 12, 0, 30, 0, time.UTC)
 	clock := func() time.Time { return now }
 	key := "test:" + time.Now().Format(time.RFC3339Nano)
@@ -44,8 +44,12 @@ func TestThrottle(t *testing.T) {
 	}
 	t.Run("Redis counts across processes", func(t *testing.T) {
 		a, b := NewThrottle(rdb, clock), NewThrottle(rdb, clock)
-		_, _ = a.Allow(context.Background(), key+"shared", 2)
-		_, _ = b.Allow(context.Background(), key+"shared", 2)
+		if ok, _ := a.Allow(context.Background(), key+"shared", 2); !ok {
+			t.Fatal("the first request was refused")
+		}
+		if ok, _ := b.Allow(context.Background(), key+"shared", 2); !ok {
+			t.Fatal("the second request, through another throttle, was refused")
+		}
 		if ok, _ := a.Allow(context.Background(), key+"shared", 2); ok {
 			t.Fatal("the third request across two throttles was allowed")
 		}
@@ -60,7 +64,7 @@ func TestThrottleAdmitsNoDoubleBurstAcrossAMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	defer testkit.Close(t, "the Redis client", rdb)
 	const limit = 60 // one a second
 	for name, mk := range map[string]func(func() time.Time) *Throttle{
 		"in Redis":   func(c func() time.Time) *Throttle { return NewThrottle(rdb, c) },

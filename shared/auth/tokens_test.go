@@ -57,7 +57,9 @@ func decodeSegment(t *testing.T, raw string, i int) map[string]any {
 		t.Fatal(err)
 	}
 	var m map[string]any
-	_ = json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("segment %d of the token is not JSON: %v", i, err)
+	}
 	return m
 }
 
@@ -85,7 +87,10 @@ func TestForgedAndWrongTokensAreRefused(t *testing.T) {
 	}
 	with := func(k string, v any) jwt.MapClaims { c := good(); c[k] = v; return c }
 	without := func(k string) jwt.MapClaims { c := good(); delete(c, k); return c }
-	_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, otherKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hdr := map[string]any{"kid": kid, "typ": "at+jwt"}
 	noneToken := sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, hdr, good())
 
@@ -115,7 +120,10 @@ func TestForgedAndWrongTokensAreRefused(t *testing.T) {
 	}
 
 	t.Run("a rotated-in public key is accepted", func(t *testing.T) {
-		_, next, _ := ed25519.GenerateKey(rand.Reader)
+		_, next, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
 		tk.keys.AddPublic(next.Public().(ed25519.PublicKey))
 		raw := sign(t, jwt.SigningMethodEdDSA, next, map[string]any{"kid": KeyID(next.Public().(ed25519.PublicKey)), "typ": "at+jwt"}, good())
 		if _, _, err := tk.Verify(raw); err != nil {

@@ -50,14 +50,14 @@ func newRedis(tb testing.TB) *redis.Client {
 		tb.Fatal(err)
 	}
 	rdb := redis.NewClient(opts)
-	tb.Cleanup(func() { _ = rdb.Close() })
+	tb.Cleanup(func() { testkit.Close(tb, "the Redis client", rdb) })
 	return rdb
 }
 
 // unreachableRedis is a client of a port nobody listens on.
 func unreachableRedis(tb testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: time.Second})
-	tb.Cleanup(func() { _ = rdb.Close() })
+	tb.Cleanup(func() { testkit.Close(tb, "the Redis client", rdb) })
 	return rdb
 }
 
@@ -66,19 +66,27 @@ func unreachableRedis(tb testing.TB) *redis.Client {
 func newKey(tb testing.TB) string {
 	tb.Helper()
 	b := make([]byte, 6)
-	_, _ = rand.Read(b)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatal(err)
+	}
 	key := "test-" + hex.EncodeToString(b)
 	tb.Cleanup(func() {
 		opts, err := redis.ParseURL(testkit.RedisURL(tb))
 		if err != nil {
+			tb.Errorf("delete the Redis keys of %s: %v", key, err)
 			return
 		}
 		rdb := redis.NewClient(opts)
-		defer rdb.Close()
+		defer testkit.Close(tb, "the Redis client", rdb)
 		ctx := context.Background()
 		iter := rdb.Scan(ctx, 0, "ratelimit:{"+key+"}:*", 100).Iterator()
 		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
+			if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
+				tb.Errorf("delete %s: %v", iter.Val(), err)
+			}
+		}
+		if err := iter.Err(); err != nil {
+			tb.Errorf("list the Redis keys of %s: %v", key, err)
 		}
 	})
 	return key

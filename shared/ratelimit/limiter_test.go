@@ -2,11 +2,13 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -171,10 +173,21 @@ func snapshot(t *testing.T, l *Limiter, key string) string {
 		// Short: the unreachable Redis would retry its dial for long.
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
-		rate, _ := l.rdb.HGetAll(ctx, c.rateKey).Result()
-		day, _ := l.rdb.Get(ctx, c.dayKey).Result()
-		month, _ := l.rdb.Get(ctx, c.monthKey).Result()
+		rate, rateErr := l.rdb.HGetAll(ctx, c.rateKey).Result()
+		day, dayErr := l.rdb.Get(ctx, c.dayKey).Result()
+		month, monthErr := l.rdb.Get(ctx, c.monthKey).Result()
 		s = fmt.Sprintf("redis rate %v day %q month %q; ", rate, day, month)
+		// A missing counter reads as ""; the Redis nobody listens on
+		// refuses the connection, or keeps dialling past the deadline.
+		for _, err := range []error{rateErr, dayErr, monthErr} {
+			switch {
+			case err == nil, errors.Is(err, redis.Nil):
+			case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, context.DeadlineExceeded):
+				s += "(redis did not answer) "
+			default:
+				t.Errorf("read the Redis state of %s: %v", key, err)
+			}
+		}
 	}
 	// What the store would read, not its maps: a sweep may drop a
 	// drained state, which is the same as keeping it.
@@ -316,8 +329,9 @@ func TestBurstOfExactlyPerMinute(t *testing.T) {
 					t.Fatal(err)
 				}
 				for i, cmd := range cmds {
-					if res, _ := cmd.Int64Slice(); len(res) != 4 || res[0] != 0 {
-						t.Fatalf("call %d of the burst refused: %v", sent-len(cmds)+i+1, res)
+					res, err := cmd.Int64Slice()
+					if err != nil || len(res) != 4 || res[0] != 0 {
+						t.Fatalf("call %d of the burst refused: %v (%v)", sent-len(cmds)+i+1, res, err)
 					}
 				}
 			}
@@ -358,7 +372,7 @@ func TestAllowIsOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	defer testkit.Close(t, "the Redis client", rdb)
 	hook := &countingHook{}
 	rdb.AddHook(hook)
 
@@ -433,7 +447,7 @@ func TestUnreachableRedisDecidesWithoutError(t *testing.T) {
 func TestRedisOutageFallsBackAndReturns(t *testing.T) {
 	proxy := testkit.NewProxy(t, redisAddr(t))
 	rdb := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, DialTimeout: time.Second})
-	defer rdb.Close()
+	defer testkit.Close(t, "the Redis client", rdb)
 	direct := newRedis(t)
 
 	logs := &logBuffer{}
