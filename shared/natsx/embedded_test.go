@@ -33,7 +33,10 @@ func TestEmbeddedServerKeepsJetStreamOnDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "T", Subjects: []string{"t.>"}, Storage: jetstream.FileStorage}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +61,10 @@ func TestEmbeddedServerKeepsJetStreamOnDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	js, _ = jetstream.New(nc)
+	js, err = jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	s, err := js.Stream(ctx, "T")
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +83,11 @@ func TestEmbeddedServerNamesTheTakenPort(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() {
+		if err := ln.Close(); err != nil {
+			t.Errorf("close the listener: %v", err)
+		}
+	}()
 	_, err = natsx.StartEmbedded(natsx.EmbeddedOptions{Listen: ln.Addr().String(), StoreDir: t.TempDir(), SyncInterval: "always"})
 	if err == nil || !strings.Contains(err.Error(), "NATS_LISTEN") {
 		t.Fatalf("got %v, want an error naming NATS_LISTEN", err)

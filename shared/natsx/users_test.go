@@ -2,6 +2,7 @@ package natsx_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +43,10 @@ func startAuthServer(t *testing.T) *authServer {
 		t.Fatalf("the service user cannot connect in process: %v", err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	ctx := context.Background()
 	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "EVENTS", Subjects: []string{"events.>", "timers.>"}, AllowDirect: true}); err != nil {
 		t.Fatal(err)
@@ -99,7 +103,10 @@ func (s *authServer) connectAudit(t *testing.T) (*nats.Conn, jetstream.JetStream
 		t.Fatalf("audit user: %v", err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	return nc, js, v
 }
 
@@ -151,8 +158,11 @@ func TestCredentialFilesAreGeneratedOnceAndPrivate(t *testing.T) {
 			t.Errorf("%s has mode %o, want 600", name, mode)
 		}
 	}
-	b, _ := os.ReadFile(filepath.Join(dir, natsx.AddrFile))
-	if len(b) != 0 {
+	switch b, err := os.ReadFile(filepath.Join(dir, natsx.AddrFile)); {
+	case errors.Is(err, os.ErrNotExist), err == nil && len(b) == 0:
+	case err != nil:
+		t.Errorf("read %s: %v", natsx.AddrFile, err)
+	default:
 		t.Errorf("nats.addr written by EmbeddedUsers: %q", b)
 	}
 }
@@ -167,7 +177,9 @@ func TestTheAuditUserReadsTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = nc.Flush()
+	if err := nc.Flush(); err != nil {
+		t.Fatalf("flush the connection: %v", err)
+	}
 	if _, err := s.svc.Publish(ctx, "events.t1.user.u1.LoginSucceeded", []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +235,9 @@ func TestTheAuditUserChangesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = nc.Flush()
+	if err := nc.Flush(); err != nil {
+		t.Fatalf("flush the connection: %v", err)
+	}
 
 	refused := []struct {
 		name, subject string
@@ -266,7 +280,9 @@ func TestTheAuditUserChangesNothing(t *testing.T) {
 				if err := r.try(ctx); err == nil {
 					t.Fatal("allowed")
 				}
-				_ = nc.Flush()
+				if err := nc.Flush(); err != nil {
+					t.Fatalf("flush the connection: %v", err)
+				}
 				if !v.saw(r.subject) {
 					t.Errorf("no permissions violation for %s", r.subject)
 				}
@@ -297,7 +313,9 @@ func TestTheAuditUserCannotReadChatbotdsReplies(t *testing.T) {
 	if _, err := nc.SubscribeSync("deadletters.retry.users"); err != nil {
 		t.Fatal(err)
 	}
-	_ = nc.Flush()
+	if err := nc.Flush(); err != nil {
+		t.Fatalf("flush the connection: %v", err)
+	}
 	for _, subj := range []string{natsx.ServiceInboxPrefix + ".>", "$KV.CREDENTIALS.>", "deadletters.retry.users"} {
 		if !v.saw(subj) {
 			t.Errorf("subscription to %s not refused", subj)

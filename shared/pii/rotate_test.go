@@ -14,7 +14,10 @@ import (
 func TestAPersonalDataKeyIsRotatedWithoutLosingAField(t *testing.T) {
 	ctx := context.Background()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	oldKey, newKey := kek(t), kek(t)
 
 	before, err := pii.Open(ctx, js, oldKey, 1)

@@ -26,7 +26,10 @@ func kek(t *testing.T) []byte {
 func TestSealOpenErase(t *testing.T) {
 	ctx := context.Background()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	key := kek(t)
 	a, err := pii.Open(ctx, js, key, 1)
 	if err != nil {
@@ -52,7 +55,9 @@ func TestSealOpenErase(t *testing.T) {
 
 	// Sealed under one subject, it does not open as another's.
 	other := sealedEmail
-	_ = b.Seal(ctx, "u2", []*string{new(string)}) // u2 has a key
+	if err := b.Seal(ctx, "u2", []*string{new(string)}); err != nil { // u2 has a key
+		t.Fatalf("seal a field of u2: %v", err)
+	}
 	if err := b.Open(ctx, "u2", []*string{&other}); !errors.Is(err, pii.ErrUnreadable) {
 		t.Errorf("opened under the wrong subject: %v", err)
 	}
@@ -86,16 +91,24 @@ func TestSealOpenErase(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// A fresh process finds no key either.
-	c, _ := pii.Open(ctx, js, key, 1)
+	c, err := pii.Open(ctx, js, key, 1)
+	if err != nil {
+		t.Fatalf("pii.Open: %v", err)
+	}
 	got := sealedEmail
 	if err := c.Open(ctx, "u1", []*string{&got}); err != nil || got != pii.Erased {
 		t.Errorf("after erasure: %q %v", got, err)
 	}
 
 	// A vault under another key-encryption key cannot open the data keys.
-	d, _ := pii.Open(ctx, js, kek(t), 1)
+	d, err := pii.Open(ctx, js, kek(t), 1)
+	if err != nil {
+		t.Fatalf("pii.Open: %v", err)
+	}
 	x := "secret"
-	_ = a.Seal(ctx, "u3", []*string{&x})
+	if err := a.Seal(ctx, "u3", []*string{&x}); err != nil {
+		t.Fatalf("seal a field of u3: %v", err)
+	}
 	if err := d.Open(ctx, "u3", []*string{&x}); !errors.Is(err, pii.ErrUnreadable) {
 		t.Errorf("opened under another key-encryption key: %v", err)
 	}
@@ -104,7 +117,10 @@ func TestSealOpenErase(t *testing.T) {
 func TestSealCopyLeavesTheOriginal(t *testing.T) {
 	ctx := context.Background()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	v, err := pii.Open(ctx, js, kek(t), 1)
 	if err != nil {
 		t.Fatal(err)
@@ -126,8 +142,8 @@ func TestSealCopyLeavesTheOriginal(t *testing.T) {
 		t.Errorf("open: %+v %v", p, err)
 	}
 	var none *pii.Vault
-	if _, ok, _ := none.SealCopy(ctx, "u", in); ok {
-		t.Errorf("no vault: the data goes as it is")
+	if _, ok, err := none.SealCopy(ctx, "u", in); ok || err != nil {
+		t.Errorf("no vault: sealed %v (%v), want the data to go as it is", ok, err)
 	}
 }
 
@@ -145,7 +161,10 @@ func TestLoadKEK(t *testing.T) {
 	if err != nil || len(a) != 32 {
 		t.Fatalf("generated: %d %v", len(a), err)
 	}
-	b, _ := pii.LoadKEK("", dir, log)
+	b, err := pii.LoadKEK("", dir, log)
+	if err != nil {
+		t.Fatalf("load the generated key again: %v", err)
+	}
 	if string(a) != string(b) {
 		t.Error("a second start generated another key")
 	}

@@ -46,7 +46,7 @@ func TestMigrationsGoUpAndDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mg.Close()
+	defer testkit.Close(t, "the migrator", mg)
 
 	if err := mg.Up(); err != nil {
 		t.Fatal(err)
@@ -68,11 +68,13 @@ func TestMigrationsGoUpAndDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	var exists bool
-	_ = db.Pool.QueryRow(ctx, "SELECT to_regclass('projection_checkpoints') IS NOT NULL").Scan(&exists)
+	if err := db.Pool.QueryRow(ctx, "SELECT to_regclass('projection_checkpoints') IS NOT NULL").Scan(&exists); err != nil {
+		t.Fatalf("look for projection_checkpoints: %v", err)
+	}
 	if exists {
 		t.Errorf("projection_checkpoints still there after down")
 	}
-	if v, _, _ := mg.Version(); v != 0 {
-		t.Errorf("version after down = %d", v)
+	if v, _, err := mg.Version(); err != nil || v != 0 {
+		t.Errorf("version after down = %d (%v), want 0", v, err)
 	}
 }
