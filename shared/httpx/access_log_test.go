@@ -17,6 +17,7 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // logLines is a log sink a server writes to from its own goroutines.
@@ -84,8 +85,7 @@ func accessServer(t *testing.T, access httpx.AccessLog, logLevel string) (string
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	return "http://" + ln.Addr().String(), sink
 }
 

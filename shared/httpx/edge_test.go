@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // edgeInput has what request bodies have: strings, numbers, an optional
@@ -78,8 +79,7 @@ func serveEdge(t *testing.T, bodyLimit int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	return "http://" + ln.Addr().String()
 }
 
@@ -152,14 +152,15 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { conn.Close() })
-		go func() { _, _ = io.WriteString(conn, request) }()
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		sendBehind(t, conn, request)
+		if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
 		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
 			t.Fatalf("no answer: %v", err)
 		}
-		res.Body.Close()
+		testkit.Close(t, "the response body", res.Body)
 		return res
 	}
 	answers := map[string]func() (int, http.Header){

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // FuzzRequestDecoding sends arbitrary bodies through the whole edge (body
@@ -35,8 +37,11 @@ func FuzzRequestDecoding(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%s %q: %v", target.method, body, err)
 			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			if err != nil {
+				t.Fatalf("%s %q: read the answer: %v", target.method, body, err)
+			}
+			testkit.Close(t, "the response body", res.Body)
 			if res.StatusCode >= 500 {
 				t.Fatalf("%s %q: %d %s", target.method, body, res.StatusCode, b)
 			}

@@ -2,11 +2,13 @@ package httpx_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 )
@@ -97,9 +99,15 @@ func TestAFailureToRecordKeepsTheCommittedAnswer(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		keys, _ := kv.Keys(context.Background())
+		keys, err := kv.Keys(context.Background())
+		if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+			t.Error(err)
+			return
+		}
 		for _, k := range keys {
-			_ = kv.Purge(context.Background(), k)
+			if err := kv.Purge(context.Background(), k); err != nil {
+				t.Errorf("purge the claim %s: %v", k, err)
+			}
 		}
 	}
 	s.sabotage.Store(&purge)

@@ -16,7 +16,10 @@ import (
 // starts the abandonment anew.
 func TestATakeoverKeepsTheFirstClaimTime(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	i, err := OpenIdempotency(context.Background(), js, IdempotencyOptions{RequestTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +49,11 @@ func TestATakeoverKeepsTheFirstClaimTime(t *testing.T) {
 		}
 		advance(3 * time.Second)
 	}
-	if other, _ := deriveKeys("k-2", "ada\x00POST\x00/things"); string(other.seed) == string(k.seed) {
+	other, err := deriveKeys("k-2", "ada\x00POST\x00/things")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(other.seed) == string(k.seed) {
 		t.Error("two keys derive one id seed")
 	}
 }

@@ -26,6 +26,7 @@ import (
 // idemServer is an API with Idempotency-Key on a real NATS server reached
 // through a proxy that can cut or hold the connection.
 type idemServer struct {
+	t       *testing.T
 	base    string
 	proxy   *testkit.Proxy
 	nc      *nats.Conn          // the server's connection, through the proxy
@@ -59,7 +60,7 @@ type createOutput struct {
 func startIdempotent(t *testing.T, requestTimeout time.Duration) *idemServer {
 	t.Helper()
 	n := testkit.StartNATS(t)
-	s := &idemServer{proxy: testkit.NewProxy(t, n.Addr), revoked: map[string]bool{}}
+	s := &idemServer{t: t, proxy: testkit.NewProxy(t, n.Addr), revoked: map[string]bool{}}
 	nc, err := nats.Connect(n.URLAt(s.proxy.Addr()), nats.MaxReconnects(-1), nats.ReconnectWait(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +70,10 @@ func startIdempotent(t *testing.T, requestTimeout time.Duration) *idemServer {
 	if s.js, err = jetstream.New(n.Conn); err != nil {
 		t.Fatal(err)
 	}
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	metrics := observability.NewMetrics()
 	idem, err := httpx.OpenIdempotency(context.Background(), js, httpx.IdempotencyOptions{
 		RequestTimeout: requestTimeout, Registry: metrics.Registry, Logger: observability.NewLogger(io.Discard, "error", "text")})
@@ -111,8 +115,7 @@ func startIdempotent(t *testing.T, requestTimeout time.Duration) *idemServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	s.base = "http://" + ln.Addr().String()
 	return s
 }
@@ -126,7 +129,9 @@ func (s *idemServer) guard(api huma.API) func(huma.Context, func(huma.Context)) 
 		refused := !ok || s.revoked[who]
 		s.mu.Unlock()
 		if refused {
-			_ = huma.WriteErr(api, ctx, 401, "", apperr.New(apperr.KindUnauthenticated, "unauthenticated", "who are you"))
+			if err := huma.WriteErr(api, ctx, 401, "", apperr.New(apperr.KindUnauthenticated, "unauthenticated", "who are you")); err != nil {
+				s.t.Errorf("answer 401: %v", err)
+			}
 			return
 		}
 		next(huma.WithValue(ctx, whoKey{}, who))

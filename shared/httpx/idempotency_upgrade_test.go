@@ -13,7 +13,10 @@ import (
 func TestAnswersKeptInClearByAnEarlierVersionAreDropped(t *testing.T) {
 	ctx := context.Background()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("jetstream.New: %v", err)
+	}
 	old, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: httpx.IdempotencyBucket,
 		Description: "answers of POST requests sent with an Idempotency-Key, kept 24 h", History: 1})
 	if err != nil {

@@ -16,12 +16,16 @@ import (
 
 // fakeSentry records the envelopes the SDK sends.
 type fakeSentry struct {
+	t      *testing.T // the server answers until the test ends
 	mu     sync.Mutex
 	bodies []string
 }
 
 func (f *fakeSentry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(r.Body)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		f.t.Errorf("read an envelope: %v", err)
+	}
 	f.mu.Lock()
 	f.bodies = append(f.bodies, string(b))
 	f.mu.Unlock()
@@ -35,7 +39,7 @@ func (f *fakeSentry) all() string {
 }
 
 func TestServerErrorsAreReportedWithoutSecrets(t *testing.T) {
-	fake := &fakeSentry{}
+	fake := &fakeSentry{t: t}
 	ts := httptest.NewServer(fake)
 	defer ts.Close()
 	dsn := strings.Replace(ts.URL, "http://", "http://publickey@", 1) + "/42"

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/chatbotsaas/chatbot/shared/apperr"
 	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/observability"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 type thingInput struct {
@@ -71,8 +73,7 @@ func startServer(t *testing.T, origins []string, checks []httpx.Check) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	return "http://" + ln.Addr().String()
 }
 
@@ -99,8 +100,11 @@ func do(t *testing.T, method, url, contentType string, body []byte, headers ...s
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	defer testkit.Close(t, "the response body", res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read the answer: %v", method, url, err)
+	}
 	a := answer{status: res.StatusCode, header: res.Header, body: string(b)}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
 		if err := json.Unmarshal(b, &a.problem); err != nil {
@@ -221,18 +225,27 @@ func TestOversizedBodyIsRefusedBeforeItIsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer testkit.Close(t, "the connection", conn)
 	// Announce 5 MiB and send only a little: the answer must come anyway.
-	_, _ = fmt.Fprintf(conn, "POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":", 5<<20)
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := fmt.Fprintf(conn, "POST /things HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":", 5<<20); err != nil {
+		t.Fatalf("send the start of the request: %v", err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("no answer: %v", err)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	defer testkit.Close(t, "the response body", res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read the answer: %v", err)
+	}
 	var p httpx.Problem
-	_ = json.Unmarshal(b, &p)
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatalf("got %d %s, not a problem: %v", res.StatusCode, b, err)
+	}
 	if res.StatusCode != 413 || p.Code != "payload_too_large" || p.RequestID == "" {
 		t.Fatalf("got %d %s", res.StatusCode, b)
 	}
@@ -241,7 +254,10 @@ func TestOversizedBodyIsRefusedBeforeItIsRead(t *testing.T) {
 func TestSQLLookingTextIsPlainText(t *testing.T) {
 	base := startServer(t, nil, nil)
 	name := `x'); DROP TABLE users; --`
-	body, _ := json.Marshal(map[string]string{"name": name})
+	body, err := json.Marshal(map[string]string{"name": name})
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := do(t, "POST", base+"/things", "application/json", body)
 	if a.status != 200 || !strings.Contains(a.body, `DROP TABLE users`) {
 		t.Fatalf("got %d %s", a.status, a.body)
@@ -256,6 +272,26 @@ func TestValidationErrorsNameTheField(t *testing.T) {
 	}
 }
 
+// sendBehind writes request on conn in the background, for a server that
+// answers while the client still writes, and closes conn when the test
+// ends. The server may hang up before it has read the whole request: the
+// write then fails with a reset or a broken pipe, or ends with the close.
+func sendBehind(t *testing.T, conn net.Conn, request string) {
+	t.Helper()
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(conn, request)
+		wrote <- err
+	}()
+	t.Cleanup(func() {
+		testkit.Close(t, "the connection", conn)
+		err := <-wrote
+		if err != nil && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, net.ErrClosed) {
+			t.Errorf("write the request: %v", err)
+		}
+	})
+}
+
 func TestHugeHeaderIsRefusedQuickly(t *testing.T) {
 	base := startServer(t, nil, nil)
 	start := time.Now()
@@ -263,17 +299,16 @@ func TestHugeHeaderIsRefusedQuickly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
 	// The server answers while the client still writes; read concurrently.
-	go func() {
-		_, _ = fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", strings.Repeat("a", 1<<20))
-	}()
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	sendBehind(t, conn, fmt.Sprintf("GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", strings.Repeat("a", 1<<20)))
+	if err := conn.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatalf("no answer: %v", err)
 	}
-	res.Body.Close()
+	testkit.Close(t, "the response body", res.Body)
 	if res.StatusCode != 431 {
 		t.Fatalf("got %d, want 431", res.StatusCode)
 	}
@@ -385,8 +420,7 @@ func TestDocsPageWorksOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	defer func() { _ = srv.App.Shutdown() }()
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	base := "http://" + ln.Addr().String()
 
 	page := do(t, "GET", base+"/docs", "", nil)
