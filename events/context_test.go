@@ -22,7 +22,10 @@ func (m taskMsg) Data() []byte         { return m.data }
 func TestATaskActsAsTheSystemCausedByWhatItReactsTo(t *testing.T) {
 	cause := events.Envelope{ID: "e-1", Type: events.UserDeleted, Version: 1, TenantID: "t", AggregateType: events.AggregateUser,
 		AggregateID: "u", Actor: events.UserActor("admin-1"), CorrelationID: "req-1"}
-	body, _ := cause.Marshal()
+	body, err := cause.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	requestCtx := events.WithActor(context.Background(), events.UserActor("someone"))
 	for name, m := range map[string]taskMsg{
 		"an event":              {subject: cause.Subject(), header: nats.Header{}, data: body},

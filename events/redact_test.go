@@ -10,7 +10,10 @@ import (
 
 func redacted(t *testing.T, reg *events.Registry, typ string, version int, data any) map[string]any {
 	t.Helper()
-	raw, _ := json.Marshal(data)
+	raw, err := json.Marshal(data)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
 	got := reg.Redact(events.Envelope{Type: typ, Version: version, Data: raw})
 	var out map[string]any
 	if err := json.Unmarshal(got.Data, &out); err != nil {

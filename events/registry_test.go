@@ -22,12 +22,16 @@ func TestUpcastersRunInOrder(t *testing.T) {
 	events.Register[renamedV3](reg, "Rated", 3, "test")
 	reg.Upcast("Rated", 1, func(d json.RawMessage) (json.RawMessage, error) {
 		var v struct{ Name string }
-		_ = json.Unmarshal(d, &v)
+		if err := json.Unmarshal(d, &v); err != nil {
+			return nil, err
+		}
 		return json.Marshal(map[string]any{"title": v.Name})
 	})
 	reg.Upcast("Rated", 2, func(d json.RawMessage) (json.RawMessage, error) {
 		var v map[string]any
-		_ = json.Unmarshal(d, &v)
+		if err := json.Unmarshal(d, &v); err != nil {
+			return nil, err
+		}
 		v["stars"] = 5
 		return json.Marshal(v)
 	})
@@ -97,7 +101,10 @@ func TestEnvelopeRoundTripAndSubject(t *testing.T) {
 
 func TestEnsureStreamIsIdempotent(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx := context.Background()
 	first, err := events.EnsureStream(ctx, js, 1)
 	if err != nil {

@@ -41,7 +41,10 @@ func (s *tailStream) append(t *testing.T, tenant, typ string) uint64 {
 	env := events.Envelope{ID: fmt.Sprintf("e%d", s.n), Type: typ, Version: 1, OccurredAt: time.Now().UTC(),
 		TenantID: tenant, AggregateType: "user", AggregateID: "u1", AggregateVersion: int64(s.n),
 		Actor: events.Actor{Type: events.ActorUser, ID: "u9"}, Data: json.RawMessage(`{"name":"pii1:c2VhbGVk"}`)}
-	b, _ := env.Marshal()
+	b, err := env.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	ack, err := s.js.Publish(context.Background(), env.Subject(), b)
 	if err != nil {
 		t.Fatal(err)
@@ -211,8 +214,11 @@ func waitPosition(t *testing.T, seen <-chan uint64) uint64 {
 }
 
 func TestTailWithoutTheStreamSaysSo(t *testing.T) {
-	js, _ := jetstream.New(testkit.StartNATS(t).Conn)
-	err := events.Tail(context.Background(), js, events.TailOptions{}, func(uint64, []byte) error { return nil })
+	js, err := jetstream.New(testkit.StartNATS(t).Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
+	err = events.Tail(context.Background(), js, events.TailOptions{}, func(uint64, []byte) error { return nil })
 	if err == nil {
 		t.Fatal("a tail without the stream succeeded")
 	}

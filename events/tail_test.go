@@ -117,9 +117,11 @@ func TestFormatTailJSONIsTheStoredEnvelopeWithItsPosition(t *testing.T) {
 	if err := json.Unmarshal(line, &got); err != nil {
 		t.Fatalf("not JSON: %v", err)
 	}
-	_ = json.Unmarshal([]byte(storedEnvelope), &stored)
+	if err := json.Unmarshal([]byte(storedEnvelope), &stored); err != nil {
+		t.Fatalf("decode the stored envelope: %v", err)
+	}
 	delete(got, "position")
-	if g, w := mustJSON(got), mustJSON(stored); g != w {
+	if g, w := mustJSON(t, got), mustJSON(t, stored); g != w {
 		t.Errorf("got %s, want the stored envelope %s", g, w)
 	}
 	if !strings.Contains(string(line), `"email":"pii1:c2VhbGVk"`) {
@@ -149,7 +151,11 @@ func TestFormatTailRefusesWhatIsNoEnvelope(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("encode %T: %v", v, err)
+	}
 	return string(b)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 
 	"github.com/chatbotsaas/chatbot/command/eventstore"
@@ -65,7 +66,10 @@ func TestLockMailsTheAccountOnceEvenWhenDeliveredTwice(t *testing.T) {
 	}
 
 	// The event once more, under another position.
-	stream, _ := w.js.Stream(context.Background(), events.StreamName)
+	stream, err := w.js.Stream(context.Background(), events.StreamName)
+	if err != nil {
+		t.Fatalf("look up the stream: %v", err)
+	}
 	raw, err := stream.GetMsg(context.Background(), res.Position)
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +97,11 @@ func TestMailRetriedThenParkedThenDeliveredOnceOnRetry(t *testing.T) {
 	var attempts int
 	deadline := time.Now().Add(15 * time.Second)
 	for id == "" {
-		_ = w.pool.QueryRow(context.Background(), `SELECT id::text, attempts FROM dead_letters
+		err := w.pool.QueryRow(context.Background(), `SELECT id::text, attempts FROM dead_letters
 			WHERE projection = 'mail_account_locked' AND kind = 'task'`).Scan(&id, &attempts)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) { // none yet
+			t.Fatalf("look for the dead letter: %v", err)
+		}
 		if time.Now().After(deadline) {
 			t.Fatal("the mail was not parked as a dead letter")
 		}

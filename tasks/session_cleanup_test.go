@@ -38,7 +38,9 @@ func TestSessionCleanupRunsOnItsSchedule(t *testing.T) {
 	}
 	count := func(ids []string) int {
 		var n int
-		_ = w.pool.QueryRow(ctx, `SELECT count(*) FROM `+projector.SessionsTable+` WHERE id::text = ANY($1)`, ids).Scan(&n)
+		if err := w.pool.QueryRow(ctx, `SELECT count(*) FROM `+projector.SessionsTable+` WHERE id::text = ANY($1)`, ids).Scan(&n); err != nil {
+			t.Fatalf("count the sessions: %v", err)
+		}
 		return n
 	}
 	deadline := time.Now().Add(10 * time.Second)

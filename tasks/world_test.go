@@ -48,7 +48,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	db := testkit.NewDatabase(t)
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	store, err := eventstore.Open(context.Background(), js, eventstore.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -29,9 +29,14 @@ func TestPersonalFieldsAreDescribedSealed(t *testing.T) {
 		}
 	}
 	// A value the vault really sealed matches the documented pattern.
-	js, _ := jetstream.New(testkit.StartNATS(t).Conn)
+	js, err := jetstream.New(testkit.StartNATS(t).Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	kek := make([]byte, 32)
-	_, _ = rand.Read(kek)
+	if _, err := rand.Read(kek); err != nil {
+		t.Fatalf("draw random bytes: %v", err)
+	}
 	vault, err := pii.Open(context.Background(), js, kek, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +56,10 @@ func TestSchemasAreStandaloneAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(s)
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
 	if s["$schema"] != eventschema.Dialect || s["type"] != "object" {
 		t.Errorf("not a JSON Schema document: %s", b)
 	}
@@ -66,8 +74,8 @@ func TestSchemasAreStandaloneAndOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req, _ := env["required"].([]any); len(req) == 0 || strings.Contains(mustJSON(env), "Position") {
-		t.Errorf("envelope schema: %s", mustJSON(env))
+	if req, _ := env["required"].([]any); len(req) == 0 || strings.Contains(mustJSON(t, env), "Position") {
+		t.Errorf("envelope schema: %s", mustJSON(t, env))
 	}
 }
 
@@ -97,7 +105,11 @@ func TestEveryVersionNeedsItsType(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("encode %T: %v", v, err)
+	}
 	return string(b)
 }
