@@ -21,7 +21,10 @@ import (
 
 func TestCreateChatbot(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx := context.Background()
 	store, err := eventstore.Open(ctx, js, eventstore.Options{})
 	if err != nil {
@@ -38,7 +41,11 @@ func TestCreateChatbot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sub.Unsubscribe()
+	defer func() {
+		if err := sub.Unsubscribe(); err != nil {
+			t.Errorf("unsubscribe: %v", err)
+		}
+	}()
 
 	t.Run("a company never registered answers 404", func(t *testing.T) {
 		_, err := bots.Handle(ctx, app.CreateChatbotCmd{CompanyID: uuid.NewString(), Name: "Bot"})

@@ -50,7 +50,10 @@ const password = "correct horse battery staple"
 func newHarness(t *testing.T, cost int) *harness {
 	t.Helper()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store, err := eventstore.Open(ctx, js, eventstore.Options{Now: clk.Now})
@@ -58,7 +61,7 @@ func newHarness(t *testing.T, cost int) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, store: store, js: js, clock: clk, policy: policy.NewHolder(policy.Default())}
-	h.tokens = auth.NewTokens(auth.NewKeySet(testKey()), "chatbotd", "chatbot-api", h.clock.Now)
+	h.tokens = auth.NewTokens(auth.NewKeySet(testKey(t)), "chatbotd", "chatbot-api", h.clock.Now)
 	h.revoked = auth.NewRevocations(func() time.Duration { return h.policy.Get().AccessTTL }, h.clock.Now)
 	h.id = h.identity(cost)
 	return h
@@ -122,13 +125,17 @@ func (h *harness) userEvents(res app.SignupResult) []events.Envelope {
 	return out
 }
 
-func count(envs []events.Envelope, typ string, match func(any) bool) int {
+func count(t *testing.T, envs []events.Envelope, typ string, match func(any) bool) int {
+	t.Helper()
 	n := 0
 	for _, e := range envs {
 		if e.Type != typ {
 			continue
 		}
-		data, _ := events.Default.Decode(&e)
+		data, err := events.Default.Decode(&e)
+		if err != nil {
+			t.Fatalf("decode %s at %d: %v", e.Type, e.Position, err)
+		}
 		if match == nil || match(data) {
 			n++
 		}
@@ -207,7 +214,7 @@ func TestEveryLoginFailureLooksTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, disabled := h.login("bob@example.com", password)
-	if got := count(h.userEvents(res), events.LoginFailed, nil); got != 7 {
+	if got := count(t, h.userEvents(res), events.LoginFailed, nil); got != 7 {
 		t.Fatalf("%d LoginFailed on the locked account, want 7 (one wrong, five more, the right one while locked)", got)
 	}
 	for name, err := range map[string]error{"unknown": unknown, "wrong": wrong, "locked": locked, "disabled": disabled} {
@@ -245,13 +252,13 @@ func TestLockoutIsExactUnderConcurrentAttempts(t *testing.T) {
 	wg.Wait()
 	envs := h.userEvents(res)
 	max := h.policy.Get().MaxFailures
-	if got := count(envs, events.LoginFailed, counted); got != max {
+	if got := count(t, envs, events.LoginFailed, counted); got != max {
 		t.Errorf("%d failures evaluated, want exactly %d", got, max)
 	}
-	if got := count(envs, events.AccountLocked, nil); got != 1 {
+	if got := count(t, envs, events.AccountLocked, nil); got != 1 {
 		t.Errorf("%d AccountLocked events, want exactly 1", got)
 	}
-	if got := count(envs, events.LoginFailed, nil); got != 200 || refused.Load() != 200 {
+	if got := count(t, envs, events.LoginFailed, nil); got != 200 || refused.Load() != 200 {
 		t.Errorf("%d attempts recorded, %d refused; want 200 and 200", got, refused.Load())
 	}
 }
@@ -275,7 +282,7 @@ func TestLockExpiresAndEscalates(t *testing.T) {
 		t.Fatalf("after the lock time: %v", err)
 	}
 	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
-	if got := count(h.userEvents(res), events.AccountUnlocked, expired); got != 1 {
+	if got := count(t, h.userEvents(res), events.AccountUnlocked, expired); got != 1 {
 		t.Fatalf("%d AccountUnlocked(expired), want 1", got)
 	}
 
@@ -305,7 +312,7 @@ func TestLockExpiresAndEscalates(t *testing.T) {
 			t.Fatalf("permanent lock ended by itself: %v", err)
 		}
 		permanent := func(d any) bool { return d.(*events.AccountLockedData).Permanent }
-		if got := count(h.userEvents(res), events.AccountLocked, permanent); got != 1 {
+		if got := count(t, h.userEvents(res), events.AccountLocked, permanent); got != 1 {
 			t.Fatalf("%d permanent locks", got)
 		}
 	})
@@ -332,13 +339,16 @@ func TestALowerCostHashIsUpgradedAtLogin(t *testing.T) {
 	if _, err := stronger.Login.Handle(context.Background(), app.LoginCmd{Email: "ada@example.com", Password: password, Client: client}); err != nil {
 		t.Fatal(err)
 	}
-	kv, _ := h.js.KeyValue(context.Background(), app.CredentialsBucket)
+	kv, err := h.js.KeyValue(context.Background(), app.CredentialsBucket)
+	if err != nil {
+		t.Fatalf("open the bucket: %v", err)
+	}
 	e, err := kv.Get(context.Background(), res.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cost, _ := bcrypt.Cost(e.Value()); cost != 5 {
-		t.Fatalf("cost after login %d, want 5", cost)
+	if cost, err := bcrypt.Cost(e.Value()); err != nil || cost != 5 {
+		t.Fatalf("cost after login %d (%v), want 5", cost, err)
 	}
 }
 
@@ -414,7 +424,10 @@ func TestConcurrentRefreshesMintOneFamilyMember(t *testing.T) {
 func TestRefreshExpires(t *testing.T) {
 	h := newHarness(t, 4)
 	h.signup("ada@example.com")
-	pair, _ := h.login("ada@example.com", password)
+	pair, err := h.login("ada@example.com", password)
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
 	h.clock.Add(h.policy.Get().RefreshIdleTTL + time.Second)
 	if _, err := h.id.Refresh.Handle(context.Background(), app.RefreshCmd{Token: pair.RefreshToken, Client: client}); !isCode(err, "invalid_refresh_token") {
 		t.Fatalf("idle-expired token: %v", err)
@@ -425,10 +438,22 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 	h := newHarness(t, 4)
 	ctx := context.Background()
 	h.signup("ada@example.com")
-	a, _ := h.login("ada@example.com", password)
-	b, _ := h.login("ada@example.com", password)
-	pa, issuedA, _ := h.tokens.Verify(a.AccessToken)
-	pb, issuedB, _ := h.tokens.Verify(b.AccessToken)
+	a, err := h.login("ada@example.com", password)
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	b, err := h.login("ada@example.com", password)
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	pa, issuedA, err := h.tokens.Verify(a.AccessToken)
+	if err != nil {
+		t.Fatalf("verify the first access token: %v", err)
+	}
+	pb, issuedB, err := h.tokens.Verify(b.AccessToken)
+	if err != nil {
+		t.Fatalf("verify the second access token: %v", err)
+	}
 
 	t.Run("a wrong current password is refused", func(t *testing.T) {
 		if _, err := h.id.ChangePassword.Handle(ctx, app.ChangePasswordCmd{Principal: pa, Current: "wrong password here", Next: "a brand new password", Client: client}); !isCode(err, "invalid_credentials") {
@@ -463,8 +488,12 @@ func TestLogoutAndPasswordChangeRevoke(t *testing.T) {
 	}
 }
 
-func testKey() ed25519.PrivateKey {
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+func testKey(t *testing.T) ed25519.PrivateKey {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return priv
 }
 
@@ -472,7 +501,10 @@ func testKey() ed25519.PrivateKey {
 // timer scheduled in the stream fires and the unlock is appended.
 func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	store, err := eventstore.Open(ctx, js, eventstore.Options{})
@@ -482,10 +514,13 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	p := policy.Default()
 	p.LockFor = time.Second
 	holder := policy.NewHolder(p)
-	hasher, _ := auth.NewHasher(4, nil, true)
+	hasher, err := auth.NewHasher(4, nil, true)
+	if err != nil {
+		t.Fatalf("make a hasher: %v", err)
+	}
 	revoked := auth.NewRevocations(func() time.Duration { return p.AccessTTL }, time.Now)
 	id, err := app.New(ctx, app.Deps{Store: store, JS: js, Hasher: hasher, Policy: holder, Revocations: revoked,
-		Tokens: auth.NewTokens(auth.NewKeySet(testKey()), "i", "a", time.Now)})
+		Tokens: auth.NewTokens(auth.NewKeySet(testKey(t)), "i", "a", time.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +534,7 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	}
 	expired := func(d any) bool { return d.(*events.AccountUnlockedData).Reason == events.UnlockExpired }
 	deadline := time.Now().Add(10 * time.Second)
-	for count(h.userEvents(res), events.AccountUnlocked, expired) == 0 {
+	for count(t, h.userEvents(res), events.AccountUnlocked, expired) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no AccountUnlocked(expired) 10s after a 1s lock")
 		}
@@ -522,7 +557,7 @@ func TestLockEndsByItselfAtItsTime(t *testing.T) {
 	if _, err := id.Login.Handle(ctx, app.LoginCmd{Email: "ada@example.com", Password: password, Client: client}); err != nil {
 		t.Fatalf("login after the timer: %v", err)
 	}
-	if got := count(h.userEvents(res), events.AccountUnlocked, nil); got != 1 {
+	if got := count(t, h.userEvents(res), events.AccountUnlocked, nil); got != 1 {
 		t.Fatalf("%d unlocks, want 1", got)
 	}
 }

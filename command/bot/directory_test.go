@@ -235,8 +235,8 @@ func TestTheDirectoryHoldsTheChatbotAsTheDomainFoldsIt(t *testing.T) {
 	pos := change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.SetLimits(events.Limits{RequestsPerMinute: &n})
 	})
-	if c, _ := settled(d).Confirm(context.Background(), pos); !c.All {
-		t.Fatalf("not confirmed: %+v", c)
+	if c, err := settled(d).Confirm(context.Background(), pos); err != nil || !c.All {
+		t.Fatalf("not confirmed: %+v (%v)", c, err)
 	}
 	f, ok, err := d.Lookup(context.Background(), chatbot.HashKey(key))
 	if err != nil || !ok {

@@ -51,8 +51,8 @@ func TestAProcessThatCannotConfirmServesNoCallAndTheChangeAnswersWithinItsBound(
 	pos := change(t, w.store, botRef(o.Seed, 1, 1), func(c *chatbot.Chatbot) ([]events.Event, error) {
 		return c.Update(chatbot.Patch{Name: new("Renamed")})
 	})
-	if c, _ := writer.Confirm(context.Background(), pos); !c.All {
-		t.Fatalf("a change with every process up: %+v", c)
+	if c, err := writer.Confirm(context.Background(), pos); err != nil || !c.All {
+		t.Fatalf("a change with every process up: %+v (%v)", c, err)
 	}
 
 	stop()
@@ -84,8 +84,8 @@ func TestANewProcessIsWaitedForOnceHeard(t *testing.T) {
 	settled(writer)
 	late := w.other(t) // started after the writer: the writer hears it before it serves
 	pos := change(t, w.store, botRef(o.Seed, 0, 1), func(c *chatbot.Chatbot) ([]events.Event, error) { return c.RevokeKey(c.Keys[0].ID) })
-	if c, _ := writer.Confirm(context.Background(), pos); !c.All {
-		t.Fatalf("not confirmed: %+v", c)
+	if c, err := writer.Confirm(context.Background(), pos); err != nil || !c.All {
+		t.Fatalf("not confirmed: %+v (%v)", c, err)
 	}
 	if got := outcome(t, late, devseed.Key(o.Seed, 0, 0)); got != "unknown" {
 		t.Errorf("the revoked key in the newer process: %s", got)

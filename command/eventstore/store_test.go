@@ -172,7 +172,10 @@ func TestUpdateWithNoEventsAppendsNothing(t *testing.T) {
 	if err != nil || res.Position != 0 {
 		t.Fatalf("got %+v %v", res, err)
 	}
-	info, _ := js.Stream(ctx, events.StreamName)
+	info, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		t.Fatalf("look up the stream: %v", err)
+	}
 	if got := info.CachedInfo().State.Msgs; got != 0 {
 		t.Fatalf("stream holds %d messages", got)
 	}
@@ -212,7 +215,10 @@ func TestDuplicatePublishIsStoredOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := res.Envelopes[0]
-	body, _ := env.Marshal()
+	body, err := env.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	msg := nats.NewMsg(env.Subject())
 	msg.Data = body
 	msg.Header.Set(jetstream.MsgIDHeader, env.ID)
@@ -223,7 +229,10 @@ func TestDuplicatePublishIsStoredOnce(t *testing.T) {
 	if !ack.Duplicate || ack.Sequence != env.Position {
 		t.Fatalf("republish ack %+v, want a duplicate of %d", ack, env.Position)
 	}
-	stream, _ := js.Stream(ctx, events.StreamName)
+	stream, err := js.Stream(ctx, events.StreamName)
+	if err != nil {
+		t.Fatalf("look up the stream: %v", err)
+	}
 	if got := stream.CachedInfo().State.Msgs; got != 1 {
 		t.Fatalf("stream holds %d messages, want 1", got)
 	}
@@ -278,7 +287,10 @@ func publishRaw(t *testing.T, js jetstream.JetStream, ref eventstore.Ref, versio
 		TenantID: ref.Tenant, AggregateType: ref.Type, AggregateID: ref.ID, AggregateVersion: aggVersion,
 		Actor: events.System, Data: json.RawMessage(data),
 	}
-	body, _ := env.Marshal()
+	body, err := env.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	ack, err := js.Publish(context.Background(), env.Subject(), body)
 	if err != nil {
 		t.Fatal(err)
@@ -293,12 +305,18 @@ func TestLongHistoryLoadsFromASnapshot(t *testing.T) {
 	long, short := newRef(), newRef()
 
 	const n = 100_000
-	ajs, _ := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	ajs, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(4096))
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	env := events.Envelope{Type: incType, Version: 2, TenantID: long.Tenant, AggregateType: long.Type,
 		AggregateID: long.ID, Actor: events.System, Data: json.RawMessage(`{"by":1}`)}
 	for i := 1; i <= n; i++ {
 		env.ID, env.AggregateVersion = fmt.Sprint(i), int64(i)
-		body, _ := env.Marshal()
+		body, err := env.Marshal()
+		if err != nil {
+			t.Fatalf("encode the envelope: %v", err)
+		}
 		if _, err := ajs.PublishAsync(env.Subject(), body, jetstream.WithStallWait(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}

@@ -86,7 +86,10 @@ func sum(rs []recorded) (requests, units int64) {
 // hour, holding every call.
 func TestThousandCallsAcrossTwoKeysAndTwoHoursAreAHandfulOfEvents(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	rec := usage.New(openStore(t, js), usage.Options{Logger: quiet})
 	company, bot := uuid.NewString(), uuid.NewString()
 	keys := []string{uuid.NewString(), uuid.NewString()}
@@ -142,7 +145,10 @@ func TestThousandCallsAcrossTwoKeysAndTwoHoursAreAHandfulOfEvents(t *testing.T) 
 // A flush that cannot finish keeps its counts; the next one stores them.
 func TestAFlushWithACancelledContextKeepsItsCounts(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	rec := usage.New(openStore(t, js), usage.Options{Logger: quiet})
 	company, bot, key := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	for range 10 {
@@ -173,7 +179,10 @@ func TestAFlushWhileNATSIsDownKeepsItsCountsForTheNextFlush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(emb.ClientURL())
+	u, err := url.Parse(emb.ClientURL())
+	if err != nil {
+		t.Fatalf("parse the client URL: %v", err)
+	}
 	users := emb.Users()
 	nc, err := nats.Connect(emb.ClientURL(), nats.UserInfo(users.Service.User, users.Service.Password),
 		nats.ReconnectWait(20*time.Millisecond), nats.MaxReconnects(-1))
@@ -181,7 +190,10 @@ func TestAFlushWhileNATSIsDownKeepsItsCountsForTheNextFlush(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	rec := usage.New(openStore(t, js), usage.Options{Logger: quiet, FlushTimeout: 300 * time.Millisecond})
 	company, bot, key := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	for range 100 {
@@ -243,7 +255,10 @@ func (f *flaky) Record(ctx context.Context, ref eventstore.Ref, msgID string, ev
 // again under the same id, and counted once.
 func TestARetriedFlushWhoseEventWasStoredCountsOnce(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	f := &flaky{store: openStore(t, js)}
 	f.lose.Store(2)
 	rec := usage.New(f, usage.Options{Logger: quiet, Instance: "proc-1"})
@@ -283,7 +298,10 @@ func TestARetriedFlushWhoseEventWasStoredCountsOnce(t *testing.T) {
 // the rest. Every call is counted exactly once.
 func TestTheLoopFlushesEveryIntervalAndCloseFlushesTheRest(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	rec := usage.New(openStore(t, js), usage.Options{Logger: quiet, Interval: 20 * time.Millisecond})
 	rec.Start()
 	company, bot := uuid.NewString(), uuid.NewString()
@@ -320,7 +338,10 @@ func TestTheLoopFlushesEveryIntervalAndCloseFlushesTheRest(t *testing.T) {
 // a subject): it is not counted, and never blocks the flushes of others.
 func TestCallsWithInvalidIDsAreNotCounted(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	rec := usage.New(openStore(t, js), usage.Options{Logger: quiet})
 	company, bot, key := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	rec.Record(company, bot, "key.with.dots", 1, time.Now())
@@ -345,7 +366,11 @@ func (discard) Record(context.Context, eventstore.Ref, string, ...events.Event) 
 func BenchmarkRecord(b *testing.B) {
 	rec := usage.New(discard{}, usage.Options{Logger: quiet, Interval: 100 * time.Millisecond})
 	rec.Start()
-	defer func() { _ = rec.Close(context.Background()) }()
+	defer func() {
+		if err := rec.Close(context.Background()); err != nil {
+			b.Errorf("close the recorder: %v", err)
+		}
+	}()
 	company, bot := uuid.NewString(), uuid.NewString()
 	keys := make([]string, 64)
 	for i := range keys {

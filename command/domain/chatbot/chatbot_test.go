@@ -102,10 +102,13 @@ func TestAtMostTenLiveKeys(t *testing.T) {
 	if _, err := c.IssueKey(now, "k10", "key", "h", "cbk_ab", "wxyz", nil); err == nil {
 		t.Fatal("an eleventh live key was issued")
 	}
-	evs, _ := c.RevokeKey("k3")
+	evs, err := c.RevokeKey("k3")
+	if err != nil {
+		t.Fatalf("revoke the key: %v", err)
+	}
 	apply(c, evs)
-	if evs, _ := c.RevokeKey("k3"); len(evs) != 0 {
-		t.Error("revoking twice appended again")
+	if evs, err := c.RevokeKey("k3"); err != nil || len(evs) != 0 {
+		t.Errorf("revoking twice: %v %v, want nothing appended and no error", evs, err)
 	}
 	if _, err := c.IssueKey(now, "k10", "key", "h", "cbk_ab", "wxyz", nil); err != nil {
 		t.Errorf("after a revocation: %v", err)
@@ -127,14 +130,17 @@ func TestPatchPauseResumeAndNoOp(t *testing.T) {
 	}
 	apply(c, evs)
 	same := "Helper"
-	if evs, _ := c.Update(Patch{Name: &same, Status: &paused}); len(evs) != 0 {
-		t.Errorf("a patch that changes nothing appended %v", evs)
+	if evs, err := c.Update(Patch{Name: &same, Status: &paused}); err != nil || len(evs) != 0 {
+		t.Errorf("a patch that changes nothing appended %v (%v)", evs, err)
 	}
 	bad := "archived"
 	if _, err := c.Update(Patch{Status: &bad}); err == nil {
 		t.Error("an unknown status was accepted")
 	}
-	evs, _ = c.Delete()
+	evs, err = c.Delete()
+	if err != nil {
+		t.Fatalf("delete the chatbot: %v", err)
+	}
 	apply(c, evs)
 	if _, err := c.Update(Patch{Name: &same}); err == nil {
 		t.Error("a deleted chatbot was changed")

@@ -50,7 +50,10 @@ func TestAKeyHasLimitsOfItsOwn(t *testing.T) {
 	if _, err := c.SetKeyLimits("nope", events.Limits{}); kind(err) != apperr.KindNotFound {
 		t.Errorf("an unknown key: %v", err)
 	}
-	revoke, _ := c.RevokeKey("k1")
+	revoke, err := c.RevokeKey("k1")
+	if err != nil {
+		t.Fatalf("revoke the key: %v", err)
+	}
 	apply(c, revoke)
 	if _, err := c.SetKeyLimits("k1", events.Limits{}); kind(err) != apperr.KindConflict {
 		t.Errorf("a revoked key: %v", err)
