@@ -64,7 +64,10 @@ func TestARetriedDeadLetterIsAppliedOnce(t *testing.T) {
 		if err != nil || got.Outcome != deadletter.Failed || got.Error != "the reducer is broken" {
 			t.Fatalf("got %+v, %v; want failed", got, err)
 		}
-		l, _ := deadletter.Get(ctx, e.db.Pool, parked.ID)
+		l, err := deadletter.Get(ctx, e.db.Pool, parked.ID)
+		if err != nil {
+			t.Fatalf("read the dead letter: %v", err)
+		}
 		if !l.Open() || l.Attempts != 3 || l.LastTriedAt == nil {
 			t.Errorf("after a failed retry: %+v", l)
 		}
@@ -75,7 +78,10 @@ func TestARetriedDeadLetterIsAppliedOnce(t *testing.T) {
 		if err != nil || got.Outcome != deadletter.Applied {
 			t.Fatalf("got %+v, %v; want applied", got, err)
 		}
-		l, _ := deadletter.Get(ctx, e.db.Pool, parked.ID)
+		l, err := deadletter.Get(ctx, e.db.Pool, parked.ID)
+		if err != nil {
+			t.Fatalf("read the dead letter: %v", err)
+		}
 		if l.Open() || *l.Resolution != deadletter.Retried || *l.ResolvedBy != admin {
 			t.Errorf("after the retry: %+v", l)
 		}

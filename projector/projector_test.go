@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -82,7 +84,10 @@ func (e *env) newJS() jetstream.JetStream {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		e.t.Fatalf("connect JetStream: %v", err)
+	}
 	return js
 }
 
@@ -133,15 +138,25 @@ func (e *env) note(text string) uint64 {
 	return res.Position
 }
 
+// checkpoint is the position of projection name, 0 before its first
+// batch. It may run beside the test, so a failure is an error, not a stop.
 func (e *env) checkpoint(name string) uint64 {
 	var pos int64
-	_ = e.db.Pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&pos)
+	err := e.db.Pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&pos)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		e.t.Errorf("read the checkpoint of %s: %v", name, err)
+	}
 	return uint64(pos)
 }
 
+// count is how many notes say text, 0 before the first. It may run beside
+// the test, as checkpoint does.
 func (e *env) count(text string) int {
 	var n int
-	_ = e.db.Pool.QueryRow(context.Background(), "SELECT n FROM notes WHERE text = $1", text).Scan(&n)
+	err := e.db.Pool.QueryRow(context.Background(), "SELECT n FROM notes WHERE text = $1", text).Scan(&n)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		e.t.Errorf("count the notes %q: %v", text, err)
+	}
 	return n
 }
 
@@ -165,12 +180,16 @@ func TestEventLogKeepsEveryEventOnce(t *testing.T) {
 	}
 	e.waitCheckpoint("event_log", last, 10*time.Second)
 	var rows, distinct int
-	_ = e.db.Pool.QueryRow(context.Background(), "SELECT count(*), count(DISTINCT event_id) FROM rm_event_log_v1").Scan(&rows, &distinct)
+	if err := e.db.Pool.QueryRow(context.Background(), "SELECT count(*), count(DISTINCT event_id) FROM rm_event_log_v1").Scan(&rows, &distinct); err != nil {
+		t.Fatalf("count the event log rows: %v", err)
+	}
 	if rows != 25 || distinct != 25 {
 		t.Fatalf("event log has %d rows, %d distinct; want 25", rows, distinct)
 	}
 	var typ, actor string
-	_ = e.db.Pool.QueryRow(context.Background(), "SELECT type, actor_type FROM rm_event_log_v1 WHERE position = $1", last).Scan(&typ, &actor)
+	if err := e.db.Pool.QueryRow(context.Background(), "SELECT type, actor_type FROM rm_event_log_v1 WHERE position = $1", last).Scan(&typ, &actor); err != nil {
+		t.Fatalf("read the last event log row: %v", err)
+	}
 	if typ != notedType || actor != "system" {
 		t.Errorf("last row: type %q actor %q", typ, actor)
 	}
@@ -185,7 +204,10 @@ func TestDuplicatePublishGivesOneRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := res.Envelopes[0]
-	body, _ := env.Marshal()
+	body, err := env.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	msg := nats.NewMsg(env.Subject())
 	msg.Data = body
 	msg.Header.Set(jetstream.MsgIDHeader, env.ID)
@@ -196,7 +218,9 @@ func TestDuplicatePublishGivesOneRow(t *testing.T) {
 	e.waitCheckpoint("notes", marker, 10*time.Second)
 	e.waitCheckpoint("event_log", marker, 10*time.Second)
 	var rows int
-	_ = e.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM rm_event_log_v1 WHERE event_id = $1", env.ID).Scan(&rows)
+	if err := e.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM rm_event_log_v1 WHERE event_id = $1", env.ID).Scan(&rows); err != nil {
+		t.Fatalf("count the event log rows of the event: %v", err)
+	}
 	if rows != 1 || e.count("once") != 1 {
 		t.Fatalf("event log rows %d, notes count %d; want 1 and 1", rows, e.count("once"))
 	}
@@ -214,7 +238,10 @@ func TestKilledBetweenCommitAndAckResumesExactly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		js, _ := jetstream.New(nc)
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Fatalf("connect JetStream: %v", err)
+		}
 		killed := make(chan uint64, 1)
 		var once sync.Once
 		r := e.runner(js, Options{BatchSize: 7, afterCommit: func(_ string, last uint64) {
@@ -279,7 +306,9 @@ func TestAFailingEventIsRetriedThenDeadLetteredAndTheRestApplied(t *testing.T) {
 		var pos int64
 		var typ, reason string
 		var attempts int
-		_ = rows.Scan(&pos, &typ, &attempts, &reason)
+		if err := rows.Scan(&pos, &typ, &attempts, &reason); err != nil {
+			t.Fatalf("read a dead letter: %v", err)
+		}
 		if attempts != 3 || reason == "" {
 			t.Errorf("dead letter at %d: attempts %d reason %q", pos, attempts, reason)
 		}
@@ -296,7 +325,10 @@ func TestAnOldVersionReachesItsReducerUpcast(t *testing.T) {
 	old := events.Envelope{ID: uuid.NewString(), Type: notedType, Version: 1, OccurredAt: time.Now().UTC(),
 		TenantID: "t1", AggregateType: "note", AggregateID: uuid.NewString(), AggregateVersion: 1,
 		Actor: events.System, Data: json.RawMessage(`{"body":"from v1"}`)}
-	body, _ := old.Marshal()
+	body, err := old.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	ack, err := e.js.Publish(context.Background(), old.Subject(), body)
 	if err != nil {
 		t.Fatal(err)

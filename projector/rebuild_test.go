@@ -126,19 +126,25 @@ func TestRebuildReplaysBesideTheLiveReadModelAndSwaps(t *testing.T) {
 		t.Errorf("reads during the rebuild: %d, failed %d", reads.Load(), readErrors.Load())
 	}
 	var index, policy, rls bool
-	_ = e.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'notes_by_count'),
+	if err := e.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'notes_by_count'),
 		EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = current_schema() AND tablename = 'notes' AND policyname = 'notes_visible'),
-		(SELECT relrowsecurity FROM pg_class WHERE oid = 'notes'::regclass)`).Scan(&index, &policy, &rls)
+		(SELECT relrowsecurity FROM pg_class WHERE oid = 'notes'::regclass)`).Scan(&index, &policy, &rls); err != nil {
+		t.Fatalf("read the rebuilt table's index, policy and row security: %v", err)
+	}
 	if !index || !policy || !rls {
 		t.Errorf("the rebuilt table lost its index %v, policy %v or row security %v", index, policy, rls)
 	}
 	var leftovers int
-	_ = e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname IN ('rebuild_notes', 'retired_notes')`).Scan(&leftovers)
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_namespace WHERE nspname IN ('rebuild_notes', 'retired_notes')`).Scan(&leftovers); err != nil {
+		t.Fatalf("look for work schemas: %v", err)
+	}
 	if leftovers != 0 {
 		t.Errorf("%d work schemas left behind", leftovers)
 	}
 	var parked int
-	_ = e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = 'notes'`).Scan(&parked)
+	if err := e.db.Pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters WHERE projection = 'notes'`).Scan(&parked); err != nil {
+		t.Fatalf("count the dead letters: %v", err)
+	}
 	if parked != 1 {
 		t.Errorf("the poisoned event: %d dead letters", parked)
 	}
@@ -156,7 +162,10 @@ func TestLagCountsOnlyTheProjectionsOwnEvents(t *testing.T) {
 	// Another projection's event moves the stream's end, not this lag.
 	other := events.Envelope{ID: uuid.NewString(), Type: "Elsewhere", Version: 1, TenantID: "t1", AggregateType: "other",
 		AggregateID: "x", AggregateVersion: 1, Actor: events.System, Data: []byte(`{}`)}
-	body, _ := other.Marshal()
+	body, err := other.Marshal()
+	if err != nil {
+		t.Fatalf("encode the envelope: %v", err)
+	}
 	if _, err := e.js.Publish(ctx, other.Subject(), body); err != nil {
 		t.Fatal(err)
 	}
@@ -207,10 +216,16 @@ func (e *env) rebuild(name string, within time.Duration) error {
 		}
 		if failure != nil || time.Now().After(deadline) {
 			var state string
-			_ = e.db.Pool.QueryRow(ctx, `SELECT row_to_json(c)::text FROM projection_checkpoints c WHERE name = $1`, name).Scan(&state)
-			rows, _ := e.db.Pool.Query(ctx, `SELECT coalesce(wait_event_type, '') || ' ' || state || ': ' || left(query, 80)
+			stateErr := e.db.Pool.QueryRow(ctx, `SELECT row_to_json(c)::text FROM projection_checkpoints c WHERE name = $1`, name).Scan(&state)
+			rows, err := e.db.Pool.Query(ctx, `SELECT coalesce(wait_event_type, '') || ' ' || state || ': ' || left(query, 80)
 				FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-			activity, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+			var activity []string
+			if err == nil {
+				activity, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			}
+			if err := errors.Join(stateErr, err); err != nil {
+				return fmt.Errorf("the rebuild of %s did not finish: %v (and its state could not be read: %v)", name, failure, err)
+			}
 			return fmt.Errorf("the rebuild of %s did not finish: %v\nstate %s\nsessions %q", name, failure, state, activity)
 		}
 		time.Sleep(20 * time.Millisecond)

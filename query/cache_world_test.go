@@ -98,8 +98,7 @@ func (w *cacheWorld) serve(side *query.Side, log *slog.Logger) {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	w.t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(w.t, ln, srv.App.Listener, srv.App.Shutdown)
 	w.base = "http://" + ln.Addr().String()
 }
 
@@ -171,7 +170,7 @@ func (w *cacheWorld) get(company, path string, headers ...string) *http.Response
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.t.Cleanup(func() { _ = res.Body.Close() })
+	w.t.Cleanup(func() { testkit.Close(w.t, "the response body", res.Body) })
 	return res
 }
 

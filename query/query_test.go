@@ -44,7 +44,10 @@ type eventOutput struct {
 func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 	db := testkit.NewDatabase(t)
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	reg := events.NewRegistry()
 	events.Register[pinged](reg, "Pinged", 1, "test")
 	ctx := context.Background()
@@ -79,9 +82,11 @@ func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 		err := db.Pool.QueryRow(ctx, "SELECT type FROM rm_event_log_v1 WHERE event_id = $1", in.ID).Scan(&out.Body.Type)
 		return out, err
 	})
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	go func() { _ = srv.App.Listener(ln) }()
-	defer func() { _ = srv.App.Shutdown() }()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 
 	for i := range 20 {
 		res, err := store.Append(ctx, eventstore.Ref{Tenant: "t1", Type: "ping", ID: uuid.NewString()}, eventstore.Loaded{},
@@ -89,17 +94,20 @@ func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/test-events/"+res.Envelopes[0].ID, nil)
+		req, err := http.NewRequest("GET", "http://"+ln.Addr().String()+"/test-events/"+res.Envelopes[0].ID, nil)
+		if err != nil {
+			t.Fatalf("build the request: %v", err)
+		}
 		req.Header.Set("X-Min-Position", strconv.FormatUint(res.Position, 10))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out struct{ Type string }
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || out.Type != "Pinged" {
-			t.Fatalf("read %d after its write: status %d, %+v", i, resp.StatusCode, out)
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		testkit.Close(t, "the response body", resp.Body)
+		if err != nil || resp.StatusCode != 200 || out.Type != "Pinged" {
+			t.Fatalf("read %d after its write: status %d, %+v (%v)", i, resp.StatusCode, out, err)
 		}
 	}
 
@@ -122,7 +130,10 @@ func TestReadWithMinPositionSeesTheWrite(t *testing.T) {
 // before a second more (generous for a loaded machine).
 func lagging(t *testing.T, addr string, pos uint64, bound time.Duration) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+"/test-events/"+uuid.NewString(), nil)
+	req, err := http.NewRequest("GET", "http://"+addr+"/test-events/"+uuid.NewString(), nil)
+	if err != nil {
+		t.Fatalf("build the request: %v", err)
+	}
 	req.Header.Set("X-Min-Position", strconv.FormatUint(pos, 10))
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
@@ -131,10 +142,10 @@ func lagging(t *testing.T, addr string, pos uint64, bound time.Duration) {
 	}
 	took := time.Since(start)
 	var p httpx.Problem
-	_ = json.NewDecoder(resp.Body).Decode(&p)
-	resp.Body.Close()
-	if resp.StatusCode != 503 || p.Code != "projection_lagging" || resp.Header.Get("Retry-After") == "" {
-		t.Fatalf("position %d: %d %+v Retry-After %q", pos, resp.StatusCode, p, resp.Header.Get("Retry-After"))
+	err = json.NewDecoder(resp.Body).Decode(&p)
+	testkit.Close(t, "the response body", resp.Body)
+	if err != nil || resp.StatusCode != 503 || p.Code != "projection_lagging" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("position %d: %d %+v Retry-After %q (%v)", pos, resp.StatusCode, p, resp.Header.Get("Retry-After"), err)
 	}
 	if took < bound || took > bound+time.Second {
 		t.Fatalf("position %d: 503 after %v, want at the bound of %v", pos, took, bound)

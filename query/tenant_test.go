@@ -140,7 +140,11 @@ func TestTenantQueryLeavesNothingOnThePooledConnection(t *testing.T) {
 	const all = "SELECT tenant_id FROM rm_users_v1"
 	plainCount := func(after string) {
 		t.Helper()
-		rows, _ := pool.Query(ctx, all)
+		rows, err := pool.Query(ctx, all)
+		if err != nil {
+			t.Errorf("after %s a plain read failed: %v", after, err)
+			return
+		}
 		seen, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil || len(seen) != 5 {
 			t.Errorf("after %s a plain read saw %d rows (%v); want all 5", after, len(seen), err)
@@ -195,7 +199,7 @@ func TestUnscopedReadsSeeEveryTenant(t *testing.T) {
 // here.
 func TestEveryReadModelHasRowSecurity(t *testing.T) {
 	db := testkit.NewDatabase(t)
-	rows, _ := db.Pool.Query(context.Background(), `
+	rows, err := db.Pool.Query(context.Background(), `
 		SELECT c.relname,
 		       EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped),
 		       c.relrowsecurity,
@@ -206,6 +210,9 @@ func TestEveryReadModelHasRowSecurity(t *testing.T) {
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.relkind = 'r' AND n.nspname = current_schema()
 		ORDER BY c.relname`, query.TenantReaderRole)
+	if err != nil {
+		t.Fatalf("list the read models: %v", err)
+	}
 	type table struct {
 		name                               string
 		tenantKeyed, rls, policy, readable bool

@@ -67,8 +67,10 @@ func TestUsageRollUpsAnswerAsTheHourlySums(t *testing.T) {
 		}
 	}
 	var days, months int
-	_ = w.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM `+projector.UsageDailyTable+`),
-		(SELECT count(*) FROM `+projector.UsageMonthlyTable+`)`).Scan(&days, &months)
+	if err := w.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM `+projector.UsageDailyTable+`),
+		(SELECT count(*) FROM `+projector.UsageMonthlyTable+`)`).Scan(&days, &months); err != nil {
+		t.Fatalf("count the roll-ups: %v", err)
+	}
 	if days != 7 || months != 3 {
 		t.Errorf("roll-ups: %d days and %d months, want 7 and 3", days, months)
 	}

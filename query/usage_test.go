@@ -44,7 +44,10 @@ func newUsageWorld(t *testing.T) *usageWorld {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db := testkit.NewDatabase(t)
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx := context.Background()
 	store, err := eventstore.Open(ctx, js, eventstore.Options{})
 	if err != nil {
@@ -75,8 +78,7 @@ func newUsageWorld(t *testing.T) *usageWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.App.Listener(ln) }()
-	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	testkit.Serve(t, ln, srv.App.Listener, srv.App.Shutdown)
 	return &usageWorld{t: t, js: js, pool: db.Pool, rec: usage.New(store, usage.Options{Logger: quiet}), base: "http://" + ln.Addr().String()}
 }
 
@@ -114,7 +116,10 @@ type usageReport struct {
 // waiting for position min.
 func (w *usageWorld) report(role, own, company string, min uint64, q url.Values) (int, usageReport) {
 	w.t.Helper()
-	req, _ := http.NewRequest("GET", w.base+"/v1/companies/"+company+"/usage?"+q.Encode(), nil)
+	req, err := http.NewRequest("GET", w.base+"/v1/companies/"+company+"/usage?"+q.Encode(), nil)
+	if err != nil {
+		w.t.Fatalf("build the request: %v", err)
+	}
 	req.Header.Set("X-Test-Role", role)
 	req.Header.Set("X-Test-Company", own)
 	if min > 0 {
@@ -124,7 +129,7 @@ func (w *usageWorld) report(role, own, company string, min uint64, q url.Values)
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer testkit.Close(w.t, "the response body", resp.Body)
 	var out usageReport
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		w.t.Fatalf("decode: %v", err)
