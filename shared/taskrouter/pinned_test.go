@@ -20,7 +20,10 @@ import (
 // over the messages that follow.
 func TestOneProcessAtATimeRunsATask(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	db := testkit.NewDatabase(t)
 	ctx := context.Background()
 	if _, err := events.EnsureStream(ctx, js, 1); err != nil {

@@ -48,7 +48,10 @@ func parkedTask(t *testing.T, db deadletter.DB, consumer string, seq uint64) dea
 // is parked at once.
 func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	db := testkit.NewDatabase(t)
 	ctx := context.Background()
 	if _, err := events.EnsureStream(ctx, js, 1); err != nil {
@@ -109,7 +112,10 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 		if err := metrics.retried.WithLabelValues(task).Write(&retried); err != nil || retried.GetCounter().GetValue() != 2 {
 			t.Errorf("chatbot_task_retries_total = %v, want 2 (3 tries)", retried.GetCounter().GetValue())
 		}
-		cons, _ := js.Consumer(ctx, events.StreamName, task)
+		cons, err := js.Consumer(ctx, events.StreamName, task)
+		if err != nil {
+			t.Fatalf("look up the consumer of %s: %v", task, err)
+		}
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			info, err := cons.Info(ctx)
@@ -140,7 +146,10 @@ func TestATaskFailingPastItsTriesIsParkedThenRetried(t *testing.T) {
 		if len(causes) != 4 || causes[3] != "the-cause" || causes[0] != "the-cause" {
 			t.Errorf("the causes the task ran with: %q; want the timer's each time, its retry included", causes)
 		}
-		l, _ := deadletter.Get(ctx, db.Pool, parked.ID)
+		l, err := deadletter.Get(ctx, db.Pool, parked.ID)
+		if err != nil {
+			t.Fatalf("read the dead letter: %v", err)
+		}
 		if l.Open() || *l.Resolution != deadletter.Retried {
 			t.Errorf("after the retry: %+v", l)
 		}
