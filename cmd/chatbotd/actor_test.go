@@ -274,8 +274,12 @@ func TestEveryWriteNamesItsActor(t *testing.T) {
 				continue
 			}
 			want[rid], route[rid] = call.actor(r), op
-			if p, _ := strconv.Atoi(r.header.Get("X-Event-Position")); p > last {
-				last = p
+			if h := r.header.Get("X-Event-Position"); h != "" { // reads carry none
+				p, err := strconv.Atoi(h)
+				if err != nil {
+					t.Fatalf("%s: X-Event-Position %q: %v", op, h, err)
+				}
+				last = max(last, p)
 			}
 		}
 	}

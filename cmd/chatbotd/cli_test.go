@@ -17,7 +17,7 @@ func TestBadSettingsStopWithOneClearLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
+	defer testkit.Close(t, "the listener holding the port", taken)
 
 	cases := []struct {
 		name     string
@@ -75,7 +75,10 @@ func TestHelp(t *testing.T) {
 func TestMigrateCommand(t *testing.T) {
 	db := testkit.NewEmptyDatabase(t)
 	settings := map[string]string{"DATABASE_URL": db.URL}
-	ups, _ := fs.Glob(migrations.FS, "*.up.sql")
+	ups, err := fs.Glob(migrations.FS, "*.up.sql")
+	if err != nil {
+		t.Fatalf("list the migrations: %v", err)
+	}
 	// The highest version and the one before it, whatever the gaps
 	// (numbers are taken by features as they start, not as they land).
 	latest, previous := 0, 0

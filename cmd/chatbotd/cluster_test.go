@@ -106,7 +106,11 @@ func startCommandLoad(bases []string, path, token string, workers int) *commandL
 }
 
 func (l *commandLoad) one(client *http.Client, p int, url, token, name string) {
-	req, _ := http.NewRequest("POST", url, strings.NewReader(`{"name":"`+name+`"}`))
+	req, err := http.NewRequest("POST", url, strings.NewReader(`{"name":"`+name+`"}`))
+	if err != nil {
+		l.count("request not built: " + err.Error())
+		return
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	res, err := client.Do(req)
@@ -115,8 +119,14 @@ func (l *commandLoad) one(client *http.Client, p int, url, token, name string) {
 		time.Sleep(50 * time.Millisecond)
 		return
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		l.count("answer not read")
+		return
+	}
 	if res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") == "" {
 		l.count("503 without Retry-After")
 		return
@@ -126,8 +136,19 @@ func (l *commandLoad) one(client *http.Client, p int, url, token, name string) {
 		time.Sleep(50 * time.Millisecond)
 		return
 	}
-	id := jsonField(b, "id")
-	pos, _ := strconv.ParseUint(res.Header.Get("X-Event-Position"), 10, 64)
+	var body struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(b, &body); err != nil {
+		l.count("201 that is not JSON")
+		return
+	}
+	pos, err := strconv.ParseUint(res.Header.Get("X-Event-Position"), 10, 64)
+	if err != nil {
+		l.count("201 without X-Event-Position")
+		return
+	}
+	id := body.ID
 	l.mu.Lock()
 	l.done = append(l.done, created{id: id, process: p, at: time.Now(), position: pos})
 	l.mu.Unlock()
@@ -156,13 +177,6 @@ func (l *commandLoad) end() ([]created, map[string]int) {
 	close(l.stop)
 	l.wg.Wait()
 	return l.done, l.others
-}
-
-func jsonField(b []byte, k string) string {
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	s, _ := m[k].(string)
-	return s
 }
 
 // streamLeader is the server name of the EVENTS stream's leader.

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/chatbotsaas/chatbot/events"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chatbotsaas/chatbot/events"
 
 	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
@@ -170,7 +171,9 @@ func TestRateLimitAndDailyQuota(t *testing.T) {
 	var thresholds []string
 	for _, env := range storedEvents(t, streamOf(t, settings), events.TypeFilter(events.QuotaThresholdReached)) {
 		var d events.QuotaThresholdReachedData
-		_ = json.Unmarshal(env.Data, &d)
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			t.Fatalf("decode %s: %v", env.Type, err)
+		}
 		thresholds = append(thresholds, fmt.Sprintf("%s %d %d/%d", d.Period, d.Threshold, d.Used, d.Limit))
 	}
 	if want := []string{"daily 80 8/10", "daily 100 10/10"}; !slices.Equal(thresholds, want) {

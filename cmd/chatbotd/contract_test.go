@@ -41,8 +41,10 @@ func contractOf(base string) (routers.Router, error) {
 			c.err = err
 			return
 		}
-		defer res.Body.Close()
 		raw, err := io.ReadAll(res.Body)
+		if cerr := res.Body.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			c.err = err
 			return
@@ -95,7 +97,10 @@ func TestTheContractCheckFindsAnAnswerThatBreaksTheDocument(t *testing.T) {
 	su := c.signup("ada@example.com")
 	tok := c.login("ada@example.com", "correct horse battery").str("access_token")
 	me := c.do("GET", "/v1/me", nil, bearer(tok)...) // checked as every answer is
-	req, _ := http.NewRequest("GET", c.base+"/v1/me", nil)
+	req, err := http.NewRequest("GET", c.base+"/v1/me", nil)
+	if err != nil {
+		t.Fatalf("build the request: %v", err)
+	}
 	if err := contractError(c.base, req, me.status, me.header, []byte(me.raw)); err != nil {
 		t.Fatalf("the real answer: %v", err)
 	}

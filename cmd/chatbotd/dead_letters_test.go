@@ -71,7 +71,9 @@ func TestDeadLettersAnOperatorActsOn(t *testing.T) {
 		roles := c.do("GET", "/v1/admin/roles", nil, bearer(admin)...)
 		var admins, others string
 		var list []map[string]any
-		_ = json.Unmarshal([]byte(roles.raw), &list)
+		if err := json.Unmarshal([]byte(roles.raw), &list); err != nil {
+			t.Fatalf("decode the roles: %v", err)
+		}
 		for _, r := range list {
 			perms := fmt.Sprint(r["permissions"])
 			if r["name"] == "admin" {

@@ -33,7 +33,10 @@ func streamOf(t *testing.T, settings map[string]string) jetstream.JetStream {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	return js
 }
 
@@ -60,7 +63,10 @@ func storedEvents(t *testing.T, js jetstream.JetStream, filter string) []events.
 		}
 		n := 0
 		for m := range batch.Messages() {
-			meta, _ := m.Metadata()
+			meta, err := m.Metadata()
+			if err != nil {
+				t.Fatalf("read the metadata of a message: %v", err)
+			}
 			env, err := events.Unmarshal(m.Data(), meta.Sequence.Stream)
 			if err != nil {
 				t.Fatal(err)
@@ -133,7 +139,10 @@ func TestPersonalDataIsSealedAndErasedWithTheUser(t *testing.T) {
 	if _, err := keys.Get(ctx, uid); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Errorf("the data key survived the deletion: %v", err)
 	}
-	snaps, _ := js.KeyValue(ctx, eventstore.SnapshotBucket)
+	snaps, err := js.KeyValue(ctx, eventstore.SnapshotBucket)
+	if err != nil {
+		t.Fatalf("open the bucket: %v", err)
+	}
 	if _, err := snaps.Get(ctx, tenant+"."+events.AggregateUser+"."+uid); !errors.Is(err, jetstream.ErrKeyNotFound) {
 		t.Errorf("a snapshot survived the deletion: %v", err)
 	}

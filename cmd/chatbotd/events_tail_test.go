@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,10 +38,15 @@ type tailServer struct {
 func newTailServer(t *testing.T) *tailServer {
 	t.Helper()
 	n := testkit.StartNATS(t)
-	js, _ := jetstream.New(n.Conn)
+	js, err := jetstream.New(n.Conn)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	ctx := context.Background()
 	kek := make([]byte, 32)
-	_, _ = rand.Read(kek)
+	if _, err := rand.Read(kek); err != nil {
+		t.Fatalf("draw random bytes: %v", err)
+	}
 	vault, err := pii.Open(ctx, js, kek, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +178,12 @@ func TestEventsTailFollowBinaryExitsZeroOnSIGINT(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = cmd.Process.Kill() }()
+	defer func() {
+		// The tail is waited for below once it has stopped: then it is gone.
+		if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("kill the tail: %v", err)
+		}
+	}()
 	lines := make(chan string, 10)
 	go readLines(stdout, lines)
 

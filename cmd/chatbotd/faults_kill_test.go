@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +26,20 @@ func kill9(t *testing.T, cmd *exec.Cmd) {
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait() // "signal: killed", which is the point
+	if err := cmd.Wait(); !killed(err) {
+		t.Fatalf("%s after SIGKILL: %v, want signal: killed", cmd.Path, err)
+	}
+}
+
+// killed reports whether err is what Wait answers for a child that SIGKILL
+// ended.
+func killed(err error) bool {
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return false
+	}
+	status, ok := exit.Sys().(syscall.WaitStatus)
+	return ok && status.Signaled() && status.Signal() == syscall.SIGKILL
 }
 
 // caughtUp waits until every projection has applied the whole stream.

@@ -61,7 +61,9 @@ func (l *createLoad) one(name string) {
 		var body struct {
 			ID string `json:"id"`
 		}
-		_ = json.Unmarshal([]byte(c.body), &body)
+		if err := json.Unmarshal([]byte(c.body), &body); err != nil {
+			c.err = fmt.Errorf("a 201 that is not JSON: %w", err)
+		}
 		c.id = body.ID
 	}
 	l.mu.Lock()

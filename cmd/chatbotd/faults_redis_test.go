@@ -30,7 +30,10 @@ func startThrowawayRedis(t *testing.T) *throwawayRedis {
 	}
 	_, port, _ := strings.Cut(freeAddr(t), ":")
 	r := &throwawayRedis{t: t}
-	r.port, _ = strconv.Atoi(port)
+	r.port, err = strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("read the free port: %v", err)
+	}
 	r.start(bin)
 	t.Cleanup(r.stop)
 	return r
@@ -43,14 +46,18 @@ func (r *throwawayRedis) start(bin string) {
 		r.t.Fatal(err)
 	}
 	c := r.client()
-	defer c.Close()
+	defer testkit.Close(r.t, "the Redis client", c)
 	waitFor(r.t, "redis-server answers", 10*time.Second, func() bool { return c.Ping(context.Background()).Err() == nil })
 }
 
 func (r *throwawayRedis) stop() {
 	if r.cmd != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
+		if err := r.cmd.Process.Kill(); err != nil {
+			r.t.Errorf("kill redis-server: %v", err)
+		}
+		if err := r.cmd.Wait(); !killed(err) {
+			r.t.Errorf("redis-server after SIGKILL: %v, want signal: killed", err)
+		}
 		r.cmd = nil
 	}
 }
@@ -68,7 +75,10 @@ func (r *throwawayRedis) client() *redis.Client {
 // included, is in LOG_FORMAT.
 func TestFaultRedisStoppedUnderReadsAndBotCalls(t *testing.T) {
 	rd := startThrowawayRedis(t)
-	bin, _ := exec.LookPath("redis-server")
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("find redis-server: %v", err)
+	}
 	nt := brokerChild(t, "always")
 	db := testkit.NewEmptyDatabase(t)
 	settings := settingsFor(t, db.URL)
@@ -107,7 +117,7 @@ func TestFaultRedisStoppedUnderReadsAndBotCalls(t *testing.T) {
 			return err == nil && n > 0
 		})
 		written++
-		rc.Close()
+		testkit.Close(t, "the Redis client", rc)
 	}
 	time.Sleep(time.Second)
 	sent := append(reads.end(), calls.end()...)

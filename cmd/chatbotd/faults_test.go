@@ -65,7 +65,7 @@ func recordFault(t *testing.T, row faultRow) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer testkit.Close(t, path, f)
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,10 @@ var loadClient = &http.Client{
 func send(method, url string, body any, headers ...string) answer {
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
+		b, err := json.Marshal(body)
+		if err != nil {
+			return answer{err: err}
+		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequest(method, url, rd)
@@ -110,9 +113,11 @@ func send(method, url string, body any, headers ...string) answer {
 	if err != nil {
 		return answer{err: err, took: time.Since(began)}
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return answer{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After"), body: string(b), took: time.Since(began)}
+	b, err := io.ReadAll(res.Body)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
+	return answer{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After"), body: string(b), took: time.Since(began), err: err}
 }
 
 // shedProperly is a refusal a client can act on: 503 or 429 with a

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -58,12 +59,21 @@ func createdOnce(t *testing.T, c client, path, tok, key string, created reply) {
 
 func bucketKeys(t *testing.T, n *testkit.NATS) []string {
 	t.Helper()
-	js, _ := jetstream.New(n.Conn)
-	kv, err := js.KeyValue(context.Background(), httpx.IdempotencyBucket)
+	js, err := jetstream.New(n.Conn)
 	if err != nil {
-		return nil
+		t.Fatalf("connect JetStream: %v", err)
 	}
-	keys, _ := kv.Keys(context.Background())
+	kv, err := js.KeyValue(context.Background(), httpx.IdempotencyBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		return nil // not made yet
+	}
+	if err != nil {
+		t.Fatalf("open %s: %v", httpx.IdempotencyBucket, err)
+	}
+	keys, err := kv.Keys(context.Background())
+	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		t.Fatalf("list the keys of %s: %v", httpx.IdempotencyBucket, err)
+	}
 	return keys
 }
 
@@ -81,15 +91,18 @@ func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
 	// The claim reaches NATS; what the create sends next hangs, and the
 	// process is killed there.
 	proxy.HoldAfter("$KV." + httpx.IdempotencyBucket + ".")
+	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader([]byte(`{"name":"Helpdesk"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Idempotency-Key", "bot-1")
 	failed := make(chan error, 1)
 	go func() {
-		req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader([]byte(`{"name":"Helpdesk"}`)))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Idempotency-Key", "bot-1")
 		res, err := http.DefaultClient.Do(req)
 		if err == nil {
-			res.Body.Close()
+			testkit.Close(t, "the response body", res.Body)
 		}
 		failed <- err
 	}()
@@ -98,10 +111,7 @@ func TestACreateKilledMidRequestIsDoneOnceByTheRetry(t *testing.T) {
 			t.Fatal("the create never claimed its key")
 		}
 	}
-	if err := child.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = child.Wait()
+	kill9(t, child)
 	if err := <-failed; err == nil {
 		t.Fatal("the create was answered before the process was killed")
 	}

@@ -27,7 +27,10 @@ import (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if child.path != "" {
-		_ = os.RemoveAll(filepath.Dir(child.path)) // best effort: a temp dir
+		if err := os.RemoveAll(filepath.Dir(child.path)); err != nil {
+			fmt.Fprintf(os.Stderr, "remove the child binary: %v\n", err)
+			code = max(code, 1)
+		}
 	}
 	os.Exit(code)
 }
@@ -112,7 +115,7 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer testkit.Close(t, "the listener", ln)
 	return ln.Addr().String()
 }
 
@@ -135,15 +138,18 @@ type readiness struct {
 	} `json:"components"`
 }
 
-func getReady(base string) (int, readiness) {
+// getReady asks /readyz once; code 0 is a server not listening (yet).
+func getReady(base string) (int, readiness, error) {
 	var r readiness
 	res, err := http.Get(base + "/readyz")
 	if err != nil {
-		return 0, r
+		return 0, r, err
 	}
-	defer res.Body.Close()
-	_ = json.NewDecoder(res.Body).Decode(&r)
-	return res.StatusCode, r
+	err = json.NewDecoder(res.Body).Decode(&r)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
+	return res.StatusCode, r, err
 }
 
 // waitReady polls /readyz until it answers want or the time runs out.
@@ -151,12 +157,12 @@ func waitReady(t *testing.T, base string, want int, within time.Duration) readin
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		code, r := getReady(base)
-		if code == want {
+		code, r, err := getReady(base)
+		if code == want && err == nil {
 			return r
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/readyz = %d %+v, want %d within %v", code, r, want, within)
+			t.Fatalf("/readyz = %d %+v (%v), want %d within %v", code, r, err, want, within)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -259,9 +265,17 @@ func startChild(t *testing.T, settings map[string]string, args ...string) (*exec
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// Both fail harmlessly for a process the test already ended.
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		// A process the test reaped is left alone; one that ended by
+		// itself is reaped with whatever status it exited with.
+		if cmd.ProcessState == nil {
+			if err := cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+				t.Errorf("kill chatbotd %s: %v", strings.Join(args, " "), err)
+			}
+			var exit *exec.ExitError
+			if err := cmd.Wait(); err != nil && !errors.As(err, &exit) {
+				t.Errorf("reap chatbotd %s: %v", strings.Join(args, " "), err)
+			}
+		}
 		if t.Failed() {
 			t.Logf("chatbotd %s (pid %d):\n%s", strings.Join(args, " "), cmd.Process.Pid, out.String())
 		}

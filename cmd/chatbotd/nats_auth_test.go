@@ -121,7 +121,10 @@ func TestComposeTenantAuditUserSeesItsTenantOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	sjs, _ := jetstream.New(svc)
+	sjs, err := jetstream.New(svc)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	if _, err := events.EnsureStream(ctx, sjs, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +140,10 @@ func TestComposeTenantAuditUserSeesItsTenantOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("connect JetStream: %v", err)
+	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, events.StreamName, jetstream.ConsumerConfig{Durable: "audit_acme", FilterSubject: "events." + tenant + ".>", AckPolicy: jetstream.AckExplicitPolicy})
 	if err != nil {
 		t.Fatalf("its durable consumer: %v", err)
@@ -146,7 +152,9 @@ func TestComposeTenantAuditUserSeesItsTenantOnly(t *testing.T) {
 	if err != nil || m.Subject() != "events."+tenant+".user.u2.UserRegistered" {
 		t.Fatalf("next: %v", err)
 	}
-	_ = m.Ack()
+	if err := m.Ack(); err != nil {
+		t.Fatalf("ack the message: %v", err)
+	}
 
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()
@@ -156,7 +164,9 @@ func TestComposeTenantAuditUserSeesItsTenantOnly(t *testing.T) {
 	if _, err := nc.SubscribeSync("events.other.>"); err != nil {
 		t.Fatal(err)
 	}
-	_ = nc.Flush()
+	if err := nc.Flush(); err != nil {
+		t.Fatalf("flush the connection: %v", err)
+	}
 	if !v.saw(`Subscription to "events.other.>"`) {
 		t.Error("a subscription to another tenant was not refused")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,12 @@ import (
 func TestTheOpenAPIDocumentIsLintClean(t *testing.T) {
 	bin := os.Getenv("REDOCLY")
 	if bin == "" {
-		bin, _ = exec.LookPath("redocly")
+		switch path, err := exec.LookPath("redocly"); {
+		case err == nil:
+			bin = path
+		case !errors.Is(err, exec.ErrNotFound):
+			t.Fatalf("look for redocly: %v", err)
+		}
 	}
 	if bin == "" {
 		if os.Getenv("REDOCLY_REQUIRED") != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -51,10 +53,14 @@ func usageEnds(t *testing.T, js jetstream.JetStream, n int) []uint64 {
 	}
 }
 
-// checkpointOf reads one checkpoint row.
-func checkpointOf(pool *pgxpool.Pool, name string) uint64 {
+// checkpointOf reads one checkpoint row; 0 before its first batch.
+func checkpointOf(t *testing.T, pool *pgxpool.Pool, name string) uint64 {
+	t.Helper()
 	var pos int64
-	_ = pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&pos)
+	err := pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&pos)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		t.Fatalf("read the checkpoint of %s: %v", name, err)
+	}
 	return uint64(pos)
 }
 
@@ -133,10 +139,7 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 	waitFor(t, "the two processes share the partitions 2 and 2", 30*time.Second, func() bool {
 		return partitionsLed(t, pool, "first") == 2 && partitionsLed(t, pool, "second") == 2
 	})
-	if err := first.Process.Kill(); err != nil { // SIGKILL: no goodbye
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	kill9(t, first) // no goodbye
 	took := waitFor(t, "the survivor leads all four partitions", 15*time.Second, func() bool { return partitionsLed(t, pool, "second") == 4 })
 	t.Logf("partitions taken over in %v", took)
 	// More usage after the kill, for the survivor alone.
@@ -146,7 +149,7 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 	ends := usageEnds(t, js, 4)
 	waitFor(t, "every partition applies its tenants' usage", 60*time.Second, func() bool {
 		for i, end := range ends {
-			if checkpointOf(pool, projector.PartitionName("usage", i, 4)) < end {
+			if checkpointOf(t, pool, projector.PartitionName("usage", i, 4)) < end {
 				return false
 			}
 		}
@@ -187,24 +190,20 @@ func TestUsageInFourPartitionsOverTwoProjectorsMatchesOneConsumerAndSurvivesAKil
 	// consumers have the same names: the partitioned one must be gone
 	// before it starts, or the two would take each other's messages and
 	// delete each other's consumers.
-	if err := second.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = second.Wait() // killed: its exit status is the signal
+	kill9(t, second)
 	single := testkit.NewEmptyDatabase(t)
 	one := projectorProcess(t, settings(single, "single", "1"))
 	last := max(ends[0], ends[1], ends[2], ends[3])
 	logged := time.Now()
 	waitFor(t, fmt.Sprintf("one consumer applies all the usage up to %d", last), 60*time.Second, func() bool {
-		at := checkpointOf(single.Pool, "usage")
+		at := checkpointOf(t, single.Pool, "usage")
 		if at < last && time.Since(logged) > 5*time.Second {
 			t.Logf("the single consumer's checkpoint is at %d", at)
 			logged = time.Now()
 		}
 		return at >= last
 	})
-	_ = one.Process.Kill()
-	_ = one.Wait()
+	kill9(t, one)
 
 	want, got := usageReport(t, single.Pool), usageReport(t, pool)
 	if want == "" || strings.Count(want, "\n") < 100 {

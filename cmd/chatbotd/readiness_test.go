@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/app"
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // jetstreamReadiness polls /readyz until its jetstream component reports
@@ -25,8 +26,12 @@ func jetstreamReadiness(t *testing.T, base, want string) {
 		var body struct {
 			Components map[string]struct{ Status, Error string } `json:"components"`
 		}
-		_ = json.NewDecoder(res.Body).Decode(&body)
-		res.Body.Close()
+		err = json.NewDecoder(res.Body).Decode(&body)
+		testkit.Close(t, "the response body", res.Body)
+		if err != nil {
+			last = res.Status + ", not JSON: " + err.Error()
+			continue
+		}
 		js := body.Components["jetstream"]
 		last = res.Status + " " + js.Status + " " + js.Error
 		if res.StatusCode == http.StatusServiceUnavailable && js.Status == "down" && strings.Contains(js.Error, want) {

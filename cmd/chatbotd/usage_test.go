@@ -111,13 +111,18 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
-	var tables []string
-	rows, _ := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`)
-	for rows.Next() {
-		var n string
-		_ = rows.Scan(&n)
-		tables = append(tables, n)
+	defer func() {
+		if err := conn.Close(ctx); err != nil {
+			t.Errorf("close the database connection: %v", err)
+		}
+	}()
+	rows, err := conn.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`)
+	if err != nil {
+		t.Fatalf("list the tables: %v", err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("list the tables: %v", err)
 	}
 	var dump strings.Builder
 	for _, table := range tables {
@@ -125,9 +130,11 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var line string
-			_ = rows.Scan(&line)
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		for _, line := range lines {
 			dump.WriteString(line + "\n")
 		}
 	}
