@@ -49,6 +49,7 @@ func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, replicas
 		d.snapshots.keys.Store(uint64(x.size()))
 		d.snapshots.position.Store(x.position)
 	}
+	read := time.Since(began)
 	from := d.keys.at()
 	d.applied.advance(from)
 	cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
@@ -61,7 +62,8 @@ func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, replicas
 	if err := d.firstLease(ctx); err != nil {
 		return err
 	}
-	log.Info("bot directory ready", "keys", d.keys.size(), "snapshot_position", from, "position", d.applied.load(), "took", time.Since(began).Round(time.Millisecond))
+	log.Info("bot directory ready", "keys", d.keys.size(), "snapshot_position", from, "position", d.applied.load(),
+		"snapshot_read", read.Round(time.Millisecond), "took", time.Since(began).Round(time.Millisecond))
 	go d.lease.run(ctx)
 	go d.snapshotLoop(ctx)
 	return nil

@@ -188,17 +188,15 @@ func (r *snapshotReader) record(o owner, settings []*events.ChatbotSettings, sla
 		k := &rec.keys[i]
 		k.prefix, k.rest = r.u64(), r.u64()
 		r.full(k.id[:])
-		var key chatbot.Key
+		var extra keyExtra
 		if expires := int64(r.uv()); expires != 0 {
 			at := time.Unix(0, expires).UTC()
-			key.ExpiresAt = &at
+			extra.expiresAt = &at
 		}
-		key.Limits = r.limits()
-		key.ID = r.str(1024)
-		if key.ID == "" {
-			key.ID = k.id.String()
+		extra.limits, extra.id = r.limits(), r.str(1024)
+		if extra != (keyExtra{}) {
+			k.extra = &extra
 		}
-		k.setKey(key)
 	}
 	return rec
 }

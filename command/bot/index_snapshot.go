@@ -138,17 +138,16 @@ func (w *snapshotWriter) record(r *botRecord, settings map[*events.ChatbotSettin
 		w.u64(k.prefix)
 		w.u64(k.rest)
 		w.write(k.id[:])
-		key := k.key()
+		var extra keyExtra
+		if k.extra != nil {
+			extra = *k.extra
+		}
 		var expires int64
-		if key.ExpiresAt != nil {
-			expires = key.ExpiresAt.UnixNano()
+		if extra.expiresAt != nil {
+			expires = extra.expiresAt.UnixNano()
 		}
 		w.uv(uint64(expires))
-		w.limits(key.Limits)
-		if k.extra != nil {
-			w.str(k.extra.id)
-		} else {
-			w.str("")
-		}
+		w.limits(extra.limits)
+		w.str(extra.id)
 	}
 }
