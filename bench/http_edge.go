@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net"
 	"net/http"
 	"time"
@@ -23,12 +22,7 @@ func benchHTTPEdge(cfg runConfig) (Result, error) {
 	defer stopBare()
 
 	metrics := observability.NewMetrics()
-	srv := httpx.New(httpx.Options{
-		Title: "bench", Version: "bench", BodyLimit: 1 << 20,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		RequestTimeout: 10 * time.Second, Origins: httpx.NewOrigins(nil), Metrics: metrics,
-		Logger: observability.NewLogger(io.Discard, "info", "json"),
-	})
+	srv := httpx.New(edgeOptions(metrics))
 	httpx.RegisterOps(srv, nil, metrics.Registry)
 	edgeURL, stopEdge, err := listen(srv.App)
 	if err != nil {

@@ -3,16 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/chatbotsaas/chatbot/shared/httpx"
 	"github.com/chatbotsaas/chatbot/shared/natsx"
+	"github.com/chatbotsaas/chatbot/shared/observability"
 	"github.com/chatbotsaas/chatbot/shared/postgres"
 )
 
@@ -133,4 +137,17 @@ func withDatabase(base, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// edgeOptions are the HTTP edge's options as serve sets them by default,
+// the access log included: a 2xx line at debug, under the info level, so
+// not written; a request over 1 s logged as slow.
+func edgeOptions(metrics *observability.Metrics) httpx.Options {
+	return httpx.Options{
+		Title: "bench", Version: "bench", BodyLimit: 1 << 20,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+		RequestTimeout: 10 * time.Second, Origins: httpx.NewOrigins(nil), Metrics: metrics,
+		Logger:    observability.NewLogger(io.Discard, "info", "json"),
+		AccessLog: httpx.AccessLog{Success: "debug", Slow: time.Second},
+	}
 }

@@ -36,12 +36,7 @@ func startReadServer(db *benchDB, keys []tenantKey, qc *cache.Cache) (*readServe
 	keySet := auth.NewKeySet(priv)
 	tokens := auth.NewTokens(keySet, "bench", "bench", time.Now)
 	guard := auth.NewGuard(tokens, auth.NewRevocations(func() time.Duration { return time.Hour }, time.Now), nil)
-	srv := httpx.New(httpx.Options{
-		Title: "bench", Version: "bench", BodyLimit: 1 << 20,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		RequestTimeout: 10 * time.Second, Origins: httpx.NewOrigins(nil), Metrics: observability.NewMetrics(),
-		Logger: observability.NewLogger(io.Discard, "info", "json"),
-	})
+	srv := httpx.New(edgeOptions(observability.NewMetrics()))
 	srv.API.UseMiddleware(guard.Middleware(srv.API))
 	query.New(query.Deps{Pool: db.Pool, Cache: qc, Keys: keySet, ReadWait: time.Second}).Register(srv.API)
 	base, stop, err := listen(srv.App)

@@ -122,12 +122,7 @@ func benchTenantReadHTTP(cfg runConfig) (Result, error) {
 	tokens := auth.NewTokens(keySet, "bench", "bench", time.Now)
 	guard := auth.NewGuard(tokens, auth.NewRevocations(func() time.Duration { return time.Hour }, time.Now), nil)
 	metrics := observability.NewMetrics()
-	srv := httpx.New(httpx.Options{
-		Title: "bench", Version: "bench", BodyLimit: 1 << 20,
-		ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-		RequestTimeout: 10 * time.Second, Origins: httpx.NewOrigins(nil), Metrics: metrics,
-		Logger: observability.NewLogger(io.Discard, "info", "json"),
-	})
+	srv := httpx.New(edgeOptions(metrics))
 	srv.API.UseMiddleware(guard.Middleware(srv.API))
 	query.New(query.Deps{Pool: db.Pool, Keys: keySet, ReadWait: time.Second}).Register(srv.API)
 	type meOutput struct{ Body query.Me }
