@@ -90,7 +90,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		return nil, errors.New("embedded NATS server did not become ready within 10s")
 	}
 	e := &Embedded{Server: s, addrFile: o.AddrFile, users: users, stop: make(chan struct{})}
-	go returnMemory(30*time.Second, e.stop)
+	go returnMemory(10*time.Second, e.stop)
 	if o.AddrFile != "" {
 		if err := os.WriteFile(o.AddrFile, []byte(s.ClientURL()+"\n"), 0o640); err != nil {
 			e.Shutdown()
