@@ -40,7 +40,7 @@ var Settings = []Setting{
 	{"LOG_FORMAT", "text", "text or json"},
 	{"ACCESS_LOG", "debug", "level of the access log line of a 2xx or 3xx request: debug, info or off; 4xx (info), 5xx (error) and slow requests (warn) are logged whatever it says"},
 	{"SLOW_REQUEST_THRESHOLD", "1s", "a request that takes longer is logged at warn as slow; 0 turns that off"},
-	{"PPROF_ADDR", "", "address of a Go profiling endpoint (/debug/pprof/: CPU, heap, trace); empty turns it off; keep it on loopback"},
+	{"PPROF_ADDR", "", "address of a Go profiling endpoint (/debug/pprof/: CPU, heap, lock contention, blocking, trace); empty turns it off; keep it on loopback"},
 	{"SENTRY_DSN", "", "Sentry DSN; empty turns error reporting off"},
 	{"SENTRY_ENVIRONMENT", "development", "environment name attached to Sentry events"},
 	{"JWT_PRIVATE_KEY_FILE", "", "PEM Ed25519 private key signing access tokens; empty generates a dev key under DATA_DIR"},
