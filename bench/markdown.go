@@ -43,7 +43,7 @@ func markdown(r Report, soak *SoakReport) string {
 		b.WriteString("| seed s | first start s | ready s (target ≤ 2) | RSS ready MB | idle 60 s MB (≤ 80) | heap in use idle MB | load peak MB (≤ 250) | 60 s after MB | calls/s | p99 ms |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		fmt.Fprintf(&b, "| %.1f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.2f |\n",
 			sc.SeedSeconds, sc.ColdReadyS, sc.ReadyS, sc.RSSReadyMB, sc.RSSIdleMB, sc.HeapIdleMB, sc.RSSLoadPeakMB, sc.RSSAfterMB, sc.Load.Rate, sc.Load.P99ms)
-		b.WriteString("\nSeeded with `chatbotd dev seed`; the first start reads every key and writes the key index's snapshot; " +
+		b.WriteString("\nSeeded with `chatbotd dev seed`; the first start folds every chatbot and company event and writes the directory's snapshot; " +
 			"the projections' checkpoints are then moved to the stream's end (the seeded history is not projected) and, once the seed is out of the stream's " +
 			"two-minute duplicate window (which a start reads back), a restart is measured. " +
 			"The load draws keys at random from all seeded.\n")
