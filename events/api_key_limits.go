@@ -14,4 +14,5 @@ type ApiKeyLimitsSetData struct {
 
 func init() {
 	Register[ApiKeyLimitsSetData](Default, ApiKeyLimitsSet, 1, "an API key's own limits, passed beside its chatbot's and its company's (null: the chatbot's alone)")
+	Default.Owns(AggregateChatbot, ApiKeyLimitsSet)
 }

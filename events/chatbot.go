@@ -100,4 +100,6 @@ func init() {
 	Register[ApiKeyRevokedData](Default, ApiKeyRevoked, 1, "an API key was revoked and stops working at once")
 	Register[CompanyRenamedData](Default, CompanyRenamed, 1, "the company's name changed")
 	Register[CompanyManagersChangedData](Default, CompanyManagersChanged, 1, "members gained or lost the company role; the company keeps at least one")
+	Default.Owns(AggregateChatbot, ChatbotCreated, ChatbotUpdated, ChatbotPaused, ChatbotResumed, ChatbotDeleted, ChatbotLimitsSet, ApiKeyIssued, ApiKeyRevoked)
+	Default.Owns(AggregateCompany, CompanyRenamed, CompanyManagersChanged)
 }

@@ -38,4 +38,5 @@ func init() {
 	Register[CompanyStatusData](Default, CompanySuspended, 1, "the company was suspended: its users cannot log in, their tokens and its API keys stop working")
 	Register[CompanyStatusData](Default, CompanyReactivated, 1, "a suspended company may work again; its users log in anew")
 	Register[CompanyPlanChangedData](Default, CompanyPlanChanged, 1, "the company's plan changed: each chatbot's limits (null: the platform default) and the company-wide ones (null: none)")
+	Default.Owns(AggregateCompany, CompanyRegistered, CompanySuspended, CompanyReactivated, CompanyPlanChanged)
 }

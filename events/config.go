@@ -88,4 +88,5 @@ func (l Limits) Or(fallback Limits) Limits {
 
 func init() {
 	Register[ConfigurationChangedData](Default, ConfigurationChanged, 1, "the platform configuration changed; every process applies it within a second")
+	Default.Owns(AggregateConfig, ConfigurationChanged)
 }

@@ -53,4 +53,5 @@ func init() {
 		"an operator asked to give up on a parked message: once the process keeping the dead letters acts on it, the letter is resolved and never applied")
 	Register[DeadLetterData](Default, DeadLetterDiscarded, 1,
 		"an operator gave up on a parked message (appended before discards were requests; no longer appended)")
+	Default.Owns(AggregateDeadLetter, DeadLetterRetryRequested, DeadLetterDiscardRequested, DeadLetterDiscarded)
 }

@@ -19,7 +19,7 @@ import (
 // both always agree.
 
 // PartitionMapping is the mapping destination token of the partition of
-// the tenant (the first wildcard of a filter events.*.*.*.<Type>).
+// the tenant (the first wildcard of a filter events.*.<aggregate>.*.<Type>).
 func PartitionMapping(n int) string { return "{{partition(" + strconv.Itoa(n) + ",1)}}" }
 
 var partitioners sync.Map // n -> *partitioner

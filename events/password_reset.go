@@ -28,4 +28,5 @@ type PasswordResetCompletedData struct {
 func init() {
 	Register[PasswordResetRequestedData](Default, PasswordResetRequested, 1, "a password reset link was asked for the account (the token's hash, never the token)")
 	Register[PasswordResetCompletedData](Default, PasswordResetCompleted, 1, "a password reset token was spent; the password change, unlock and revocation follow")
+	Default.Owns(AggregateUser, PasswordResetRequested, PasswordResetCompleted)
 }

@@ -16,4 +16,5 @@ type ProjectionRebuildRequestedData struct {
 func init() {
 	Register[ProjectionRebuildRequestedData](Default, ProjectionRebuildRequested, 1,
 		"an operator asked for a projection to be rebuilt from the stream")
+	Default.Owns(AggregateProjection, ProjectionRebuildRequested)
 }

@@ -27,6 +27,7 @@ type registration struct {
 	past      map[int]reflect.Type // data types of older versions, for their schemas
 	doc       string
 	secrets   [][]string // JSON paths of the fields tagged audit:"secret"
+	aggregate string     // the one aggregate type it is recorded on; "" if not declared
 }
 
 // NewRegistry returns an empty registry.
@@ -52,6 +53,34 @@ func Register[T any](r *Registry, name string, version int, doc string) {
 		upcasters: map[int]Upcaster{}, past: map[int]reflect.Type{}, doc: doc,
 		secrets: secretPaths(reflect.TypeFor[T](), nil, map[reflect.Type]bool{}),
 	}
+}
+
+// Owns declares that events named names are recorded on aggregate alone.
+// Filters of one type then name the aggregate too, which lets the broker
+// skip every other aggregate's subjects when it looks for a consumer's
+// next message, and the event store refuses such an event on another
+// aggregate. Declaring an unregistered name, or a second owner, panics.
+func (r *Registry) Owns(aggregate string, names ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, name := range names {
+		reg, ok := r.types[name]
+		if !ok || (reg.aggregate != "" && reg.aggregate != aggregate) || !ValidToken(aggregate) {
+			panic("events: cannot give " + name + " the aggregate " + aggregate)
+		}
+		reg.aggregate = aggregate
+	}
+}
+
+// Aggregate returns the aggregate type name is recorded on, or "" if it
+// is unknown or not declared.
+func (r *Registry) Aggregate(name string) string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if reg, ok := r.types[name]; ok {
+		return reg.aggregate
+	}
+	return ""
 }
 
 // Upcast registers how data of name at version from becomes version from+1.

@@ -60,6 +60,7 @@ func init() {
 	Register[RefreshTokenRotatedData](Default, RefreshTokenRotated, 1, "a refresh token was spent for a new one of the next generation")
 	Register[RefreshTokenReuseDetectedData](Default, RefreshTokenReuseDetected, 1, "a spent refresh token was used again; the session is revoked")
 	Register[SessionRevokedData](Default, SessionRevoked, 1, "the session ended: logout or reuse")
+	Default.Owns(AggregateSession, SessionStarted, RefreshTokenRotated, RefreshTokenReuseDetected, SessionRevoked)
 }
 
 // Personal fields, sealed under the key of the session's user (see

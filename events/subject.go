@@ -22,7 +22,21 @@ func AggregateFilter(tenant, aggregateType, aggregateID string) string {
 }
 
 // TypeFilter matches every event of one type, in every tenant.
-func TypeFilter(eventType string) string { return SubjectPrefix + ".*.*.*." + eventType }
+func TypeFilter(eventType string) string { return TenantTypeFilter("*", eventType) }
+
+// TenantTypeFilter matches every event of one type in tenant ("*": every
+// tenant). A type of the product's registry names its aggregate: a
+// filtered consumer that has seen nothing for a while makes the broker
+// search its subject index for the filter, under the lock every append
+// waits for, and a literal aggregate token keeps that search to the
+// aggregate's own subjects instead of every subject stored.
+func TenantTypeFilter(tenant, eventType string) string {
+	aggregate := Default.Aggregate(eventType)
+	if aggregate == "" {
+		aggregate = "*"
+	}
+	return Subject(tenant, aggregate, "*", eventType)
+}
 
 // AllFilter matches every event.
 const AllFilter = SubjectPrefix + ".>"

@@ -101,7 +101,7 @@ func (o TailOptions) FilterSubjects() []string {
 		}
 		out := make([]string, len(o.Types))
 		for i, t := range o.Types {
-			out[i] = Subject(tenant, "*", "*", t)
+			out[i] = TenantTypeFilter(tenant, t)
 		}
 		return out
 	case o.Tenant != "":

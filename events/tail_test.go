@@ -22,9 +22,9 @@ func TestTailFilterSubjects(t *testing.T) {
 		{"a tenant reads its subtree", events.TailOptions{Tenant: "acme"}, []string{"events.acme.>"}},
 		{"types read one subject each, in every tenant",
 			events.TailOptions{Types: []string{events.UserRegistered, events.AccountLocked}},
-			[]string{"events.*.*.*.UserRegistered", "events.*.*.*.AccountLocked"}},
+			[]string{"events.*.user.*.UserRegistered", "events.*.user.*.AccountLocked"}},
 		{"types within a tenant", events.TailOptions{Tenant: "acme", Types: []string{events.ChatbotCreated}},
-			[]string{"events.acme.*.*.ChatbotCreated"}},
+			[]string{"events.acme.chatbot.*.ChatbotCreated"}},
 		{"a raw subject is used as given", events.TailOptions{Subject: "events.*.user.u1.>"}, []string{"events.*.user.u1.>"}},
 	}
 	for _, tc := range cases {

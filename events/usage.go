@@ -38,4 +38,5 @@ type QuotaThresholdReachedData struct {
 func init() {
 	Register[UsageRecordedData](Default, UsageRecorded, 1, "accepted bot API calls of one key in one hour, counted over a short interval")
 	Register[QuotaThresholdReachedData](Default, QuotaThresholdReached, 1, "a chatbot's usage reached 80 % or 100 % of a daily or monthly quota (once per period)")
+	Default.Owns(AggregateUsage, UsageRecorded, QuotaThresholdReached)
 }

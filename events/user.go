@@ -127,4 +127,6 @@ func init() {
 	Register[AccountLockedData](Default, AccountLocked, 1, "the account was locked, until a time or permanently")
 	Register[AccountUnlockedData](Default, AccountUnlocked, 1, "a lock ended: expired, admin or password_reset")
 	Register[UserSessionsRevokedData](Default, UserSessionsRevoked, 1, "the user's sessions started before a time were revoked")
+	Default.Owns(AggregateUser, UserRegistered, UserProfileUpdated, UserRoleChanged, UserDisabled, UserEnabled, UserDeleted,
+		PasswordChanged, LoginSucceeded, LoginFailed, AccountLocked, AccountUnlocked, UserSessionsRevoked)
 }

@@ -38,17 +38,23 @@ func (a *announcer) inPartition(i int, subject string) bool {
 
 // matching tells, for each projection, whether its consumer's filter
 // takes subject, by the server's own subject matching. Projection filters
-// are events.> or events.*.*.*.<Type>, so the answer depends only on the
-// subject's event type and number of tokens, and is remembered by those
-// (a few dozen entries); a subject outside events. matches none of them.
-// Other filters are matched every time. Lock held.
+// are events.> or events.*.<aggregate>.*.<Type> (the aggregate may be a
+// wildcard too), so the answer depends only on the subject's number of
+// tokens, aggregate and event type, and is remembered by those (a few
+// dozen entries); a subject outside events. matches none of them. Other
+// filters are matched every time. Lock held.
 func (a *announcer) matching(subject string) []bool {
 	key := ""
 	if a.byType && !strings.HasPrefix(subject, events.SubjectPrefix+".") {
 		return a.none // a timer: no projection reads it
 	}
 	if a.byType {
-		key = strconv.Itoa(strings.Count(subject, ".")) + ":" + subject[strings.LastIndexByte(subject, '.')+1:]
+		tokens := strings.Split(subject, ".")
+		aggregate := ""
+		if len(tokens) > 2 {
+			aggregate = tokens[2]
+		}
+		key = strconv.Itoa(len(tokens)) + ":" + aggregate + ":" + tokens[len(tokens)-1]
 		if got, ok := a.memo[key]; ok {
 			return got
 		}
@@ -63,8 +69,8 @@ func (a *announcer) matching(subject string) []bool {
 	return out
 }
 
-// typeOnly reports whether every filter is events.> or has wildcards
-// for every token between events and a literal event type.
+// typeOnly reports whether every filter is events.> or has wildcards for
+// every token between events and a literal event type but the aggregate's.
 func typeOnly(filters [][]string) bool {
 	for _, fs := range filters {
 		for _, f := range fs {
@@ -75,8 +81,8 @@ func typeOnly(filters [][]string) bool {
 			if tokens[0] != events.SubjectPrefix || len(tokens) < 2 || strings.ContainsAny(tokens[len(tokens)-1], "*>") {
 				return false
 			}
-			for _, t := range tokens[1 : len(tokens)-1] {
-				if t != "*" {
+			for i, t := range tokens[1 : len(tokens)-1] {
+				if t != "*" && (i != 1 || strings.Contains(t, ">")) {
 					return false
 				}
 			}

@@ -157,6 +157,7 @@ func TestTheFeedMatchesSubjectsAsTheConsumersFiltersDo(t *testing.T) {
 		events.Subject("t1", "chatbot", uuid.NewString(), events.ChatbotCreated),
 		events.Subject("t2", "chatbot", uuid.NewString(), events.ChatbotCreated), // remembered
 		events.Subject("platform", "user", uuid.NewString(), events.UserRegistered),
+		events.Subject("platform", "session", uuid.NewString(), events.UserRegistered), // not a user's: read by none
 		events.Subject("t1", "thing", uuid.NewString(), "NobodyReadsThis"),
 		"events.t1.odd.NobodyReadsThis",
 		"timers.unlock.t1.u1.42",

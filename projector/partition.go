@@ -20,7 +20,7 @@ import (
 //
 // The partitioning is NATS's own subject mapping: a stream of the
 // projection's (PartitionStream) sources its events from EVENTS through
-// the transform events.*.*.*.<Type> -> <name>.{{partition(P,1)}}.…, so each
+// the transform events.*.<aggregate>.*.<Type> -> <name>.{{partition(P,1)}}.…, so each
 // event lands under its tenant's partition number, and partition i is a
 // durable consumer of that stream filtered to <name>.i.>. The stream is a
 // work queue: a message goes once its partition has applied and
@@ -106,9 +106,8 @@ func (p Projection) partitionFilter() string {
 func (p Projection) partitionStreamConfig(replicas int, start uint64) jetstream.StreamConfig {
 	var transforms []jetstream.SubjectTransformConfig
 	for _, f := range p.FilterSubjects() {
-		typ := f[strings.LastIndexByte(f, '.')+1:]
 		transforms = append(transforms, jetstream.SubjectTransformConfig{Source: f,
-			Destination: p.Name + "." + events.PartitionMapping(p.Partitions) + ".{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}." + typ})
+			Destination: p.Name + "." + events.PartitionMapping(p.Partitions) + "." + keepTokens(f)})
 	}
 	return jetstream.StreamConfig{
 		Name:        PartitionStream(p.Name),
@@ -118,6 +117,21 @@ func (p Projection) partitionStreamConfig(replicas int, start uint64) jetstream.
 		Replicas:    max(replicas, 1),
 		Sources:     []*jetstream.StreamSource{{Name: events.StreamName, OptStartSeq: start + 1, SubjectTransforms: transforms}},
 	}
+}
+
+// keepTokens is the destination of a transform that keeps every token of
+// filter after events. as it was: {{wildcard(k)}} for its k-th wildcard,
+// the literal otherwise.
+func keepTokens(filter string) string {
+	tokens := strings.Split(filter, ".")[1:]
+	k := 0
+	for i, t := range tokens {
+		if t == "*" {
+			k++
+			tokens[i] = "{{wildcard(" + strconv.Itoa(k) + ")}}"
+		}
+	}
+	return strings.Join(tokens, ".")
 }
 
 // samePartitioning tells whether an existing partition stream maps as want.

@@ -78,3 +78,14 @@ func TestAPartitionedProjectionRebuildsAndVerifiesAcrossItsPartitions(t *testing
 		t.Fatalf("verify of the partitioned notes: %d differ, %d events replayed: %+v", v.Differences, v.Events, v.Shown)
 	}
 }
+
+func TestAPartitionTransformKeepsEveryTokenOfItsFilter(t *testing.T) {
+	for filter, want := range map[string]string{
+		"events.*.usage.*.UsageRecorded": "{{wildcard(1)}}.usage.{{wildcard(2)}}.UsageRecorded",
+		"events.*.*.*.Odd":               "{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}.Odd",
+	} {
+		if got := keepTokens(filter); got != want {
+			t.Errorf("keepTokens(%s) = %s, want %s", filter, got, want)
+		}
+	}
+}

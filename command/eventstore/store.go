@@ -197,6 +197,9 @@ func (s *Store) envelopes(ctx context.Context, ref Ref, expected Loaded, c check
 		if version == 0 {
 			return nil, nil, fmt.Errorf("event type %q is not registered", ev.Type)
 		}
+		if owner := s.reg.Aggregate(ev.Type); owner != "" && owner != ref.Type {
+			return nil, nil, fmt.Errorf("event type %q is recorded on %s aggregates, not on %s", ev.Type, owner, ref.Type)
+		}
 		data, err := json.Marshal(ev.Data)
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode %s: %w", ev.Type, err)

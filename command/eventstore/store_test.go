@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -49,6 +50,7 @@ const incType = "Incremented"
 func testRegistry() *events.Registry {
 	reg := events.NewRegistry()
 	events.Register[incremented](reg, incType, 2, "a counter went up")
+	reg.Owns("counter", incType)
 	reg.Upcast(incType, 1, func(data json.RawMessage) (json.RawMessage, error) {
 		var v1 incrementedV1
 		if err := json.Unmarshal(data, &v1); err != nil {
@@ -419,5 +421,14 @@ func TestUnregisteredTypeAndBadRefAreRefused(t *testing.T) {
 	bad := eventstore.Ref{Tenant: "t1", Type: "counter", ID: "a.b"}
 	if _, err := s.Append(ctx, bad, eventstore.Loaded{}, inc(1)); err == nil {
 		t.Error("an id with a dot was appended")
+	}
+	// Incremented is a counter's event: on a gauge it would escape every
+	// filter that names its aggregate.
+	gauge := eventstore.Ref{Tenant: "t1", Type: "gauge", ID: uuid.NewString()}
+	if _, err := s.Append(ctx, gauge, eventstore.Loaded{}, inc(1)); err == nil || !strings.Contains(err.Error(), "recorded on counter aggregates") {
+		t.Errorf("a counter's event on a gauge: %v", err)
+	}
+	if _, err := s.Append(ctx, newRef(), eventstore.Loaded{}, inc(1)); err != nil {
+		t.Errorf("on its own aggregate: %v", err)
 	}
 }
