@@ -27,6 +27,9 @@ type Sustained struct {
 	Late     int     `json:"late" doc:"requests that could not be sent on time because every sender was busy"`
 	// Started is when the loop began; its stalls are timed from it.
 	Started time.Time `json:"started"`
+	// Disk is when the disk under the data stalled meanwhile, if watched.
+	Disk        []DiskStall `json:"disk_stalls,omitempty"`
+	DiskWatched bool        `json:"disk_watched"`
 }
 
 // Stall is a run of slow requests: when it began (seconds into the run),

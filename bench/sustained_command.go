@@ -41,24 +41,28 @@ func benchSustainedCommand(cfg runConfig) (Result, error) {
 		return Result{}, err
 	}
 	defer raw.Close()
+	rawDisk := watchDisk(t.p.dir)
 	r := sustainedLoop(full.Rate/2, cfg.sustain, 512, raw.publish)
+	r.Disk, r.DiskWatched = rawDisk.Stop(r.Started)
 
 	stop := make(chan struct{})
 	var peakRSS atomic.Int64
 	go sampleRSS(t.p.base, stop, &peakRSS)
+	disk := watchDisk(t.p.dir)
 	s := sustainedLoop(full.Rate/2, cfg.sustain, 512, t.create)
+	s.Disk, s.DiskWatched = disk.Stop(s.Started)
 	close(stop)
 
 	return Result{
 		Name: "sustained POST /v1/companies/{cid}/chatbots", Ceiling: fmt.Sprintf("p99 ≤ %d ms at half the closed-loop rate", sustainedTargetMs),
 		Load: s.Load, Base: full, Sustained: &s, P99MaxMs: sustainedTargetMs, RSSPeakMB: float64(peakRSS.Load()) / (1 << 20),
 		Note: fmt.Sprintf("open loop at %.0f/s (half of %d workers' %.0f/s) for %s, each request timed from when it was due; p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors, %d sent late; "+
-			"closed-loop slices %.0f/%.0f/%.0f/s; longest stall: the slowest request took %.0f ms and the longest time with no completion was %.0f ms; %s; peak RSS %d MB; "+
-			"raw publishes at the same rate before it: p50 %.2f ms, p99 %.2f ms, slowest %.0f ms, longest gap %.0f ms, %s; the creates began %.1f s after chatbotd started",
+			"closed-loop slices %.0f/%.0f/%.0f/s; longest stall: the slowest request took %.0f ms and the longest time with no completion was %.0f ms; %s; %s; peak RSS %d MB; "+
+			"raw publishes at the same rate before it: p50 %.2f ms, p99 %.2f ms, slowest %.0f ms, longest gap %.0f ms, %s; %s; the creates began %.1f s after chatbotd started",
 			s.Offered, commandWorkers, full.Rate, cfg.sustain, s.P50ms, s.P99ms, s.P999ms, s.Errors, s.Late,
 			runs[0].Rate, runs[1].Rate, runs[2].Rate,
-			s.MaxMs, s.MaxGapMs, describeStalls(s.Stalls), peakRSS.Load()>>20,
-			r.P50ms, r.P99ms, r.MaxMs, r.MaxGapMs, describeStalls(r.Stalls), s.Started.Sub(t.p.started).Seconds()),
+			s.MaxMs, s.MaxGapMs, describeStalls(s.Stalls), describeDisk(s.Disk, s.DiskWatched, s.Stalls), peakRSS.Load()>>20,
+			r.P50ms, r.P99ms, r.MaxMs, r.MaxGapMs, describeStalls(r.Stalls), describeDisk(r.Disk, r.DiskWatched, r.Stalls), s.Started.Sub(t.p.started).Seconds()),
 	}, nil
 }
 
