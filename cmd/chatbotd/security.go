@@ -71,16 +71,18 @@ func mountCommand(ctx context.Context, rt *runtime, cfg config.Config, srv *http
 	if testCost > 0 {
 		cost = testCost
 	}
-	hasher, err := auth.NewHasher(cost, []byte(cfg.PasswordPepper), testCost > 0)
-	if err != nil {
-		return nil, err
-	}
+	hashers := makeHasher(cost, []byte(cfg.PasswordPepper), testCost > 0)
 	// The bot API's directory first: the changes that make bot calls fail
 	// wait until every process serving them has applied them.
 	bots, err := openBotAPI(ctx, rt, store, sec)
+	made := <-hashers
 	if err != nil {
 		return nil, err
 	}
+	if made.err != nil {
+		return nil, made.err
+	}
+	hasher := made.h
 	cmds, err := app.New(ctx, app.Deps{
 		Store: store, JS: js, Replicas: cfg.NATSReplicas, Hasher: hasher, Tokens: sec.tokens,
 		Policy: sec.policy, Revocations: sec.revoked, ResetKey: vault, Now: time.Now,
@@ -142,4 +144,21 @@ func idempotencyCaller(ctx huma.Context) (string, error) {
 func knownProjection(name string) bool {
 	_, ok := projector.Lookup(name)
 	return ok
+}
+
+type madeHasher struct {
+	h   *auth.Hasher
+	err error
+}
+
+// makeHasher makes the password hasher on the side: it times one bcrypt
+// operation as it is made (about a tenth of a second), which runs on the
+// other core while the bot directory loads.
+func makeHasher(cost int, pepper []byte, allowWeak bool) <-chan madeHasher {
+	out := make(chan madeHasher, 1)
+	go func() {
+		h, err := auth.NewHasher(cost, pepper, allowWeak)
+		out <- madeHasher{h, err}
+	}()
+	return out
 }
