@@ -184,6 +184,9 @@ func (p *publisher) wait(ctx context.Context) error {
 // be retried, so the stream's duplicate window does not hold it (a history
 // written over months would not be in it either).
 func message(tenant, aggType, aggID string, version int64, typ string, data any) (*nats.Msg, error) {
+	if owner := events.Default.Aggregate(typ); owner != aggType {
+		return nil, fmt.Errorf("seed: %s is recorded on %s aggregates, not on %s", typ, owner, aggType)
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return nil, err
