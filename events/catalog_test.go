@@ -63,6 +63,9 @@ func catalogRows(t *testing.T, doc string) map[string]int {
 			t.Errorf("catalog lists %s twice", name)
 		}
 		rows[name] = v
+		if owner := events.Default.Aggregate(name); len(cells) > 4 && owner != "" && strings.TrimSpace(cells[3]) != owner {
+			t.Errorf("catalog gives %s the aggregate %q; it is recorded on %s", name, strings.TrimSpace(cells[3]), owner)
+		}
 	}
 	return rows
 }
