@@ -169,16 +169,15 @@ func newCall(group string, scopes []Scope, now time.Time) call {
 	// The hash tag puts every key of the call on one cluster slot, as a
 	// script touching several keys needs.
 	c := call{now: now, day: dayOf(now), month: monthOf(now), scopes: make([]scopeCall, len(scopes))}
+	prefix := "ratelimit:{" + group + "}:"
+	day, month := ":day:"+now.Format("2006-01-02"), ":month:"+now.Format("2006-01")
 	for i, s := range scopes {
-		base := "ratelimit:{" + group + "}:"
-		if s.Key != "" {
-			base += s.Key + ":"
+		base := prefix + s.Key
+		if s.Key == "" {
+			base = prefix[:len(prefix)-1]
 		}
 		c.scopes[i] = scopeCall{name: s.Name, lim: s.Limits, count: s.Count,
-			rateKey:  base + "rpm",
-			dayKey:   base + "day:" + now.Format("2006-01-02"),
-			monthKey: base + "month:" + now.Format("2006-01"),
-		}
+			rateKey: base + ":rpm", dayKey: base + day, monthKey: base + month}
 	}
 	return c
 }

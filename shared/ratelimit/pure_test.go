@@ -198,3 +198,17 @@ func TestRedisHealth(t *testing.T) {
 		t.Fatalf("backoff grew to %v, past %v", h.backoff, maxBackoff)
 	}
 }
+
+func TestKeysOfAScopeNameItsGroupKeyAndPeriod(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	c := newCall("bot", []Scope{{Name: "key", Key: "k1"}, {Name: "ip"}}, now)
+	want := [][3]string{
+		{"ratelimit:{bot}:k1:rpm", "ratelimit:{bot}:k1:day:2026-03-10", "ratelimit:{bot}:k1:month:2026-03"},
+		{"ratelimit:{bot}:rpm", "ratelimit:{bot}:day:2026-03-10", "ratelimit:{bot}:month:2026-03"},
+	}
+	for i, s := range c.scopes {
+		if got := [3]string{s.rateKey, s.dayKey, s.monthKey}; got != want[i] {
+			t.Errorf("scope %d keys %v, want %v", i, got, want[i])
+		}
+	}
+}
