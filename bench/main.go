@@ -12,6 +12,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Result is one scenario measured against its ceiling.
@@ -105,6 +107,9 @@ var scenarios = []scenario{
 }
 
 func main() {
+	// The servers measured in this process are set up as chatbotd sets up
+	// its own (cmd/chatbotd/main.go).
+	uuid.EnableRandPool()
 	out := flag.String("out", "bench/results/latest.json", "where to write the JSON results")
 	md := flag.String("md", "BENCHMARKS.md", "where to write the markdown table (\"-\" prints it)")
 	d := flag.Duration("duration", 5*time.Second, "length of each measured run")

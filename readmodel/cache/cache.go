@@ -66,7 +66,7 @@ func (c *Cache) Close() { c.store.Close() }
 // commit.
 func (c *Cache) Lookup(ctx context.Context, spec Spec, min uint64) (key string, e Entry, hit bool) {
 	if !spec.valid() || !c.available() {
-		c.m.reads.WithLabelValues("bypass").Inc()
+		c.m.bypass.Inc()
 		return "", e, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
@@ -74,33 +74,33 @@ func (c *Cache) Lookup(ctx context.Context, spec Spec, min uint64) (key string, 
 	gens, err := c.gens(ctx, spec)
 	if err != nil {
 		c.failed(err)
-		c.m.reads.WithLabelValues("bypass").Inc()
+		c.m.bypass.Inc()
 		return "", e, false
 	}
 	key = spec.key(gens[0], gens[1:])
 	raw, found, err := c.store.Get(ctx, key)
 	if err != nil {
 		c.failed(err)
-		c.m.reads.WithLabelValues("bypass").Inc()
+		c.m.bypass.Inc()
 		return "", e, false
 	}
 	c.recovered()
 	if !found {
-		c.m.reads.WithLabelValues("miss").Inc()
+		c.m.miss.Inc()
 		return key, e, false
 	}
 	if e, err = decodeEntry(raw); err != nil || e.Tenant != spec.Tenant {
 		// A key names its tenant, so this cannot happen short of a bug
 		// or a foreign writer; whatever it is, it is not served.
 		c.log.Error("cache entry refused", "key", key, "entry_tenant", e.Tenant, "err", err)
-		c.m.reads.WithLabelValues("refused").Inc()
+		c.m.refused.Inc()
 		return key, Entry{}, false
 	}
 	if e.Through < min {
-		c.m.reads.WithLabelValues("stale").Inc() // older than the client's write: Postgres answers
+		c.m.stale.Inc() // older than the client's write: Postgres answers
 		return key, e, false
 	}
-	c.m.reads.WithLabelValues("hit").Inc()
+	c.m.hit.Inc()
 	return key, e, true
 }
 

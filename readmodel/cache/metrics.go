@@ -3,10 +3,13 @@ package cache
 import "github.com/prometheus/client_golang/prometheus"
 
 type metrics struct {
-	reads             *prometheus.CounterVec
-	invalidations     *prometheus.CounterVec
-	lostInvalidations prometheus.Counter
-	up                prometheus.Gauge
+	reads *prometheus.CounterVec
+	// The reads by result, resolved once: a read counts without a label
+	// lookup, and every result shows from the start, at 0.
+	hit, miss, stale, bypass, refused prometheus.Counter
+	invalidations                     *prometheus.CounterVec
+	lostInvalidations                 prometheus.Counter
+	up                                prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,6 +31,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	m.up.Set(1)
+	m.hit, m.miss, m.stale = m.reads.WithLabelValues("hit"), m.reads.WithLabelValues("miss"), m.reads.WithLabelValues("stale")
+	m.bypass, m.refused = m.reads.WithLabelValues("bypass"), m.reads.WithLabelValues("refused")
 	if reg != nil {
 		reg.MustRegister(m.reads, m.invalidations, m.lostInvalidations, m.up)
 	}
