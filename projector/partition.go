@@ -143,7 +143,8 @@ func samePartitioning(have, want jetstream.StreamConfig) bool {
 }
 
 // ensurePartitionStream makes the stream that feeds p's partitions, or
-// makes it again if it maps to another number of partitions.
+// makes it again if it maps otherwise: to another number of partitions,
+// or from other filters (a release that narrowed them).
 func (r *Runner) ensurePartitionStream(ctx context.Context, p Projection, start uint64) error {
 	want := p.partitionStreamConfig(r.opts.Replicas, start)
 	for attempt := 0; ; attempt++ {
@@ -152,8 +153,8 @@ func (r *Runner) ensurePartitionStream(ctx context.Context, p Projection, start 
 		case err == nil && samePartitioning(s.CachedInfo().Config, want):
 			return nil
 		case err == nil:
-			// Another number of partitions: its messages are filed under
-			// partitions that no longer exist. The rows say what is applied.
+			// Another mapping: its messages are filed under partitions or
+			// subjects that no longer exist. The rows say what is applied.
 			if err := r.deps.JS.DeleteStream(ctx, want.Name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 				return err
 			}
