@@ -143,16 +143,29 @@ func describeDisk(ds []DiskStall, watched bool, ss []Stall) string {
 	if len(ss) == 0 {
 		return out
 	}
-	worst := ss[0]
+	with, worst := 0, ss[0]
 	for _, s := range ss {
 		if s.WorstMs > worst.WorstMs {
 			worst = s
 		}
-	}
-	for _, d := range ds {
-		if d.AtS <= worst.AtS+worst.Span/1000 && d.AtS+d.Ms/1000 >= worst.AtS-0.1 {
-			return out + fmt.Sprintf("; the slowest run of requests (%.1f s) came with the disk stalled %.0f ms at %.1f s", worst.AtS, d.Ms, d.AtS)
+		if _, ok := diskStallDuring(ds, s); ok {
+			with++
 		}
 	}
-	return out + fmt.Sprintf("; the slowest run of requests (%.1f s) came with no disk stall", worst.AtS)
+	out += fmt.Sprintf("; %d of the %d runs of slow requests came with one", with, len(ss))
+	if d, ok := diskStallDuring(ds, worst); ok {
+		return out + fmt.Sprintf(", the slowest (%.1f s) with the disk stalled %.0f ms at %.1f s", worst.AtS, d.Ms, d.AtS)
+	}
+	return out + fmt.Sprintf(", not the slowest (%.1f s)", worst.AtS)
+}
+
+// diskStallDuring is a disk stall that overlaps the run of slow requests
+// s (from a little before it, as a request is slow from when it was due).
+func diskStallDuring(ds []DiskStall, s Stall) (DiskStall, bool) {
+	for _, d := range ds {
+		if d.AtS <= s.AtS+s.Span/1000 && d.AtS+d.Ms/1000 >= s.AtS-0.1 {
+			return d, true
+		}
+	}
+	return DiskStall{}, false
 }

@@ -22,10 +22,10 @@ func TestDiskStallsAreRunsOfWritesInFlightWithNoneCompleted(t *testing.T) {
 		t.Fatalf("stalls %+v", got)
 	}
 	note := describeDisk(got, true, []Stall{{AtS: 0.05, Span: 200, WorstMs: 200}})
-	if !strings.Contains(note, "came with the disk stalled 120 ms") {
+	if !strings.Contains(note, "1 of the 1 runs of slow requests came with one, the slowest (0.1 s) with the disk stalled 120 ms") {
 		t.Errorf("note %q", note)
 	}
-	if note := describeDisk(got, true, []Stall{{AtS: 5, Span: 200, WorstMs: 200}}); !strings.Contains(note, "came with no disk stall") {
+	if note := describeDisk(got, true, []Stall{{AtS: 5, Span: 200, WorstMs: 300}, {AtS: 0.05, Span: 100, WorstMs: 150}}); !strings.Contains(note, "1 of the 2 runs of slow requests came with one, not the slowest (5.0 s)") {
 		t.Errorf("note %q", note)
 	}
 	if note := describeDisk(nil, false, nil); !strings.Contains(note, "not watched") {
