@@ -93,7 +93,7 @@ func (b *batcher) run(batch []*batchCall) {
 			bc.done <- batchResult{err: err}
 			continue
 		}
-		o, err := parseOutcome(res, len(bc.c.scopes))
+		o, err := parseOutcome(res, bc.c)
 		bc.done <- batchResult{o: o, err: err}
 	}
 }

@@ -115,6 +115,9 @@ func (l *Limiter) Stack(ctx context.Context, group string, scopes ...Scope) (Dec
 		return Decision{Allowed: true}, nil
 	}
 	c := newCall(group, scopes, l.now())
+	if c.stateful() == 0 {
+		return decide(c, make(outcome, len(scopes))), nil // nothing to read or count
+	}
 	o, ok, err := l.tryRedis(ctx, c)
 	if err != nil {
 		return Decision{}, err

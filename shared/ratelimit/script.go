@@ -11,6 +11,7 @@ import (
 // see gcraStep for the rate arithmetic, which it repeats operation for
 // operation. Only when every scope passes is the call recorded, in all.
 //
+// Only the scopes that keep state take part (scriptArgs).
 // KEYS, per scope: rate state (hash: t = µs, d = debt µs), day counter,
 // month counter.
 // ARGV: 1 now (µs), 2 and 3 the day's and the month's counter TTL (ms);
@@ -88,12 +89,22 @@ const (
 	refusedMonthly = 4
 )
 
-// scriptArgs are the script's keys and arguments for c.
+// keepsState says whether a scope has anything in Redis to read or count:
+// a scope with no limit that counts nothing (a key with no limits of its
+// own, a company without company-wide limits) is left out of the script,
+// and its outcome is the zero one (passed, nothing used).
+func (s scopeCall) keepsState() bool { return s.lim.PerMinute > 0 || s.countsDay() || s.countsMonth() }
+
+// scriptArgs are the script's keys and arguments for c: those of the
+// scopes that keep state, in order.
 func scriptArgs(c call) ([]string, []any) {
 	keys := make([]string, 0, 3*len(c.scopes))
 	args := make([]any, 0, 3+4*len(c.scopes))
 	args = append(args, c.now.UnixMicro(), ttlMillis(c.day.keyTTL(c.now)), ttlMillis(c.month.keyTTL(c.now)))
 	for _, s := range c.scopes {
+		if !s.keepsState() {
+			continue
+		}
 		keys = append(keys, s.rateKey, s.dayKey, s.monthKey)
 		count := 0
 		if s.count {
@@ -104,14 +115,20 @@ func scriptArgs(c call) ([]string, []any) {
 	return keys, args
 }
 
-// parseOutcome reads the script's answer for a call of n scopes.
-func parseOutcome(res []int64, n int) (outcome, error) {
-	if len(res) != 4*n {
-		return nil, fmt.Errorf("rate limit script answered %d values, want %d", len(res), 4*n)
+// parseOutcome reads the script's answer for c: four values for each scope
+// that keeps state; the others passed with nothing used.
+func parseOutcome(res []int64, c call) (outcome, error) {
+	if want := 4 * c.stateful(); len(res) != want {
+		return nil, fmt.Errorf("rate limit script answered %d values, want %d", len(res), want)
 	}
-	o := make(outcome, n)
-	for i := range o {
-		r := res[4*i : 4*i+4]
+	o := make(outcome, len(c.scopes))
+	at := 0
+	for i, s := range c.scopes {
+		if !s.keepsState() {
+			continue
+		}
+		r := res[at : at+4]
+		at += 4
 		o[i] = scopeOutcome{
 			rateLimited: r[0]&refusedRate != 0,
 			rateRetry:   time.Duration(r[1]) * time.Microsecond,
@@ -122,6 +139,17 @@ func parseOutcome(res []int64, n int) (outcome, error) {
 		}
 	}
 	return o, nil
+}
+
+// stateful counts c's scopes that keep state.
+func (c call) stateful() int {
+	n := 0
+	for _, s := range c.scopes {
+		if s.keepsState() {
+			n++
+		}
+	}
+	return n
 }
 
 // ttlMillis is d in whole milliseconds, at least one: PEXPIRE refuses 0.

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // stack calls l.Stack and fails the test on an error.
@@ -170,5 +172,62 @@ func BenchmarkStack(b *testing.B) {
 		if _, err := l.Stack(ctx, company, scopes...); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// evalKeysHook records how many keys each script run sent.
+type evalKeysHook struct {
+	countingHook
+	keys []int64
+}
+
+func (h *evalKeysHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.mu.Lock()
+		for _, c := range cmds {
+			if a := c.Args(); len(a) > 2 && (a[0] == "evalsha" || a[0] == "eval") {
+				n, _ := a[2].(int)
+				h.keys = append(h.keys, int64(n))
+			}
+		}
+		h.mu.Unlock()
+		return h.countingHook.ProcessPipelineHook(next)(ctx, cmds)
+	}
+}
+
+// A bot call's key without limits of its own and its company without
+// company-wide limits keep nothing in Redis: only the chatbot's scope goes
+// to the script, and a call with no such scope makes no round trip. The
+// decision is the same as with the in-process store, scope for scope.
+func TestScopesWithoutStateStayOutOfRedis(t *testing.T) {
+	rdb := newRedis(t)
+	hook := &evalKeysHook{}
+	rdb.AddHook(hook)
+	clock := newClock(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	inRedis, inProcess := New(rdb, clock.Now, quietLog()), New(nil, clock.Now, quietLog())
+	company := newKey(t)
+	scopes := []Scope{
+		{Name: "key", Key: "key:k"},
+		{Name: "chatbot", Key: "chatbot:b", Limits: Limits{PerMinute: 2, Daily: 100}, Count: true},
+		{Name: "company", Key: "company"},
+	}
+	for i := range 3 {
+		a, b := stack(t, inRedis, company, scopes...), stack(t, inProcess, company, scopes...)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("call %d:\nRedis      %+v\nin process %+v", i, a, b)
+		}
+		if a.Allowed != (i < 2) || a.Scopes[1].UsedToday != int64(min(i+1, 2)) || a.Scopes[0].UsedToday != 0 || a.Scopes[2].UsedToday != 0 {
+			t.Fatalf("call %d: %+v, want the chatbot's per-minute limit of 2 to refuse the third", i, a)
+		}
+	}
+	if len(hook.keys) != 3 || hook.keys[0] != 3 || hook.keys[2] != 3 {
+		t.Fatalf("script runs sent %v keys, want 3 runs of the chatbot's 3 keys", hook.keys)
+	}
+	hook.reset()
+	if d := stack(t, inRedis, company, Scope{Name: "key", Key: "key:k"}); !d.Allowed || len(d.Scopes) != 1 {
+		t.Fatalf("a call with no limit and nothing to count: %+v, want allowed", d)
+	}
+	if n := hook.commands(); n != 0 {
+		t.Fatalf("a call with nothing to read or count sent %d commands to Redis, want 0", n)
 	}
 }
