@@ -78,7 +78,7 @@ cluster-run: build ## the mixed load on a 3-node NATS cluster at R3 with two eac
 	go run ./bench -cluster 30s
 
 FUZZ_TIME ?= 3s
-FUZZ_TARGETS := ./shared/httpx:FuzzRequestDecoding ./shared/auth:FuzzTokenVerify \
+FUZZ_TARGETS := ./shared/httpx:FuzzRequestDecoding ./shared/httpx:FuzzDuplicateKey ./shared/auth:FuzzTokenVerify \
 	./command/domain/chatbot:FuzzParseKey ./command/app:FuzzParseRefreshToken ./events:FuzzUpcastAndDecode
 
 fuzz: ## run each fuzz target for FUZZ_TIME, from the seeds under its package's testdata/fuzz

@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -74,59 +73,3 @@ func isNumber(t reflect.Type) bool {
 const maxDepth = 64
 
 var errTooDeep = errors.New("the request body is nested too deeply")
-
-// duplicateKey finds a key given twice in one object, at any depth, and
-// returns its path. Malformed JSON is left to the decoder to report.
-func duplicateKey(body []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // numbers are not parsed here, only walked past
-	path, err := walkValue(dec, "", 0)
-	if errors.Is(err, errTooDeep) {
-		return "", err
-	}
-	return path, nil
-}
-
-// walkValue reads one value; it returns the path of a duplicate key within
-// it, or an error if the value cannot be read.
-func walkValue(dec *json.Decoder, path string, depth int) (string, error) {
-	if depth > maxDepth {
-		return "", errTooDeep
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return "", err
-	}
-	switch tok {
-	case json.Delim('{'):
-		seen := map[string]struct{}{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return "", err
-			}
-			key, _ := kt.(string)
-			at := key
-			if path != "" {
-				at = path + "." + key
-			}
-			if _, dup := seen[key]; dup {
-				return at, nil
-			}
-			seen[key] = struct{}{}
-			if dup, err := walkValue(dec, at, depth+1); dup != "" || err != nil {
-				return dup, err
-			}
-		}
-	case json.Delim('['):
-		for i := 0; dec.More(); i++ {
-			if dup, err := walkValue(dec, path+"["+strconv.Itoa(i)+"]", depth+1); dup != "" || err != nil {
-				return dup, err
-			}
-		}
-	default:
-		return "", nil
-	}
-	_, err = dec.Token() // the closing delimiter
-	return "", err
-}
