@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/chatbotsaas/chatbot/shared/deadline"
 )
 
 // Options tune a cache; zero values take the defaults.
@@ -29,10 +31,11 @@ type Cache struct {
 	m     *metrics
 	log   *slog.Logger
 
-	pausedUntil atomic.Int64 // unix nanoseconds; Redis failed, reads skip it until then
-	down        atomic.Bool  // Redis failed last time it was tried
-	lost        atomic.Bool  // an invalidation could not be written; the epoch is due a bump
-	suffix      string       // makes this process's generations unique
+	bound       *deadline.Source // each read's wait for Redis (opts.Timeout)
+	pausedUntil atomic.Int64     // unix nanoseconds; Redis failed, reads skip it until then
+	down        atomic.Bool      // Redis failed last time it was tried
+	lost        atomic.Bool      // an invalidation could not be written; the epoch is due a bump
+	suffix      string           // makes this process's generations unique
 }
 
 // New is a cache over store; reg takes its metrics (nil: none).
@@ -51,7 +54,8 @@ func New(store Store, o Options, reg prometheus.Registerer) *Cache {
 	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &Cache{store: store, opts: o, m: newMetrics(reg), log: o.Logger, suffix: hex.EncodeToString(b[:])}
+	return &Cache{store: store, opts: o, m: newMetrics(reg), log: o.Logger, suffix: hex.EncodeToString(b[:]),
+		bound: deadline.New(o.Timeout)}
 }
 
 // Close releases the store.
@@ -65,20 +69,22 @@ func (c *Cache) Close() { c.store.Close() }
 // that order is what retires an entry filled from a read that raced a
 // commit.
 func (c *Cache) Lookup(ctx context.Context, spec Spec, min uint64) (key string, e Entry, hit bool) {
-	if !spec.valid() || !c.available() {
+	if !spec.valid() || !c.available() || ctx.Err() != nil {
 		c.m.bypass.Inc()
 		return "", e, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	gens, err := c.gens(ctx, spec)
+	// Redis gets opts.Timeout whatever the request has left, from a
+	// context shared by the reads of the same few milliseconds (a timer
+	// per read cost more than a hit).
+	rctx := c.bound.Context()
+	gens, err := c.gens(rctx, spec)
 	if err != nil {
 		c.failed(err)
 		c.m.bypass.Inc()
 		return "", e, false
 	}
 	key = spec.key(gens[0], gens[1:])
-	raw, found, err := c.store.Get(ctx, key)
+	raw, found, err := c.store.Get(rctx, key)
 	if err != nil {
 		c.failed(err)
 		c.m.bypass.Inc()

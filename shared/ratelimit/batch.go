@@ -43,19 +43,24 @@ func newBatcher(rdb *redis.Client, timeout time.Duration) *batcher {
 	return b
 }
 
-// do runs c's script in the next pipeline and waits for its answer.
-func (b *batcher) do(ctx context.Context, c call) (outcome, error) {
+// do runs c's script in the next pipeline and waits for its answer, until
+// ctx (the caller's) or bound (the wait Redis is given) ends.
+func (b *batcher) do(ctx, bound context.Context, c call) (outcome, error) {
 	bc := &batchCall{c: c, done: make(chan batchResult, 1)}
 	select {
 	case b.in <- bc:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-bound.Done():
+		return nil, bound.Err()
 	}
 	select {
 	case r := <-bc.done:
 		return r.o, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-bound.Done():
+		return nil, bound.Err()
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/chatbotsaas/chatbot/shared/deadline"
 )
 
 // Limits of one scope (a key, a chatbot, a company); 0 (or less) is no limit.
@@ -60,11 +62,12 @@ type Limiter struct {
 	log    *slog.Logger
 	local  *memStore
 	health *redisHealth
-	// redisTimeout bounds a call's wait for Redis, so a Redis that hangs
+	// redisBound bounds a call's wait for Redis, so a Redis that hangs
 	// (or a probe that dials a dead host) costs little before the call is
-	// decided in the process.
-	redisTimeout time.Duration
-	batch        *batcher // shares round trips among concurrent calls
+	// decided in the process. Its contexts are shared by the calls of a
+	// few milliseconds: a timer per call cost more than the script.
+	redisBound *deadline.Source
+	batch      *batcher // shares round trips among concurrent calls
 }
 
 // defaultRedisTimeout is far above the script's usual sub-millisecond
@@ -85,7 +88,7 @@ func New(rdb *redis.Client, now func() time.Time, log *slog.Logger) *Limiter {
 		local:  newMemStore(),
 		health: newRedisHealth(time.Now),
 
-		redisTimeout: defaultRedisTimeout,
+		redisBound: deadline.New(defaultRedisTimeout),
 	}
 	if rdb != nil {
 		l.batch = newBatcher(rdb, 2*time.Second)
@@ -139,9 +142,7 @@ func (l *Limiter) tryRedis(ctx context.Context, c call) (o outcome, ok bool, err
 	if !use {
 		return nil, false, nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, l.redisTimeout)
-	o, err = l.batch.do(rctx, c)
-	cancel()
+	o, err = l.batch.do(ctx, l.redisBound.Context(), c)
 	switch {
 	case err == nil:
 		if l.health.succeeded() {
