@@ -22,8 +22,14 @@ type Load struct {
 // closedLoop runs workers that each send the next HTTP request as soon as
 // the previous one is answered, for d, and reports rate and latency.
 func closedLoop(workers int, d time.Duration, newReq func() *http.Request, ok func(*http.Response) bool) Load {
+	return closedLoopFn(workers, d, httpOp(workers, newReq, ok))
+}
+
+// httpOp sends one request of newReq on a client of its own (workers
+// connections kept alive) and says whether ok holds for the answer.
+func httpOp(workers int, newReq func() *http.Request, ok func(*http.Response) bool) func(worker int) bool {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers, MaxConnsPerHost: workers}}
-	return closedLoopFn(workers, d, func(int) bool {
+	return func(int) bool {
 		res, err := client.Do(newReq())
 		if err != nil {
 			return false
@@ -31,7 +37,7 @@ func closedLoop(workers int, d time.Duration, newReq func() *http.Request, ok fu
 		_, _ = io.Copy(io.Discard, res.Body)
 		_ = res.Body.Close()
 		return ok(res)
-	})
+	}
 }
 
 // closedLoopFn runs workers that each call op again as soon as it returns,
