@@ -10,6 +10,10 @@ import (
 // allowScript decides a call against all its scopes in one atomic step;
 // see gcraStep for the rate arithmetic, which it repeats operation for
 // operation. Only when every scope passes is the call recorded, in all.
+// The period counters are counted first and given back when the call is
+// refused (within the script, so no one sees the step between): a passed
+// call, the usual one, then costs one INCR per counter rather than a GET
+// and an INCR. A refused call leaves every count as it was.
 //
 // Only the scopes that keep state take part (scriptArgs).
 // KEYS, per scope: rate state (hash: t = µs, d = debt µs), day counter,
@@ -18,20 +22,27 @@ import (
 // then per scope: per minute, daily, monthly (0: no limit), and 1 when the
 // periods are counted without a quota.
 // Reply, per scope: {refused flags (1 rate, 2 daily, 4 monthly), rate
-// retry (µs), used today, used this month}, the counts after the call.
+// retry (µs), used today, used this month}, the counts after the call
+// (of a refused call: the counts it left as they were).
 var allowScript = redis.NewScript(`
 local window = 60000000
 local tolerance = 1
 local now = tonumber(ARGV[1])
 local n = (#ARGV - 3) / 4
-local out, lim, ts, debts = {}, {}, {}, {}
+local out, rates, counted = {}, {}, {}
 local refused = false
+
+local function count(key, ttl)
+  local used = redis.call('INCR', key)
+  if used == 1 then redis.call('PEXPIRE', key, ttl) end
+  counted[#counted + 1] = key
+  return used
+end
 
 for i = 1, n do
   local a, k = 3 + (i - 1) * 4, (i - 1) * 3
   local per_minute, daily, monthly = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local count = ARGV[a + 4] == '1'
-  lim[i] = {per_minute, daily > 0 or count, monthly > 0 or count}
+  local counts = ARGV[a + 4] == '1'
   local flags, retry = 0, 0
   if per_minute > 0 then
     local st = redis.call('HMGET', KEYS[k + 1], 't', 'd')
@@ -46,37 +57,36 @@ for i = 1, n do
       flags = 1
       retry = math.ceil(debt - window + (t - now))
     end
-    ts[i], debts[i] = t, debt
+    rates[i] = {t, debt}
   end
   local used_day, used_month = 0, 0
-  if lim[i][2] then used_day = tonumber(redis.call('GET', KEYS[k + 2]) or '0') end
-  if lim[i][3] then used_month = tonumber(redis.call('GET', KEYS[k + 3]) or '0') end
-  if daily > 0 and used_day >= daily then flags = flags + 2 end
-  if monthly > 0 and used_month >= monthly then flags = flags + 4 end
+  if daily > 0 or counts then
+    used_day = count(KEYS[k + 2], ARGV[2])
+    if daily > 0 and used_day > daily then flags = flags + 2 end
+  end
+  if monthly > 0 or counts then
+    used_month = count(KEYS[k + 3], ARGV[3])
+    if monthly > 0 and used_month > monthly then flags = flags + 4 end
+  end
   if flags ~= 0 then refused = true end
   out[(i - 1) * 4 + 1], out[(i - 1) * 4 + 2] = flags, retry
   out[(i - 1) * 4 + 3], out[(i - 1) * 4 + 4] = used_day, used_month
 end
 if refused then
+  for _, key in ipairs(counted) do redis.call('DECR', key) end
+  for i = 1, n do
+    out[(i - 1) * 4 + 3] = math.max(out[(i - 1) * 4 + 3] - 1, 0)
+    out[(i - 1) * 4 + 4] = math.max(out[(i - 1) * 4 + 4] - 1, 0)
+  end
   return out
 end
 
 for i = 1, n do
-  local k = (i - 1) * 3
-  if lim[i][1] > 0 then
-    local t, debt = ts[i], debts[i]
-    redis.call('HSET', KEYS[k + 1], 't', string.format('%.0f', t), 'd', string.format('%.17g', debt))
-    redis.call('PEXPIRE', KEYS[k + 1], string.format('%.0f', math.ceil((t - now + debt) / 1000) + 1000))
-  end
-  if lim[i][2] then
-    local used = redis.call('INCR', KEYS[k + 2])
-    if used == 1 then redis.call('PEXPIRE', KEYS[k + 2], ARGV[2]) end
-    out[(i - 1) * 4 + 3] = used
-  end
-  if lim[i][3] then
-    local used = redis.call('INCR', KEYS[k + 3])
-    if used == 1 then redis.call('PEXPIRE', KEYS[k + 3], ARGV[3]) end
-    out[(i - 1) * 4 + 4] = used
+  local r = rates[i]
+  if r then
+    local k = (i - 1) * 3
+    redis.call('HSET', KEYS[k + 1], 't', string.format('%.0f', r[1]), 'd', string.format('%.17g', r[2]))
+    redis.call('PEXPIRE', KEYS[k + 1], string.format('%.0f', math.ceil((r[1] - now + r[2]) / 1000) + 1000))
   end
 end
 return out
