@@ -15,7 +15,7 @@ import (
 // the script; a lone call goes at once, as before. Two pipelines in flight
 // (not four) let calls gather while one is on the wire: about 5.5 calls a
 // pipeline instead of 3.7 under the bench's bot load, and a third less
-// Redis CPU a call (27 µs against 35 µs, both stores' script included).
+// Redis CPU a call (27 µs against 35 µs).
 
 const (
 	batchWorkers = 2   // pipelines in flight at once
