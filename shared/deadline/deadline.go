@@ -26,7 +26,7 @@ type Source struct {
 
 type shared struct {
 	ctx    context.Context
-	cancel context.CancelFunc // released by the deadline itself; kept for vet
+	cancel context.CancelFunc // never called: the deadline releases the context
 	until  time.Time          // the last start that may still take it
 }
 
@@ -36,9 +36,6 @@ func New(d time.Duration) *Source {
 	step := min(max(d/50, time.Millisecond), 100*time.Millisecond, d)
 	return &Source{d: d, step: step, now: time.Now}
 }
-
-// Bound is d, the longest a context of s lasts.
-func (s *Source) Bound() time.Duration { return s.d }
 
 // Context is a context that ends within d from now, and no sooner than
 // d-step.
@@ -53,9 +50,6 @@ func (s *Source) Context() context.Context {
 	if s.cur.CompareAndSwap(cur, next) {
 		return ctx
 	}
-	cancel() // another call made the step's context first
-	if won := s.cur.Load(); won != nil {
-		return won.ctx
-	}
-	return s.Context()
+	cancel() // another call made the step's context first: take it
+	return s.cur.Load().ctx
 }
