@@ -16,6 +16,11 @@ func TestTheHarnessMeasuresEveryScenario(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts chatbotd many times")
 	}
+	// Its own Redis database: make test runs packages side by side, and the
+	// end-to-end tests log in from the same address (one throttle key).
+	if os.Getenv("REDIS_URL") == "" {
+		t.Setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+	}
 	dir := t.TempDir()
 	productBin = filepath.Join(dir, "chatbotd")
 	build := exec.Command("go", "build", "-o", productBin, "../cmd/chatbotd")
