@@ -9,7 +9,7 @@ import (
 )
 
 // sustainedTargetMs is PERFORMANCE.md's p99 of a simple command at half
-// its closed-loop rate.
+// its rate (the rate the whole product keeps up with, see keptUp).
 const sustainedTargetMs = 20
 
 // stallMs is the latency from which a request counts as caught in a stall.

@@ -28,10 +28,20 @@ func benchSustainedCommand(cfg runConfig) (Result, error) {
 		return Result{}, fmt.Errorf("create chatbot refused")
 	}
 	closedLoopFn(commandWorkers, time.Second, t.create) // warm up
+	if _, err := waitProjected(t.p.base); err != nil {
+		return Result{}, err
+	}
+	began := time.Now()
 	runs := medianOfThree(commandWorkers, cfg.duration, t.create)
+	answered := time.Since(began)
+	catchUp, err := waitProjected(t.p.base)
+	if err != nil {
+		return Result{}, err
+	}
 	full := runs[1]
-	if full.Rate < 2 {
-		return Result{}, fmt.Errorf("creates too slow to sustain: %.1f/s", full.Rate)
+	kept := keptUp(runs, answered+catchUp)
+	if kept < 2 {
+		return Result{}, fmt.Errorf("creates too slow to sustain: %.1f/s", kept)
 	}
 
 	// The same open loop of raw publishes on the same server first: what
@@ -42,24 +52,25 @@ func benchSustainedCommand(cfg runConfig) (Result, error) {
 	}
 	defer raw.Close()
 	rawDisk := watchDisk(t.p.dir)
-	r := sustainedLoop(full.Rate/2, cfg.sustain, 512, raw.publish)
+	r := sustainedLoop(kept/2, cfg.sustain, 512, raw.publish)
 	r.Disk, r.DiskWatched = rawDisk.Stop(r.Started)
 
 	stop := make(chan struct{})
 	var peakRSS atomic.Int64
 	go sampleRSS(t.p.base, stop, &peakRSS)
 	disk := watchDisk(t.p.dir)
-	s := sustainedLoop(full.Rate/2, cfg.sustain, 512, t.create)
+	s := sustainedLoop(kept/2, cfg.sustain, 512, t.create)
 	s.Disk, s.DiskWatched = disk.Stop(s.Started)
 	close(stop)
 
 	return Result{
-		Name: "sustained POST /v1/companies/{cid}/chatbots", Ceiling: fmt.Sprintf("p99 ≤ %d ms at half the closed-loop rate", sustainedTargetMs),
+		Name: "sustained POST /v1/companies/{cid}/chatbots", Ceiling: fmt.Sprintf("p99 ≤ %d ms at half the rate the product keeps up with", sustainedTargetMs),
 		Load: s.Load, Base: full, Sustained: &s, P99MaxMs: sustainedTargetMs, RSSPeakMB: float64(peakRSS.Load()) / (1 << 20),
-		Note: fmt.Sprintf("open loop at %.0f/s (half of %d workers' %.0f/s) for %s, each request timed from when it was due; p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors, %d sent late; "+
+		Note: fmt.Sprintf("open loop at %.0f/s for %s, half of the %.0f/s the product keeps up with (%d workers' creates answered at %.0f/s, "+
+			"then %.1f s until every projection had applied them), each request timed from when it was due; p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors, %d sent late; "+
 			"closed-loop slices %.0f/%.0f/%.0f/s; longest stall: the slowest request took %.0f ms and the longest time with no completion was %.0f ms; %s; %s; peak RSS %d MB; "+
 			"raw publishes at the same rate before it: p50 %.2f ms, p99 %.2f ms, slowest %.0f ms, longest gap %.0f ms, %s; %s; the creates began %.1f s after chatbotd started",
-			s.Offered, commandWorkers, full.Rate, cfg.sustain, s.P50ms, s.P99ms, s.P999ms, s.Errors, s.Late,
+			s.Offered, cfg.sustain, kept, commandWorkers, full.Rate, catchUp.Seconds(), s.P50ms, s.P99ms, s.P999ms, s.Errors, s.Late,
 			runs[0].Rate, runs[1].Rate, runs[2].Rate,
 			s.MaxMs, s.MaxGapMs, describeStalls(s.Stalls), describeDisk(s.Disk, s.DiskWatched, s.Stalls), peakRSS.Load()>>20,
 			r.P50ms, r.P99ms, r.MaxMs, r.MaxGapMs, describeStalls(r.Stalls), describeDisk(r.Disk, r.DiskWatched, r.Stalls), s.Started.Sub(t.p.started).Seconds()),
@@ -104,4 +115,67 @@ func sampleRSS(base string, stop <-chan struct{}, peak *atomic.Int64) {
 		}
 		_ = res.Body.Close()
 	}
+}
+
+// keptUp is the rate of creates the whole product keeps up with: those of
+// the closed-loop slices over the time until the projections had applied
+// them all. Were the projections to fall behind while the slices run, the
+// answers alone would come faster than the product can go on, and half of
+// their rate would be no half load.
+func keptUp(runs []Load, took time.Duration) float64 {
+	n := 0
+	for _, r := range runs {
+		n += r.Requests - r.Errors
+	}
+	return float64(n) / took.Seconds()
+}
+
+// waitProjected waits until the projections have applied every event
+// (none pending delivery, and no checkpoint moved for 100 ms: what was
+// delivered is applied), read from chatbotd's /metrics every 20 ms, and
+// says how long that took.
+func waitProjected(base string) (time.Duration, error) {
+	began := time.Now()
+	lastPos, still := -1.0, began
+	for time.Since(began) < 2*time.Minute {
+		pending, pos, err := projectionsProgress(base)
+		if err != nil {
+			return 0, err
+		}
+		if pos != lastPos || pending > 0 {
+			lastPos, still = pos, time.Now()
+		} else if time.Since(still) >= 100*time.Millisecond {
+			return still.Sub(began), nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("projections still behind after 2 min")
+}
+
+// projectionsProgress sums the projections' events pending delivery and
+// their checkpoints.
+func projectionsProgress(base string) (pending, positions float64, err error) {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		name, rest, ok := strings.Cut(sc.Text(), "{")
+		if !ok || name != "chatbot_projection_pending_events" && name != "chatbot_projection_position" {
+			continue
+		}
+		_, v, _ := strings.Cut(rest, "} ")
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %q: %w", name, rest, err)
+		}
+		if name == "chatbot_projection_position" {
+			positions += f
+		} else {
+			pending += f
+		}
+	}
+	return pending, positions, sc.Err()
 }
