@@ -36,9 +36,8 @@ build: ## build bin/chatbotd
 
 # Two packages at a time (the go command's -p also bounds its compiles and
 # links, which one at a time left a core idle for minutes). Each package
-# has its own database and NATS server; of the two that log in through
-# Redis, the bench harness's test uses its own Redis database, so they
-# share no per-address throttle.
+# has its own Postgres database, NATS server and Redis database (leased by
+# testkit.RedisURL), so none sees another's keys.
 test: ## run the whole test suite with the race detector against the local services
 	go test -race -count=1 -p 2 -timeout 15m $(PKGS)
 

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // TestTheHarnessMeasuresEveryScenario runs every scenario of make bench
@@ -19,7 +21,7 @@ func TestTheHarnessMeasuresEveryScenario(t *testing.T) {
 	// Its own Redis database: make test runs packages side by side, and the
 	// end-to-end tests log in from the same address (one throttle key).
 	if os.Getenv("REDIS_URL") == "" {
-		t.Setenv("REDIS_URL", "redis://127.0.0.1:6379/1")
+		t.Setenv("REDIS_URL", testkit.RedisURL(t))
 	}
 	dir := t.TempDir()
 	productBin = filepath.Join(dir, "chatbotd")

@@ -445,8 +445,12 @@ func TestUnreachableRedisDecidesWithoutError(t *testing.T) {
 }
 
 func TestRedisOutageFallsBackAndReturns(t *testing.T) {
-	proxy := testkit.NewProxy(t, redisAddr(t))
-	rdb := redis.NewClient(&redis.Options{Addr: proxy.Addr(), MaxRetries: -1, DialTimeout: time.Second})
+	opts, err := redis.ParseURL(testkit.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testkit.NewProxy(t, opts.Addr)
+	rdb := redis.NewClient(&redis.Options{Addr: proxy.Addr(), DB: opts.DB, MaxRetries: -1, DialTimeout: time.Second})
 	defer testkit.Close(t, "the Redis client", rdb)
 	direct := newRedis(t)
 
@@ -494,15 +498,6 @@ func TestRedisOutageFallsBackAndReturns(t *testing.T) {
 	if after := inRedis(); after == before {
 		t.Fatal("a call after the return was not counted in Redis")
 	}
-}
-
-// redisAddr is host:port of the test Redis.
-func redisAddr(tb testing.TB) string {
-	opts, err := redis.ParseURL(testkit.RedisURL(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return opts.Addr
 }
 
 func TestAllowErrors(t *testing.T) {
