@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS chatbot_advance_checkpoint(text, bigint, bigint);
