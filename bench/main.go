@@ -200,8 +200,13 @@ func run(cfg runConfig, only string, scaleBots, scaleKeys int) (Report, error) {
 		if err != nil {
 			return rep, fmt.Errorf("scale: %w", err)
 		}
-		log.Printf("  ready %.2fs (cold %.1fs), RSS ready %.0f MB, idle %.0f MB, load peak %.0f MB, after %.0f MB; %.0f calls/s",
-			sc.ReadyS, sc.ColdReadyS, sc.RSSReadyMB, sc.RSSIdleMB, sc.RSSLoadPeakMB, sc.RSSAfterMB, sc.Load.Rate)
+		for _, run := range []struct {
+			name string
+			r    ScaleRun
+		}{{"broker embedded", sc.Embedded}, {"standalone broker", sc.External}} {
+			log.Printf("  %s: ready %.2fs (cold %.1fs), RSS ready %.0f MB, idle %.0f MB, load peak %.0f MB, after %.0f MB (broker %.0f MB); %.0f calls/s",
+				run.name, run.r.ReadyS, run.r.ColdReadyS, run.r.RSSReadyMB, run.r.RSSIdleMB, run.r.RSSLoadPeakMB, run.r.RSSAfterMB, run.r.BrokerAfterMB, run.r.Load.Rate)
+		}
 		rep.Scale = &sc
 	}
 	return rep, nil

@@ -9,33 +9,40 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/command/bot"
 	"github.com/chatbotsaas/chatbot/command/devseed"
 	"github.com/chatbotsaas/chatbot/events"
-	"github.com/chatbotsaas/chatbot/shared/natsx"
 )
 
-// Scale is `serve` over a large seeded stream: start-up and resident memory.
+// Scale is `serve` over a large seeded stream: start-up and resident
+// memory, with the broker embedded and with the broker in a process of its
+// own.
 type Scale struct {
-	Chatbots      int     `json:"chatbots"`
-	Keys          int     `json:"keys"`
+	Chatbots int      `json:"chatbots"`
+	Keys     int      `json:"keys"`
+	Embedded ScaleRun `json:"embedded" doc:"serve with its NATS server embedded (make run): its process holds the broker's memory too"`
+	External ScaleRun `json:"external" doc:"serve against a standalone NATS server in a process of its own, as docker compose and production run it"`
+}
+
+// ScaleRun is one seeded stream and the measured restart of serve over it.
+type ScaleRun struct {
 	SeedSeconds   float64 `json:"seed_s"`
 	ColdReadyS    float64 `json:"cold_ready_s" doc:"first start, no snapshot of the key index yet"`
 	ReadyS        float64 `json:"ready_s" doc:"a restart: exec to /readyz 200"`
 	RSSReadyMB    float64 `json:"rss_ready_mb"`
 	RSSIdleMB     float64 `json:"rss_idle_mb" doc:"60 s after ready, no calls"`
-	HeapIdleMB    float64 `json:"heap_idle_mb" doc:"the Go heap in use then (go_memstats_heap_inuse_bytes): what is live, the broker embedded included"`
+	HeapIdleMB    float64 `json:"heap_idle_mb" doc:"the Go heap in use then (go_memstats_heap_inuse_bytes): what is live, an embedded broker included"`
 	RSSLoadPeakMB float64 `json:"rss_load_peak_mb" doc:"highest during the bot API load"`
 	RSSAfterMB    float64 `json:"rss_after_mb" doc:"60 s after the load ended"`
+	BrokerIdleMB  float64 `json:"broker_rss_idle_mb,omitempty" doc:"the standalone NATS server's resident set when serve's is read idle"`
+	BrokerAfterMB float64 `json:"broker_rss_after_mb,omitempty" doc:"the same, 60 s after the load"`
 	Load          Load    `json:"load" doc:"bot API calls with keys drawn at random from all seeded"`
 }
 
@@ -50,14 +57,28 @@ var scaleIdle = time.Minute
 // test).
 var scaleOutOfWindow = events.DuplicateWindow + time.Second
 
-// benchScale seeds chatbots × keys with `chatbotd dev seed`, starts serve
+// benchScale measures serve at scale with its broker embedded, then with a
+// standalone broker, each over a stream seeded afresh.
+func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) {
+	s := Scale{Chatbots: chatbots, Keys: chatbots * keysPer}
+	var err error
+	if s.Embedded, err = scaleRunOf(chatbots, keysPer, workers, d, false); err != nil {
+		return s, fmt.Errorf("broker embedded: %w", err)
+	}
+	if s.External, err = scaleRunOf(chatbots, keysPer, workers, d, true); err != nil {
+		return s, fmt.Errorf("standalone broker: %w", err)
+	}
+	return s, nil
+}
+
+// scaleRunOf seeds chatbots × keys with `chatbotd dev seed`, starts serve
 // once (it reads every key and writes the key index's snapshot), then
 // measures a restart. The seeded history is not projected: between the two
 // starts the projections' checkpoints are moved to the stream's end, so the
 // measured process is the steady state, not a read-model catch-up.
-func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) {
+func scaleRunOf(chatbots, keysPer, workers int, d time.Duration, standalone bool) (ScaleRun, error) {
 	ctx := context.Background()
-	s := Scale{Chatbots: chatbots, Keys: chatbots * keysPer}
+	var s ScaleRun
 	db, err := newBenchDB(ctx)
 	if err != nil {
 		return s, err
@@ -66,8 +87,14 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 	dir, _ := os.MkdirTemp("", "chatbot-bench-scale")
 	defer os.RemoveAll(dir)
 	url, _ := withDatabase(adminURL(), db.name)
-	env := append(os.Environ(), "DATABASE_URL="+url, "NATS_LISTEN=127.0.0.1:0", "DATA_DIR="+dir, "LOG_LEVEL=error",
+	env := append(os.Environ(), "DATABASE_URL="+url, "DATA_DIR="+dir, "LOG_LEVEL=error",
 		"REDIS_URL="+redisURL(), "TRUSTED_PROXIES=127.0.0.1/32")
+	broker, err := scaleBroker(dir, standalone)
+	if err != nil {
+		return s, err
+	}
+	defer broker.close()
+	env = append(env, broker.env...)
 
 	t0 := time.Now()
 	seed := exec.Command(productBin, "dev", "seed", "--chatbots", strconv.Itoa(chatbots), "--keys-per-chatbot", strconv.Itoa(keysPer),
@@ -84,7 +111,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 		return s, err
 	}
 	s.ColdReadyS = took.Seconds()
-	last, err := waitSnapshot(dir)
+	last, err := waitSnapshot(broker, dir)
 	cold.stop()
 	if err != nil {
 		return s, err
@@ -105,7 +132,16 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 	defer p.stop()
 	s.ReadyS, s.RSSReadyMB = took.Seconds(), p.rssMB()
 	time.Sleep(scaleIdle)
-	s.RSSIdleMB, s.HeapIdleMB = p.rssMB(), readMetrics(p.base).HeapMB
+	s.RSSIdleMB, s.HeapIdleMB, s.BrokerIdleMB = p.rssMB(), readMetrics(p.base).HeapMB, broker.rssMB()
+	s.RSSLoadPeakMB, s.Load = scaleLoad(p, chatbots, keysPer, workers, d)
+	time.Sleep(scaleIdle)
+	s.RSSAfterMB, s.BrokerAfterMB = p.rssMB(), broker.rssMB()
+	return s, nil
+}
+
+// scaleLoad runs bot API calls with keys drawn at random from all seeded
+// and returns them with serve's highest resident set meanwhile.
+func scaleLoad(p *serveProcess, chatbots, keysPer, workers int, d time.Duration) (float64, Load) {
 	var peak atomic.Int64
 	sampling := make(chan struct{})
 	go func() {
@@ -118,7 +154,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 			}
 		}
 	}()
-	s.Load = closedLoop(workers, d, func() *http.Request {
+	load := closedLoop(workers, d, func() *http.Request {
 		key := devseed.Key(scaleSeed, rand.IntN(chatbots), rand.IntN(max(keysPer, 1)))
 		r, _ := http.NewRequest("POST", p.base+"/v1/bot/messages", strings.NewReader(`{"message":"what is the price?"}`))
 		r.Header.Set("Content-Type", "application/json")
@@ -126,10 +162,7 @@ func benchScale(chatbots, keysPer, workers int, d time.Duration) (Scale, error) 
 		return r
 	}, func(r *http.Response) bool { return r.StatusCode == 200 })
 	close(sampling)
-	s.RSSLoadPeakMB = float64(peak.Load()) / 1024
-	time.Sleep(scaleIdle)
-	s.RSSAfterMB = p.rssMB()
-	return s, nil
+	return float64(peak.Load()) / 1024, load
 }
 
 // serveProcess is one measured `chatbotd serve`.
@@ -169,8 +202,11 @@ func (p *serveProcess) stop() {
 }
 
 // rssMB reads the process's resident set from /proc.
-func (p *serveProcess) rssMB() float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+func (p *serveProcess) rssMB() float64 { return rssOf(p.cmd.Process.Pid) }
+
+// rssOf is the resident set of process pid in MB, 0 when it has ended.
+func rssOf(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
@@ -184,16 +220,10 @@ func (p *serveProcess) rssMB() float64 {
 }
 
 // waitSnapshot waits (a while) until the running serve has stored the key
-// index's snapshot, reaching its embedded server through the address it
-// announced, and returns the stream's last position. A build without the
-// snapshot is measured all the same.
-func waitSnapshot(dir string) (uint64, error) {
-	pw, err := os.ReadFile(filepath.Join(dir, natsx.ServicePasswordFile))
-	if err != nil {
-		return 0, err
-	}
-	nc, err := nats.Connect(natsx.ReadAddrFile(dir), nats.UserInfo(natsx.ServiceUser, strings.TrimSpace(string(pw))),
-		nats.CustomInboxPrefix(natsx.ServiceInboxPrefix))
+// index's snapshot and returns the stream's last position. A build without
+// the snapshot is measured all the same.
+func waitSnapshot(broker *scaleBrokerRun, dir string) (uint64, error) {
+	nc, err := broker.connect(dir)
 	if err != nil {
 		return 0, err
 	}

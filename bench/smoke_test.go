@@ -50,8 +50,10 @@ func TestTheHarnessMeasuresEveryScenario(t *testing.T) {
 			t.Errorf("%s: %d checks judged", r.ID, len(r.Checks))
 		}
 	}
-	if rep.Scale == nil || rep.Scale.ReadyS <= 0 {
+	if rep.Scale == nil || rep.Scale.Embedded.ReadyS <= 0 || rep.Scale.External.ReadyS <= 0 {
 		t.Errorf("the scale run measured no start-up: %+v", rep.Scale)
+	} else if rep.Scale.External.BrokerIdleMB <= 0 || rep.Scale.Embedded.BrokerIdleMB != 0 {
+		t.Errorf("the standalone broker's memory was not read apart from serve's: %+v", rep.Scale)
 	}
 	out := filepath.Join(dir, "results", "latest.json")
 	md := filepath.Join(dir, "BENCHMARKS.md")

@@ -52,9 +52,11 @@ func (n ClusterNode) serverOptions() (*server.Options, error) {
 	opts := &server.Options{
 		ServerName: n.Name, Host: n.Host, Port: n.ClientPort, HTTPHost: n.Host, HTTPPort: n.HTTPPort,
 		JetStream: true, StoreDir: n.StoreDir, NoSigs: true, MaxPayload: 1 << 20,
-		Users:   n.Users.serverUsers(),
-		Cluster: server.ClusterOpts{Name: ClusterName, Host: n.Host, Port: n.ClusterPort},
-		Routes:  server.RoutesFromStr(strings.Join(n.Routes, ",")),
+		Users: n.Users.serverUsers(),
+	}
+	if len(n.Routes) > 1 { // one node alone is a standalone server
+		opts.Cluster = server.ClusterOpts{Name: ClusterName, Host: n.Host, Port: n.ClusterPort}
+		opts.Routes = server.RoutesFromStr(strings.Join(n.Routes, ","))
 	}
 	return opts, applySync(opts, n.Sync)
 }
@@ -100,7 +102,7 @@ func serveNode(path string) error {
 
 // ClusterOptions configures StartCluster.
 type ClusterOptions struct {
-	Nodes int    // 3 unless set
+	Nodes int    // 3 unless set; 1 is a standalone server, not clustered
 	Dir   string // each node's settings and store under Dir/<name>
 	Sync  string // "always" or a duration
 	Users *Users
