@@ -72,6 +72,10 @@ func TestTheKeyIndexFindsEveryLiveKeyAndSurvivesItsSnapshot(t *testing.T) {
 	twin2 := twin[:16] + strings.Repeat("1", 48)
 	expires, n := time.Now().Add(time.Hour).UTC().Truncate(time.Nanosecond), 7
 	w.chatbot(first, events.ChatbotCreated, &events.ChatbotCreatedData{Name: "first"})
+	// Before them, a plain key of the same chatbot: its record holds keys
+	// with and without extras side by side.
+	plain, plainID := chatbot.HashKey("plain"), uuid.NewString()
+	w.chatbot(first, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: plainID, KeyHash: plain})
 	w.chatbot(first, events.ApiKeyIssued, &events.ApiKeyIssuedData{KeyID: "k-first", KeyHash: twin, ExpiresAt: &expires})
 	w.chatbot(first, events.ApiKeyLimitsSet, &events.ApiKeyLimitsSetData{KeyID: "k-first", Limits: events.Limits{DailyRequests: &n}})
 	w.chatbot(second, events.ChatbotCreated, &events.ChatbotCreatedData{Name: "second"})
@@ -95,8 +99,11 @@ func TestTheKeyIndexFindsEveryLiveKeyAndSurvivesItsSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, idx := range map[string]*keyIndex{"built": w.x, "read back": y} {
-		if idx.at() != w.pos || idx.size() != len(want)+3 {
-			t.Errorf("%s: position %d, %d keys; want %d, %d", name, idx.at(), idx.size(), w.pos, len(want)+3)
+		if idx.at() != w.pos || idx.size() != len(want)+4 {
+			t.Errorf("%s: position %d, %d keys; want %d, %d", name, idx.at(), idx.size(), w.pos, len(want)+4)
+		}
+		if f, ok, _ := idx.find(plain); !ok || f.Chatbot.ID != "first" || f.Key.ID != plainID || f.Key.ExpiresAt != nil || f.Key.Limits != (events.Limits{}) {
+			t.Errorf("%s: the plain key: %v %+v", name, ok, f.Key)
 		}
 		for hash, o := range want {
 			f, ok, _ := idx.find(hash)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
 	"github.com/chatbotsaas/chatbot/command/domain/company"
 	"github.com/chatbotsaas/chatbot/events"
 )
@@ -112,7 +111,7 @@ func decodeIndex(in io.Reader) (*keyIndex, error) {
 			tenant = t
 		}
 		n := x.number(owner{tenant: tenant, id: r.str(1024)})
-		x.records[n] = r.record(x.owners[n], settings, &slab)
+		x.records[n] = r.record(settings, &slab)
 	}
 	companies := r.count(1<<32, "company")
 	for i := uint64(0); i < companies && r.err == nil; i++ {
@@ -145,35 +144,27 @@ func decodeIndex(in io.Reader) (*keyIndex, error) {
 // rather than several for each: a start reads them faster and the
 // collector has fewer objects to scan.
 type slabs struct {
-	bots    []chatbot.Chatbot
 	records []botRecord
 	keys    []keyRecord
 }
 
-func (s *slabs) take(keys int) (*chatbot.Chatbot, *botRecord, []keyRecord) {
-	if len(s.bots) == 0 {
-		s.bots, s.records = make([]chatbot.Chatbot, 4096), make([]botRecord, 4096)
+func (s *slabs) take(keys int) (*botRecord, []keyRecord) {
+	if len(s.records) == 0 {
+		s.records = make([]botRecord, 4096)
 	}
 	if len(s.keys) < keys {
 		s.keys = make([]keyRecord, max(keys, 64<<10))
 	}
-	c, r, k := &s.bots[0], &s.records[0], s.keys[:keys:keys]
-	s.bots, s.records, s.keys = s.bots[1:], s.records[1:], s.keys[keys:]
-	return c, r, k
+	r, k := &s.records[0], s.keys[:0:keys]
+	s.records, s.keys = s.records[1:], s.keys[keys:]
+	return r, k
 }
 
-// statuses are the chatbot statuses, one copy each.
-var statuses = map[string]string{chatbot.StatusActive: chatbot.StatusActive, chatbot.StatusPaused: chatbot.StatusPaused,
-	chatbot.StatusDeleted: chatbot.StatusDeleted}
-
 // record reads one chatbot's record, nil for a chatbot with no event yet.
-func (r *snapshotReader) record(o owner, settings []*events.ChatbotSettings, slab *slabs) *botRecord {
-	status := r.str(64)
+func (r *snapshotReader) record(settings []*events.ChatbotSettings, slab *slabs) *botRecord {
+	status := internStatus(r.str(64))
 	if status == "" || r.err != nil {
 		return nil
-	}
-	if s, ok := statuses[status]; ok {
-		status = s
 	}
 	limits := r.limits()
 	s := r.uv()
@@ -181,11 +172,10 @@ func (r *snapshotReader) record(o owner, settings []*events.ChatbotSettings, sla
 		r.fail(fmt.Errorf("%w: bad settings number", errBadSnapshot))
 		return nil
 	}
-	c, rec, keys := slab.take(int(r.count(1<<16, "live key")))
-	*c = chatbot.Chatbot{ID: o.id, CompanyID: o.tenant, Status: status, Limits: limits, Settings: *settings[s]}
-	*rec = botRecord{bot: c, settings: settings[s], keys: keys}
-	for i := range rec.keys {
-		k := &rec.keys[i]
+	rec, keys := slab.take(int(r.count(1<<16, "live key")))
+	*rec = botRecord{settings: settings[s], status: status, limits: limits, keys: keys}
+	for range cap(keys) {
+		var k keyRecord
 		k.prefix, k.rest = r.u64(), r.u64()
 		r.full(k.id[:])
 		var extra keyExtra
@@ -195,7 +185,9 @@ func (r *snapshotReader) record(o owner, settings []*events.ChatbotSettings, sla
 		}
 		extra.limits, extra.id = r.limits(), r.str(1024)
 		if extra != (keyExtra{}) {
-			k.extra = &extra
+			rec.add(k, &extra)
+		} else {
+			rec.add(k, nil)
 		}
 	}
 	return rec

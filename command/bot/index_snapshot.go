@@ -130,17 +130,17 @@ func (w *snapshotWriter) record(r *botRecord, settings map[*events.ChatbotSettin
 		w.str("")
 		return
 	}
-	w.str(r.bot.Status)
-	w.limits(r.bot.Limits)
+	w.str(r.status)
+	w.limits(r.limits)
 	w.uv(settings[r.settings])
 	w.uv(uint64(len(r.keys)))
-	for _, k := range r.keys {
+	for i, k := range r.keys {
 		w.u64(k.prefix)
 		w.u64(k.rest)
 		w.write(k.id[:])
 		var extra keyExtra
-		if k.extra != nil {
-			extra = *k.extra
+		if e := r.extra(i); e != nil {
+			extra = *e
 		}
 		var expires int64
 		if extra.expiresAt != nil {

@@ -150,7 +150,7 @@ func (x *keyIndex) find(hash string) (f Found, ok, indexed bool) {
 		if r == nil {
 			return false
 		}
-		k, live := r.find(p, rest)
+		i, live := r.find(p, rest)
 		if !live {
 			return false
 		}
@@ -158,7 +158,7 @@ func (x *keyIndex) find(hash string) (f Found, ok, indexed bool) {
 		if co == nil {
 			co = &noCompany
 		}
-		f = Found{Key: k.key(), Chatbot: r.bot, Company: co}
+		f = Found{Key: r.key(i), Chatbot: r.chatbot(x.owners[n]), Company: co}
 		f.Key.Hash = hash
 		return true
 	}
