@@ -34,11 +34,6 @@ type consumer struct {
 	// the last one received.
 	gapless   bool
 	delivered uint64
-
-	// at is the checkpoint as this consumer last committed it, once
-	// atKnown: its next batch then moves it in the same round trip.
-	at      uint64
-	atKnown bool
 }
 
 // poison is a failure that one event causes, as opposed to an outage.
@@ -132,7 +127,6 @@ func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, err
 			}
 			return last, nil
 		}
-		c.atKnown = false // read it again: someone else may have moved it
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
@@ -151,6 +145,66 @@ func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, err
 		sleep(ctx, delay)
 		delay = min(delay*2, 5*time.Second)
 	}
+}
+
+// commit applies the batch in one transaction with the checkpoint, and
+// returns the last sequence and how many events changed the read model.
+func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, int, error) {
+	c.touched = []string{}
+	tx, err := c.r.deps.Pool.Begin(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	checkpoint, err := readCheckpoint(ctx, tx, c.p.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	b := &Batch{}
+	last, applied := checkpoint, 0
+	for i, m := range msgs {
+		seq := streamSeq(m)
+		if seq <= checkpoint {
+			continue // applied before the last ack was lost
+		}
+		last = seq
+		b.event = i
+		if reason, ok := c.dead[seq]; ok {
+			queueDeadLetter(b, c.p.Name, m, seq, reason, c.attempts[seq])
+			continue
+		}
+		if err := c.reduce(ctx, b, m, seq); err != nil {
+			var o *outage
+			if errors.As(err, &o) {
+				return 0, 0, o.err
+			}
+			return 0, 0, &poison{index: i, err: err}
+		}
+		applied++
+	}
+	if last == checkpoint {
+		return last, 0, nil // the whole batch was a redelivery
+	}
+	b.event = len(msgs) - 1
+	b.Queue(checkpointSQL, c.p.Name, int64(last))
+	br := tx.SendBatch(ctx, &b.pgx)
+	for j := range b.owners {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			if isEventFault(err) {
+				return 0, 0, &poison{index: b.owners[j], err: err}
+			}
+			return 0, 0, err
+		}
+	}
+	if err := br.Close(); err != nil {
+		return 0, 0, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, 0, err
+	}
+	c.touched = b.touched()
+	return last, applied, nil
 }
 
 // isEventFault tells a statement that failed because of its data (bad

@@ -89,12 +89,6 @@ func (b *Batch) Queue(sql string, args ...any) {
 	b.owners = append(b.owners, b.event)
 }
 
-// lead puts a statement before every other, for the current event.
-func (b *Batch) lead(sql string, args ...any) {
-	b.pgx.QueuedQueries = append([]*pgx.QueuedQuery{{SQL: sql, Arguments: args}}, b.pgx.QueuedQueries...)
-	b.owners = append([]int{b.event}, b.owners...)
-}
-
 // setColumn is a reducer that sets one column of the aggregate's row
 // (keyed tenant_id, id) to value(data), unless the row already reflects a
 // later event.

@@ -1,1 +1,0 @@
-DROP FUNCTION IF EXISTS chatbot_advance_checkpoint(text, bigint, bigint);
