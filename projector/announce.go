@@ -122,7 +122,7 @@ func (a *announcer) baseOf(ctx context.Context, p Projection, checkpoint uint64)
 	}
 	info := cons.CachedInfo()
 	if info.NumAckPending == 0 && info.AckFloor.Stream == checkpoint &&
-		sameSubjects(info.Config.FilterSubjects, p.FilterSubjects()) {
+		sameSubjects(info.Config.FilterSubjects, p.ConsumerSubjects()) {
 		return max(checkpoint, info.Delivered.Stream)
 	}
 	return checkpoint

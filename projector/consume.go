@@ -34,7 +34,19 @@ type consumer struct {
 	// the last one received.
 	gapless   bool
 	delivered uint64
+
+	// unsaved is the last event of batches that had nothing for the
+	// projection, acknowledged and announced but not yet written as the
+	// checkpoint; saved is when the checkpoint was last written.
+	unsaved uint64
+	saved   time.Time
 }
+
+// saveSkippedEvery bounds how long batches the projection has nothing in
+// (events of its aggregates' other types) go without a checkpoint write:
+// they change no row, so they cost Postgres a round trip at most this
+// often, and when the stream goes quiet (see step).
+const saveSkippedEvery = time.Second
 
 // poison is a failure that one event causes, as opposed to an outage.
 type poison struct {
@@ -54,8 +66,11 @@ const drainWait = 200 * time.Microsecond
 func (c *consumer) step(ctx context.Context) error {
 	first, err := c.it.Next(jetstream.NextMaxWait(c.r.opts.FetchWait))
 	if err != nil {
-		if ctx.Err() != nil || errors.Is(err, nats.ErrTimeout) {
+		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, nats.ErrTimeout) {
+			return c.saveSkipped(ctx)
 		}
 		return err
 	}
@@ -151,6 +166,10 @@ func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, err
 // returns the last sequence and how many events changed the read model.
 func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, int, error) {
 	c.touched = []string{}
+	if last := streamSeq(msgs[len(msgs)-1]); c.skipsAll(msgs) && time.Since(c.saved) < saveSkippedEvery {
+		c.unsaved = max(c.unsaved, last)
+		return last, 0, nil
+	}
 	tx, err := c.r.deps.Pool.Begin(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -161,26 +180,9 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		return 0, 0, err
 	}
 	b := &Batch{}
-	last, applied := checkpoint, 0
-	for i, m := range msgs {
-		seq := streamSeq(m)
-		if seq <= checkpoint {
-			continue // applied before the last ack was lost
-		}
-		last = seq
-		b.event = i
-		if reason, ok := c.dead[seq]; ok {
-			queueDeadLetter(b, c.p.Name, m, seq, reason, c.attempts[seq])
-			continue
-		}
-		if err := c.reduce(ctx, b, m, seq); err != nil {
-			var o *outage
-			if errors.As(err, &o) {
-				return 0, 0, o.err
-			}
-			return 0, 0, &poison{index: i, err: err}
-		}
-		applied++
+	last, applied, err := c.queue(ctx, b, msgs, checkpoint)
+	if err != nil {
+		return 0, 0, err
 	}
 	if last == checkpoint {
 		return last, 0, nil // the whole batch was a redelivery
@@ -204,7 +206,65 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		return 0, 0, err
 	}
 	c.touched = b.touched()
+	c.unsaved, c.saved = 0, time.Now()
 	return last, applied, nil
+}
+
+// queue queues the statements of the batch's events past checkpoint, and
+// returns the last one's sequence and how many went to a reducer.
+func (c *consumer) queue(ctx context.Context, b *Batch, msgs []jetstream.Msg, checkpoint uint64) (uint64, int, error) {
+	last, applied := checkpoint, 0
+	for i, m := range msgs {
+		seq := streamSeq(m)
+		if seq <= checkpoint {
+			continue // applied before the last ack was lost
+		}
+		last = seq
+		if !c.p.Reads(m.Subject()) {
+			continue // another type of an aggregate it reads
+		}
+		b.event = i
+		if reason, ok := c.dead[seq]; ok {
+			queueDeadLetter(b, c.p.Name, m, seq, reason, c.attempts[seq])
+			continue
+		}
+		if err := c.reduce(ctx, b, m, seq); err != nil {
+			var o *outage
+			if errors.As(err, &o) {
+				return 0, 0, o.err
+			}
+			return 0, 0, &poison{index: i, err: err}
+		}
+		applied++
+	}
+	return last, applied, nil
+}
+
+// skipsAll tells whether a live consumer's batch holds no event the
+// projection reads.
+func (c *consumer) skipsAll(msgs []jetstream.Msg) bool {
+	if !c.gapless {
+		return false
+	}
+	for _, m := range msgs {
+		if c.p.Reads(m.Subject()) {
+			return false
+		}
+	}
+	return true
+}
+
+// saveSkipped writes the checkpoint through the batches that had nothing
+// for the projection, once the stream has gone quiet.
+func (c *consumer) saveSkipped(ctx context.Context) error {
+	if c.unsaved == 0 {
+		return nil
+	}
+	if _, err := c.r.deps.Pool.Exec(ctx, checkpointSQL, c.p.Name, int64(c.unsaved)); err != nil {
+		return fmt.Errorf("checkpoint through %d: %w", c.unsaved, err)
+	}
+	c.unsaved, c.saved = 0, time.Now()
+	return nil
 }
 
 // isEventFault tells a statement that failed because of its data (bad

@@ -132,7 +132,7 @@ func (r *Runner) ensureConsumer(ctx context.Context, p Projection, checkpoint ui
 	cons, err := r.deps.JS.Consumer(ctx, events.StreamName, p.Name)
 	if err == nil {
 		info := cons.CachedInfo()
-		if info.AckFloor.Stream == checkpoint && info.NumAckPending == 0 && sameSubjects(info.Config.FilterSubjects, p.FilterSubjects()) {
+		if info.AckFloor.Stream == checkpoint && info.NumAckPending == 0 && sameSubjects(info.Config.FilterSubjects, p.ConsumerSubjects()) {
 			return cons, nil
 		}
 		if err := r.deps.JS.DeleteConsumer(ctx, events.StreamName, p.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
@@ -144,7 +144,7 @@ func (r *Runner) ensureConsumer(ctx context.Context, p Projection, checkpoint ui
 	cfg := jetstream.ConsumerConfig{
 		Durable:        p.Name,
 		Description:    "projection " + p.Name,
-		FilterSubjects: p.FilterSubjects(),
+		FilterSubjects: p.ConsumerSubjects(),
 		AckPolicy:      jetstream.AckAllPolicy,
 		AckWait:        time.Minute,
 		MaxDeliver:     -1,

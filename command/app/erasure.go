@@ -32,7 +32,7 @@ func (e Eraser) erase(ctx context.Context, tenant, userID string) error {
 func (e Eraser) ErasureTask() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: erasureTask, Description: "destroys the password hash and data key of deleted users",
-		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.UserDeleted)},
+		Types: []string{events.UserDeleted},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, err := m.Event()
 			if err != nil {
