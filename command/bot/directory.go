@@ -4,7 +4,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/chatbotsaas/chatbot/command/domain/chatbot"
 	"github.com/chatbotsaas/chatbot/command/domain/company"
-	"github.com/chatbotsaas/chatbot/events"
 )
 
 // The directory is what a call needs to know, all of it in memory and
@@ -35,6 +33,7 @@ import (
 type Directory struct {
 	keys      *keyIndex
 	stream    jetstream.Stream
+	end       *streamEnd // nil until Follow
 	snapshots *indexSnapshots
 	log       *slog.Logger
 	applied   applied  // every event up to here is applied
@@ -90,21 +89,19 @@ func (d *Directory) Confirm(ctx context.Context, position uint64) (Confirmation,
 	return d.members.confirm(position), nil
 }
 
-// freshKeys waits until the index holds the last key issued anywhere.
+// freshKeys waits until the index holds every key issued anywhere before
+// the lookup began: every event up to the stream's last position then.
 func (d *Directory) freshKeys(ctx context.Context) error {
-	if d.stream == nil {
+	if d.end == nil {
 		return nil
-	}
-	msg, err := d.stream.GetLastMsgForSubject(ctx, events.TypeFilter(events.ApiKeyIssued))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("bot directory: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := d.applied.reach(ctx, msg.Sequence); err != nil {
+	last, err := d.end.last(ctx)
+	if err != nil {
+		return fmt.Errorf("bot directory: %w", err)
+	}
+	if err := d.applied.reach(ctx, last); err != nil {
 		return errLagging
 	}
 	return nil

@@ -26,6 +26,13 @@ func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, replicas
 		return err
 	}
 	d.stream = stream
+	d.end = &streamEnd{read: func(ctx context.Context) (uint64, error) {
+		info, err := stream.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		return info.State.LastSeq, nil
+	}}
 	obs, err := js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: SnapshotBucket, Description: "the bot directory's key index (key hash prefix → chatbot) and the stream position it covers",
 		Storage: jetstream.FileStorage, Replicas: max(replicas, 1),
