@@ -18,7 +18,7 @@ const accountLockedTask = "mail_account_locked"
 func (n *Notifier) accountLocked() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: accountLockedTask, Description: "mails the account when it is locked", FromNow: true,
-		Types: []string{events.AccountLocked},
+		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.AccountLocked)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, data, err := decode[events.AccountLockedData](m)
 			if err != nil {

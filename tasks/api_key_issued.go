@@ -16,7 +16,7 @@ const apiKeyIssuedTask = "mail_api_key_issued"
 func (n *Notifier) apiKeyIssued() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: apiKeyIssuedTask, Description: "mails the company's managers when an API key is made", FromNow: true,
-		Types: []string{events.ApiKeyIssued},
+		Subjects: []string{events.Subject("*", events.AggregateChatbot, "*", events.ApiKeyIssued)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, data, err := decode[events.ApiKeyIssuedData](m)
 			if err != nil {

@@ -16,7 +16,7 @@ const passwordChangedTask = "mail_password_changed"
 func (n *Notifier) passwordChanged() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: passwordChangedTask, Description: "mails the account after a password change or reset", FromNow: true,
-		Types: []string{events.PasswordChanged},
+		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.PasswordChanged)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, data, err := decode[events.PasswordChangedData](m)
 			if err != nil {

@@ -20,7 +20,7 @@ const passwordResetTask = "mail_password_reset"
 func (n *Notifier) passwordReset() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: passwordResetTask, Description: "mails password reset links", FromNow: true,
-		Types: []string{events.PasswordResetRequested},
+		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.PasswordResetRequested)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, data, err := decode[events.PasswordResetRequestedData](m)
 			if err != nil {

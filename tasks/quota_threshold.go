@@ -21,7 +21,7 @@ const quotaThresholdTask = "mail_quota_threshold"
 func (n *Notifier) quotaThreshold() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: quotaThresholdTask, Description: "mails the company's managers at 80 % and 100 % of a quota", FromNow: true,
-		Types: []string{events.QuotaThresholdReached},
+		Subjects: []string{events.Subject("*", events.AggregateUsage, "*", events.QuotaThresholdReached)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, data, err := decode[events.QuotaThresholdReachedData](m)
 			if err != nil {

@@ -32,11 +32,16 @@ func (e Eraser) erase(ctx context.Context, tenant, userID string) error {
 func (e Eraser) ErasureTask() taskrouter.Handler {
 	return taskrouter.Handler{
 		Name: erasureTask, Description: "destroys the password hash and data key of deleted users",
-		Types: []string{events.UserDeleted},
+		Subjects: []string{events.Subject("*", events.AggregateUser, "*", events.UserDeleted)},
 		Do: func(ctx context.Context, m taskrouter.Message) error {
 			env, err := m.Event()
 			if err != nil {
 				return fmt.Errorf("%w: %v", taskrouter.ErrCannotDo, err)
+			}
+			// What it destroys cannot be undone: it checks the event is a
+			// deletion itself rather than trust the consumer's filter.
+			if env.Type != events.UserDeleted || env.AggregateType != events.AggregateUser {
+				return fmt.Errorf("%w: erasure takes %s, not %s on %s", taskrouter.ErrCannotDo, events.UserDeleted, env.Type, env.AggregateType)
 			}
 			return e.erase(ctx, env.TenantID, env.AggregateID)
 		},

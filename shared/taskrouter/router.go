@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -31,16 +29,7 @@ var ErrNotYet = errors.New("task must wait")
 type Handler struct {
 	Name        string   // the durable consumer's name, and the dead letters'
 	Description string   // shown on the consumer
-	Subjects    []string // filter subjects of the stream, for a task not on events
-	// Types are the event types of a task on events: its consumer takes
-	// every event of their aggregates (events.*.<aggregate>.*.*) and only
-	// these types reach Do, the others acknowledged unread. A consumer
-	// filtered to one type of a busy aggregate sits idle while the
-	// aggregate takes other events, and when it wakes the broker searches
-	// every subject of the aggregate for its filter, under the lock
-	// appends wait for; taking the whole aggregate keeps it where the
-	// stream is.
-	Types []string
+	Subjects    []string // filter subjects of the stream
 	// FromNow starts a new consumer at the end of the stream rather than at
 	// its beginning: a notification is not sent for events of the past.
 	FromNow bool
@@ -174,9 +163,6 @@ func (r *Router) start(ctx context.Context, h Handler) error {
 	do := h.Do
 	r.wm.AddConsumerHandler(h.Name, h.Name, sub, func(wm *message.Message) error {
 		m := fromWatermill(wm)
-		if len(h.Types) > 0 && !slices.Contains(h.Types, m.Subject()[strings.LastIndexByte(m.Subject(), '.')+1:]) {
-			return nil
-		}
 		return do(events.WithTask(wm.Context(), m), m)
 	})
 	stop, err := r.opts.DeadLetters.Serve(ctx, h.Name, func(ctx context.Context, m Message) error {
@@ -187,22 +173,6 @@ func (r *Router) start(ctx context.Context, h Handler) error {
 	}
 	r.stops = append(r.stops, stop)
 	return nil
-}
-
-// subjects are the filters of the task's consumer: its Subjects, or the
-// aggregates of its Types.
-func (h Handler) subjects() []string {
-	out := slices.Clone(h.Subjects)
-	for _, t := range h.Types {
-		f := events.TypeFilter(t)
-		if aggregate := events.Default.Aggregate(t); aggregate != "" {
-			f = events.Subject("*", aggregate, "*", "*")
-		}
-		if !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // existing hands Watermill the consumer made by ensureConsumer: durable,
@@ -219,7 +189,7 @@ func (r *Router) existing(name string) wmjs.ResourceInitializer {
 // made again (its tasks are idempotent, so what it had pending is safe).
 func (r *Router) ensureConsumer(ctx context.Context, h Handler) (jetstream.Consumer, error) {
 	cfg := jetstream.ConsumerConfig{
-		Durable: h.Name, Description: h.Description, FilterSubjects: h.subjects(),
+		Durable: h.Name, Description: h.Description, FilterSubjects: h.Subjects,
 		AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.opts.AckWait, MaxDeliver: -1, MaxAckPending: r.opts.InFlight,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
 		PriorityPolicy: jetstream.PriorityPolicyPinned, PriorityGroups: []string{priorityGroup}, PinnedTTL: r.opts.PinnedTTL,
