@@ -2,16 +2,23 @@ package projector
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/chatbotsaas/chatbot/command/devseed"
 	"github.com/chatbotsaas/chatbot/events"
+	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/deadletter"
+	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // A live consumer takes every event of the aggregates its projection reads,
@@ -35,6 +42,7 @@ func TestALiveConsumerPassesOverItsAggregatesOtherTypes(t *testing.T) {
 	// api_keys does not read flow for 1.5 s. Their data is not an event at
 	// all: decoded, each would be parked.
 	stop := watchCheckpointWrites(t, e.env, "api_keys")
+	announced := watchAnnouncedCheckpoints(t, e.env, "api_keys")
 	var last uint64
 	n := 0
 	for end := time.Now().Add(1500 * time.Millisecond); time.Now().Before(end); n++ {
@@ -53,6 +61,14 @@ func TestALiveConsumerPassesOverItsAggregatesOtherTypes(t *testing.T) {
 	}
 	if got > 4 {
 		t.Errorf("the checkpoint was written %d times for %d events it has nothing in, want at most 4", got, n)
+	}
+	marks, ahead := announced()
+	t.Logf("%d announcements of api_keys, %d with a checkpoint Postgres did not hold", marks, len(ahead))
+	if marks < 2 {
+		t.Fatalf("only %d announcements of api_keys seen: the test shows nothing", marks)
+	}
+	if len(ahead) > 0 {
+		t.Errorf("announced checkpoints above the row read right after them (announced → row): %v", ahead)
 	}
 	parked, _, err := deadletter.List(ctx, e.db.Pool, deadletter.Filter{Consumer: "api_keys", Limit: 10})
 	if err != nil {
@@ -114,5 +130,125 @@ func watchCheckpointWrites(t *testing.T, e *env, name string) func() int {
 			}
 		}
 		return n
+	}
+}
+
+// watchAnnouncedCheckpoints reads a projection's checkpoint row right after
+// each announcement of it: a copy of the read models waits for the row to
+// show the checkpoint announced, so one above the row (which never moves
+// back) was announced before Postgres held it. The returned func stops
+// the watch and says how many announcements came and which were ahead.
+func watchAnnouncedCheckpoints(t *testing.T, e *env, name string) func() (int, [][2]uint64) {
+	t.Helper()
+	var mu sync.Mutex
+	var ahead [][2]uint64
+	var failed error
+	n := 0
+	sub, err := e.js.Conn().Subscribe(readmodel.StateSubject, func(m *nats.Msg) {
+		a, err := readmodel.DecodeAnnouncement(m.Data)
+		for _, mk := range a.Marks {
+			if err != nil || mk.Projection != name {
+				continue
+			}
+			var row int64
+			qerr := e.db.Pool.QueryRow(context.Background(), "SELECT position FROM projection_checkpoints WHERE name = $1", name).Scan(&row)
+			mu.Lock()
+			n++
+			if qerr != nil {
+				failed = qerr
+			} else if mk.Checkpoint > uint64(row) {
+				ahead = append(ahead, [2]uint64{mk.Checkpoint, uint64(row)})
+			}
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() (int, [][2]uint64) {
+		if err := sub.Unsubscribe(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if failed != nil {
+			t.Fatalf("read the checkpoint of %s: %v", name, failed)
+		}
+		return n, ahead
+	}
+}
+
+// A lead that ends writes the checkpoint through the events it passed over
+// since its last write, so that the next leader finds the checkpoint at the
+// consumer's acknowledged position and keeps the consumer.
+func TestALeadThatEndsWritesTheCheckpointThroughWhatItPassedOver(t *testing.T) {
+	ctx := context.Background()
+	db, nt := testkit.NewDatabase(t), testkit.StartNATSWithSync(t, "2m")
+	e := &env{t: t, db: db, nats: nt, reg: events.Default}
+	e.js = e.newJS()
+	if _, err := events.EnsureStream(ctx, e.js, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := devseed.Events(ctx, e.js, devseed.EventsOptions{Events: 100, Tenants: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// A fetch that waits a minute: no quiet moment writes the checkpoint
+	// while the test runs, only a batch or the end of the lead.
+	r := New(Deps{Pool: db.Pool, JS: e.js, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, []Projection{APIKeys()},
+		Options{FetchWait: time.Minute, StandbyPoll: 100 * time.Millisecond})
+	if err := r.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			r.Stop()
+		}
+	})
+	var cons jetstream.Consumer
+	for deadline := time.Now().Add(30 * time.Second); cons == nil; time.Sleep(10 * time.Millisecond) {
+		c, err := e.js.Consumer(ctx, events.StreamName, "api_keys")
+		if err == nil {
+			cons = c
+		} else if !errors.Is(err, jetstream.ErrConsumerNotFound) || time.Now().After(deadline) {
+			t.Fatalf("the api_keys consumer: %v", err)
+		}
+	}
+	acked := func(through uint64) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			info, err := cons.Info(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.AckFloor.Stream >= through && info.NumPending == 0 && info.NumAckPending == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("api_keys acknowledged through %d, want %d", info.AckFloor.Stream, through)
+			}
+		}
+	}
+	acked(1) // the seeded history: nothing pending, nothing awaiting an ack
+	// A second after the last write the first batch writes again; the
+	// ones after it within the second are passed over unsaved.
+	time.Sleep(1100 * time.Millisecond)
+	var last uint64
+	for range 60 {
+		ack, err := e.js.Publish(ctx, events.Subject("t1", events.AggregateChatbot, uuid.NewString(), events.ChatbotCreated), []byte("not an envelope"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = ack.Sequence
+		time.Sleep(2 * time.Millisecond)
+	}
+	acked(last)
+	if before := e.checkpoint("api_keys"); before >= last {
+		t.Fatalf("the checkpoint was written through %d before the lead ended: the test shows nothing", before)
+	}
+	r.Stop()
+	stopped = true
+	if got := e.checkpoint("api_keys"); got != last {
+		t.Errorf("after the lead ended the checkpoint is %d, want %d (acknowledged)", got, last)
 	}
 }

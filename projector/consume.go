@@ -36,17 +36,15 @@ type consumer struct {
 	delivered uint64
 
 	// unsaved is the last event of batches that had nothing for the
-	// projection, acknowledged and announced but not yet written as the
-	// checkpoint; saved is when the checkpoint was last written.
+	// projection, acknowledged but not yet written as the checkpoint;
+	// saved is when the checkpoint was last written, and stored what it
+	// holds. Only what is stored is announced as the checkpoint (a copy of
+	// the read models waits for that row); the announcer's through
+	// position covers the skipped events, as none is of its types.
 	unsaved uint64
 	saved   time.Time
+	stored  uint64
 }
-
-// saveSkippedEvery bounds how long batches the projection has nothing in
-// (events of its aggregates' other types) go without a checkpoint write:
-// they change no row, so they cost Postgres a round trip at most this
-// often, and when the stream goes quiet (see step).
-const saveSkippedEvery = time.Second
 
 // poison is a failure that one event causes, as opposed to an outage.
 type poison struct {
@@ -70,7 +68,8 @@ func (c *consumer) step(ctx context.Context) error {
 			return nil
 		}
 		if errors.Is(err, nats.ErrTimeout) {
-			return c.saveSkipped(ctx)
+			c.saveQuiet(ctx)
+			return nil
 		}
 		return err
 	}
@@ -92,7 +91,7 @@ func (c *consumer) step(ctx context.Context) error {
 	// Caches first, then the announcement: a read that waited for this
 	// position finds the cache already retired what changed.
 	c.r.invalidate(c.p.Of(), c.touched)
-	c.r.ann.committed(c.p.Name, last)
+	c.r.ann.committed(c.p.Name, c.stored)
 	if c.r.opts.afterCommit != nil {
 		c.r.opts.afterCommit(c.p.Name, last)
 	}
@@ -185,6 +184,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		return 0, 0, err
 	}
 	if last == checkpoint {
+		c.stored = max(c.stored, checkpoint)
 		return last, 0, nil // the whole batch was a redelivery
 	}
 	b.event = len(msgs) - 1
@@ -206,7 +206,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		return 0, 0, err
 	}
 	c.touched = b.touched()
-	c.unsaved, c.saved = 0, time.Now()
+	c.unsaved, c.saved, c.stored = 0, time.Now(), last
 	return last, applied, nil
 }
 
@@ -238,33 +238,6 @@ func (c *consumer) queue(ctx context.Context, b *Batch, msgs []jetstream.Msg, ch
 		applied++
 	}
 	return last, applied, nil
-}
-
-// skipsAll tells whether a live consumer's batch holds no event the
-// projection reads.
-func (c *consumer) skipsAll(msgs []jetstream.Msg) bool {
-	if !c.gapless {
-		return false
-	}
-	for _, m := range msgs {
-		if c.p.Reads(m.Subject()) {
-			return false
-		}
-	}
-	return true
-}
-
-// saveSkipped writes the checkpoint through the batches that had nothing
-// for the projection, once the stream has gone quiet.
-func (c *consumer) saveSkipped(ctx context.Context) error {
-	if c.unsaved == 0 {
-		return nil
-	}
-	if _, err := c.r.deps.Pool.Exec(ctx, checkpointSQL, c.p.Name, int64(c.unsaved)); err != nil {
-		return fmt.Errorf("checkpoint through %d: %w", c.unsaved, err)
-	}
-	c.unsaved, c.saved = 0, time.Now()
-	return nil
 }
 
 // isEventFault tells a statement that failed because of its data (bad

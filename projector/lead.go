@@ -73,6 +73,7 @@ func (r *Runner) consume(ctx context.Context, p Projection, conn *pgx.Conn, cons
 	defer stop()
 	c := &consumer{r: r, p: p, log: log, it: it, attempts: map[uint64]int{}, dead: map[uint64]string{},
 		gapless: p.part == nil, delivered: cons.CachedInfo().Delivered.Consumer}
+	defer c.saveOnExit()
 	// A rebuild runs beside the live consumer and ends with the leadership.
 	rb := &rebuilder{r: r, p: p, log: log, handled: handled}
 	lctx, cancel := context.WithCancel(ctx)
