@@ -4,7 +4,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -91,6 +90,9 @@ func (d *Directory) Confirm(ctx context.Context, position uint64) (Confirmation,
 
 // freshKeys waits until the index holds every key issued anywhere before
 // the lookup began: every event up to the stream's last position then.
+// When that position cannot be read in time the directory cannot say the
+// key is unknown, and the call is refused as unavailable (503), as while
+// it lags.
 func (d *Directory) freshKeys(ctx context.Context) error {
 	if d.end == nil {
 		return nil
@@ -99,7 +101,7 @@ func (d *Directory) freshKeys(ctx context.Context) error {
 	defer cancel()
 	last, err := d.end.last(ctx)
 	if err != nil {
-		return fmt.Errorf("bot directory: %w", err)
+		return errLagging
 	}
 	if err := d.applied.reach(ctx, last); err != nil {
 		return errLagging

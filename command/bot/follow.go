@@ -29,6 +29,8 @@ func (d *Directory) Follow(ctx context.Context, js jetstream.JetStream, replicas
 	d.end = &streamEnd{read: func(ctx context.Context) (uint64, error) {
 		info, err := stream.Info(ctx)
 		if err != nil {
+			// Logged once per read, however many lookups shared it.
+			d.log.Warn("bot directory: the stream's last position not read; unknown keys answer unavailable", "err", err)
 			return 0, err
 		}
 		return info.State.LastSeq, nil

@@ -2,10 +2,14 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/chatbotsaas/chatbot/shared/apperr"
 )
 
 // Lookups of unknown keys share reads of the stream's end, and none is
@@ -66,5 +70,25 @@ func TestLookupsShareReadsOfTheStreamsEndThatBeganAfterThem(t *testing.T) {
 	}
 	if _, err := end.last(context.Background()); err != nil {
 		t.Errorf("after a cancelled lookup: %v", err)
+	}
+}
+
+// A key the directory does not know, asked while the stream's end cannot be
+// read, is refused as unavailable (503 with Retry-After), not answered as
+// unknown (it may have been issued a moment ago elsewhere) nor as a fault.
+func TestAnUnknownKeyIsUnavailableWhileTheStreamsEndCannotBeRead(t *testing.T) {
+	reads := 0
+	d := NewDirectory()
+	d.end = &streamEnd{read: func(context.Context) (uint64, error) {
+		reads++
+		return 0, errors.New("nats: no responders available for request")
+	}}
+	_, ok, err := d.Lookup(context.Background(), strings.Repeat("ab", 32))
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindUnavailable || ae.RetryAfter == 0 {
+		t.Fatalf("lookup while the stream's end is unreadable: ok %v, err %v; want unavailable with Retry-After", ok, err)
+	}
+	if reads != 1 {
+		t.Fatalf("%d reads of the stream's end, want 1", reads)
 	}
 }
