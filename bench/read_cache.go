@@ -141,8 +141,8 @@ func benchCachedGet(cfg runConfig) (Result, error) {
 	}, nil
 }
 
-// benchUncachedGet compares GET /v1/me without a cache (Postgres under
-// row-level security on every read) with a bare Fiber handler doing the
+// benchUncachedGet compares GET /v1/me without a cache (Postgres on every
+// read, a point read: query.PointQueryRow) with a bare Fiber handler doing the
 // same point select plainly and answering its JSON.
 func benchUncachedGet(cfg runConfig) (Result, error) {
 	ctx := context.Background()
@@ -191,7 +191,7 @@ func benchUncachedGet(cfg runConfig) (Result, error) {
 	return Result{
 		Name: "uncached GET /v1/me", Ceiling: "Fiber + pgx point select",
 		Target: 0.8, Ratio: loads[1].Rate / loads[0].Rate, Load: loads[1], Base: loads[0],
-		Note: fmt.Sprintf("edge, guard (EdDSA token of one of %d users), read under row-level security, JSON, no cache; "+
+		Note: fmt.Sprintf("edge, guard (EdDSA token of one of %d users), a point read (query.PointQueryRow), JSON, no cache; "+
 			"ceiling: a bare Fiber handler, the same SELECT as the connecting user, its JSON; plain %s; product %s",
 			len(product.bearers), figures(loads[0], loads[0]), figures(loads[1], loads[0])),
 	}, nil

@@ -2,24 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/danielgtaylor/huma/v2"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chatbotsaas/chatbot/query"
-	"github.com/chatbotsaas/chatbot/shared/auth"
-	"github.com/chatbotsaas/chatbot/shared/httpx"
-	"github.com/chatbotsaas/chatbot/shared/observability"
 )
 
 const (
@@ -100,82 +92,6 @@ func benchTenantRead(cfg runConfig) (Result, error) {
 // figures are a load's rate, ratio to base and latencies, for a note.
 func figures(l, base Load) string {
 	return fmt.Sprintf("%.0f/s (%.2f) p50 %.2f ms p99 %.2f ms", l.Rate, l.Rate/base.Rate, l.P50ms, l.P99ms)
-}
-
-// benchTenantReadHTTP is the same comparison as the query side serves it:
-// the product's GET /v1/me (read through the helper) against a copy of it
-// that reads plainly (the ceiling), both behind the HTTP edge and the
-// guard, each request with its own user's access token verified.
-func benchTenantReadHTTP(cfg runConfig) (Result, error) {
-	ctx := context.Background()
-	db, keys, err := tenantUsersDB(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	defer db.Close()
-
-	_, priv, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		return Result{}, err
-	}
-	keySet := auth.NewKeySet(priv)
-	tokens := auth.NewTokens(keySet, "bench", "bench", time.Now)
-	guard := auth.NewGuard(tokens, auth.NewRevocations(func() time.Duration { return time.Hour }, time.Now), nil)
-	metrics := observability.NewMetrics()
-	srv := httpx.New(edgeOptions(metrics))
-	srv.API.UseMiddleware(guard.Middleware(srv.API))
-	query.New(query.Deps{Pool: db.Pool, Keys: keySet, ReadWait: time.Second}).Register(srv.API)
-	type meOutput struct{ Body query.Me }
-	huma.Register(srv.API, auth.Require(huma.Operation{OperationID: "plain-me", Method: http.MethodGet, Path: "/plain/v1/me"},
-		auth.PermProfileRead), func(ctx context.Context, _ *struct{}) (*meOutput, error) {
-		p, _ := auth.PrincipalFrom(ctx)
-		out := &meOutput{}
-		b := &out.Body
-		err := db.Pool.QueryRow(ctx, meSQL, p.Tenant(), p.UserID).Scan(&b.ID, &b.Email, &b.Name, &b.Role, &b.CompanyID, &b.Status, &b.CreatedAt)
-		return out, err
-	})
-	base, stop, err := listen(srv.App)
-	if err != nil {
-		return Result{}, err
-	}
-	defer stop()
-
-	// One token for every tenth user: every tenant has some.
-	var bearers []string
-	for i := 0; i < len(keys); i += 10 {
-		k := keys[i]
-		tok, err := tokens.Issue(auth.Principal{UserID: k.id, SessionID: uuid.NewString(), Role: auth.RoleUser, CompanyID: k.tenant}, time.Hour)
-		if err != nil {
-			return Result{}, err
-		}
-		bearers = append(bearers, "Bearer "+tok)
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.workers, MaxConnsPerHost: cfg.workers}}
-	get := func(path string) func(int) bool {
-		return func(int) bool {
-			req, _ := http.NewRequest("GET", base+path, nil)
-			req.Header.Set("Authorization", bearers[rand.IntN(len(bearers))])
-			res, err := client.Do(req)
-			if err != nil {
-				return false
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			_ = res.Body.Close()
-			return res.StatusCode == 200
-		}
-	}
-	plain, scoped := get("/plain/v1/me"), get("/v1/me")
-	if err := findsEveryone(plain, scoped); err != nil {
-		return Result{}, err
-	}
-	interleaved(cfg.workers, time.Second, 1, plain, scoped) // warm up
-	loads := interleaved(cfg.workers, cfg.duration/tenantReadRounds, tenantReadRounds, plain, scoped)
-	return Result{
-		Name: "GET /v1/me under RLS", Ceiling: "the same route reading as the connecting user",
-		Target: 0.95, Ratio: loads[1].Rate / loads[0].Rate, Load: loads[1], Base: loads[0],
-		Note: fmt.Sprintf("edge, guard (EdDSA token of one of %d users), read, JSON; plain %s; RLS %s",
-			len(bearers), figures(loads[0], loads[0]), figures(loads[1], loads[0])),
-	}, nil
 }
 
 func scanMe(r pgx.Row) error {

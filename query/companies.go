@@ -15,7 +15,8 @@ import (
 // the company may read them; an administrator any company's. Another
 // company's ids answer 404, and every query is keyed by the company taken
 // from the path only after the caller was found to belong to it, and runs
-// under row-level security within that company (TenantQuery).
+// within that company: a row by its key as a point read (PointQueryRow),
+// a list under row-level security (TenantQuery).
 
 var companyTags = []string{"Company"}
 

@@ -16,8 +16,9 @@ import (
 )
 
 // PGReader answers the Reader's reads from the Postgres read models, each
-// under row-level security within its tenant (TenantQuery), on the
-// primary or on a read replica (readmodel.Replicas).
+// within its tenant: a row by its key as a point read (PointQueryRow),
+// every other read under row-level security (TenantQuery); on the primary
+// or on a read replica (readmodel.Replicas).
 type PGReader struct {
 	reads  *readmodel.Replicas
 	wait   time.Duration
@@ -50,7 +51,7 @@ func (r *PGReader) Me(ctx context.Context, min uint64, tenant, userID string) (R
 		return Read[Me]{}, err
 	}
 	var m Me
-	err = TenantQueryRow(ctx, pool, tenant, meSQL, tenant, userID).
+	err = PointQueryRow(ctx, pool, tenant, meSQL, userID).
 		Scan(&m.ID, &m.Email, &m.Name, &m.Role, &m.CompanyID, &m.Status, &m.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Me]{}, apperr.NotFound("user")
@@ -66,7 +67,7 @@ func (r *PGReader) Company(ctx context.Context, min uint64, tenant string) (Read
 	if err != nil {
 		return Read[Company]{}, err
 	}
-	c, err := scanCompany(TenantQueryRow(ctx, pool, tenant, companySQL, tenant), r.policy)
+	c, err := scanCompany(PointQueryRow(ctx, pool, tenant, companySQL), r.policy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Company]{}, apperr.NotFound("company")
 	}
@@ -81,7 +82,7 @@ func (r *PGReader) Chatbot(ctx context.Context, min uint64, tenant, id string) (
 	if err != nil {
 		return Read[Chatbot]{}, err
 	}
-	b, err := scanChatbot(TenantQueryRow(ctx, pool, tenant, chatbotSQL, tenant, id), r.policy)
+	b, err := scanChatbot(PointQueryRow(ctx, pool, tenant, chatbotSQL, id), r.policy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Read[Chatbot]{}, apperr.NotFound("chatbot")
 	}
@@ -139,7 +140,7 @@ func (r *PGReader) APIKeys(ctx context.Context, min uint64, tenant, chatbotID st
 		// Keys only exist under their chatbot: an empty page is either
 		// a chatbot without keys or no chatbot at all.
 		var exists bool
-		if err := TenantQueryRow(ctx, pool, tenant, chatbotExistsSQL, tenant, chatbotID).Scan(&exists); err != nil {
+		if err := PointQueryRow(ctx, pool, tenant, chatbotExistsSQL, chatbotID).Scan(&exists); err != nil {
 			return Read[List[APIKey]]{}, err
 		}
 		if !exists {
