@@ -119,5 +119,5 @@ func locateUser(ctx context.Context, store *eventstore.Store, userID string) (ev
 	if !ok || uid != userID {
 		return eventstore.Ref{}, apperr.NotFound("user")
 	}
-	return userRef(tenant, userID), nil
+	return userRef(tenant, uid), nil // the store's copy, not the caller's string
 }

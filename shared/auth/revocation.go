@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,7 +67,7 @@ func (r *Revocations) Apply(env events.Envelope) {
 	keep := env.OccurredAt.Add(r.horizon() + time.Minute)
 	switch env.Type {
 	case events.SessionRevoked, events.RefreshTokenReuseDetected:
-		r.sessions[env.AggregateID] = keep
+		r.sessions[strings.Clone(env.AggregateID)] = keep
 	case events.UserSessionsRevoked:
 		data, err := events.Default.Decode(&env)
 		if d, ok := data.(*events.UserSessionsRevokedData); ok && err == nil {
@@ -76,16 +77,19 @@ func (r *Revocations) Apply(env events.Envelope) {
 		r.revokeUser(env.AggregateID, userRevocation{before: env.OccurredAt})
 	case events.CompanySuspended:
 		if at, ok := r.companies[env.AggregateID]; !ok || env.OccurredAt.After(at) {
-			r.companies[env.AggregateID] = env.OccurredAt
+			r.companies[strings.Clone(env.AggregateID)] = env.OccurredAt
 		}
 	}
 }
 
+// The ids are copied: the map outlives the envelope, whose strings may be
+// views of a buffer its maker reuses (a request's path).
 func (r *Revocations) revokeUser(id string, rev userRevocation) {
 	if old, ok := r.users[id]; ok && old.before.After(rev.before) {
 		return
 	}
-	r.users[id] = rev
+	rev.except = strings.Clone(rev.except)
+	r.users[strings.Clone(id)] = rev
 }
 
 // forget drops records no live token can be affected by.

@@ -73,7 +73,9 @@ func New(o Options) *Server {
 	cfg.OnAddOperation = append(cfg.OnAddOperation, func(_ *huma.OpenAPI, op *huma.Operation) {
 		op.MaxBodyBytes = limit
 	})
-	return &Server{App: app, API: humafiber.New(app, cfg)}
+	api := humafiber.New(app, cfg)
+	api.UseMiddleware(ownedValues)
+	return &Server{App: app, API: api}
 }
 
 // errorHandler answers every error that reaches Fiber as a problem.
