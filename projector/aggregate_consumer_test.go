@@ -3,8 +3,6 @@ package projector
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -18,7 +16,6 @@ import (
 	"github.com/chatbotsaas/chatbot/events"
 	"github.com/chatbotsaas/chatbot/readmodel"
 	"github.com/chatbotsaas/chatbot/shared/deadletter"
-	"github.com/chatbotsaas/chatbot/shared/testkit"
 )
 
 // A live consumer takes every event of the aggregates its projection reads,
@@ -183,28 +180,9 @@ func watchAnnouncedCheckpoints(t *testing.T, e *env, name string) func() (int, [
 // consumer's acknowledged position and keeps the consumer.
 func TestALeadThatEndsWritesTheCheckpointThroughWhatItPassedOver(t *testing.T) {
 	ctx := context.Background()
-	db, nt := testkit.NewDatabase(t), testkit.StartNATSWithSync(t, "2m")
-	e := &env{t: t, db: db, nats: nt, reg: events.Default}
-	e.js = e.newJS()
-	if _, err := events.EnsureStream(ctx, e.js, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := devseed.Events(ctx, e.js, devseed.EventsOptions{Events: 100, Tenants: 2}); err != nil {
-		t.Fatal(err)
-	}
 	// A fetch that waits a minute: no quiet moment writes the checkpoint
 	// while the test runs, only a batch or the end of the lead.
-	r := New(Deps{Pool: db.Pool, JS: e.js, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, []Projection{APIKeys()},
-		Options{FetchWait: time.Minute, StandbyPoll: 100 * time.Millisecond})
-	if err := r.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			r.Stop()
-		}
-	})
+	e := newProductEnvWith(t, 100, Options{FetchWait: time.Minute, StandbyPoll: 100 * time.Millisecond}, APIKeys())
 	var cons jetstream.Consumer
 	for deadline := time.Now().Add(30 * time.Second); cons == nil; time.Sleep(10 * time.Millisecond) {
 		c, err := e.js.Consumer(ctx, events.StreamName, "api_keys")
@@ -246,8 +224,7 @@ func TestALeadThatEndsWritesTheCheckpointThroughWhatItPassedOver(t *testing.T) {
 	if before := e.checkpoint("api_keys"); before >= last {
 		t.Fatalf("the checkpoint was written through %d before the lead ended: the test shows nothing", before)
 	}
-	r.Stop()
-	stopped = true
+	e.runner.Stop()
 	if got := e.checkpoint("api_keys"); got != last {
 		t.Errorf("after the lead ended the checkpoint is %d, want %d (acknowledged)", got, last)
 	}

@@ -22,6 +22,12 @@ type productEnv struct {
 
 func newProductEnv(t *testing.T, n int, projections ...Projection) *productEnv {
 	t.Helper()
+	return newProductEnvWith(t, n, Options{FetchWait: 200 * time.Millisecond, StandbyPoll: 100 * time.Millisecond}, projections...)
+}
+
+// newProductEnvWith is newProductEnv with the runner's options given.
+func newProductEnvWith(t *testing.T, n int, o Options, projections ...Projection) *productEnv {
+	t.Helper()
 	ctx := context.Background()
 	// Seeded histories are large: the disk is synced every two minutes,
 	// not at every event.
@@ -36,8 +42,7 @@ func newProductEnv(t *testing.T, n int, projections ...Projection) *productEnv {
 		t.Fatal(err)
 	}
 	t.Logf("%d events seeded in %v", seeded.Events, seeded.Took)
-	r := New(Deps{Pool: db.Pool, JS: e.js, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, projections,
-		Options{FetchWait: 200 * time.Millisecond, StandbyPoll: 100 * time.Millisecond})
+	r := New(Deps{Pool: db.Pool, JS: e.js, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, projections, o)
 	if err := r.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

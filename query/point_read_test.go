@@ -110,10 +110,13 @@ func (n planNode) check() (int, error) {
 	return scans, errors.Join(errs...)
 }
 
+// placeholder is a $n of a statement.
+var placeholder = regexp.MustCompile(`\$(\d+)`)
+
 // params is the highest $n in sql.
 func params(sql string) int {
 	n := 0
-	for _, m := range regexp.MustCompile(`\$(\d+)`).FindAllStringSubmatch(sql, -1) {
+	for _, m := range placeholder.FindAllStringSubmatch(sql, -1) {
 		var k int
 		if _, err := fmt.Sscan(m[1], &k); err == nil {
 			n = max(n, k)
