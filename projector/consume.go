@@ -44,6 +44,10 @@ type consumer struct {
 	unsaved uint64
 	saved   time.Time
 	stored  uint64
+	// known is set once stored is what Postgres holds, read or written
+	// under the row's lock: the next batches commit in one round trip
+	// (commitPipelined).
+	known bool
 }
 
 // poison is a failure that one event causes, as opposed to an outage.
@@ -169,6 +173,14 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		c.unsaved = max(c.unsaved, last)
 		return last, 0, nil
 	}
+	if c.known {
+		last, applied, moved, err := c.commitPipelined(ctx, msgs)
+		if !moved {
+			return last, applied, err
+		}
+		c.known = false
+		c.log.Info("checkpoint moved under the leader; reading it again")
+	}
 	tx, err := c.r.deps.Pool.Begin(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -185,6 +197,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 	}
 	if last == checkpoint {
 		c.stored = max(c.stored, checkpoint)
+		c.known = c.stored == checkpoint
 		return last, 0, nil // the whole batch was a redelivery
 	}
 	b.event = len(msgs) - 1
@@ -206,7 +219,7 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 		return 0, 0, err
 	}
 	c.touched = b.touched()
-	c.unsaved, c.saved, c.stored = 0, time.Now(), last
+	c.unsaved, c.saved, c.stored, c.known = 0, time.Now(), last, true
 	return last, applied, nil
 }
 
