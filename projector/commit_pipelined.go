@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,4 +69,21 @@ func (c *consumer) commitPipelined(ctx context.Context, msgs []jetstream.Msg) (l
 	c.touched = b.touched()
 	c.unsaved, c.saved, c.stored = 0, time.Now(), last
 	return last, applied, false, nil
+}
+
+// errCheckpointBehind is a checkpoint found below what this leader stored:
+// the read model was restored from a backup, or lost commits. The events
+// after it were acknowledged already and will not be delivered again, so
+// the lead ends, and the next one makes the consumer again from the
+// checkpoint (ensureConsumer) and applies them.
+var errCheckpointBehind = errors.New("the checkpoint is behind what this leader stored")
+
+// checkNotBehind refuses a checkpoint read below the one the leader
+// stored. A partition's work queue keeps no acknowledged message to
+// deliver again, so its leader goes on from the checkpoint as before.
+func (c *consumer) checkNotBehind(checkpoint uint64) error {
+	if checkpoint < c.stored && c.p.part == nil {
+		return fmt.Errorf("%w: %d, stored %d", errCheckpointBehind, checkpoint, c.stored)
+	}
+	return nil
 }

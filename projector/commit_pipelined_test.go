@@ -101,3 +101,40 @@ func TestABatchCommitsInOneRoundTripUnlessTheCheckpointMoved(t *testing.T) {
 		t.Errorf("checkpoint %d after the covered event, want the other writer's %d", got, ahead)
 	}
 }
+
+// A read model restored from a backup while its leader runs: the events
+// after the restored checkpoint were acknowledged already, and the leader
+// makes its consumer again from the checkpoint to apply them once more.
+func TestACheckpointRestoredBehindTheLeaderIsCaughtUpFromIt(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.runner(e.js, Options{}, notesProjection())
+	var pos uint64
+	for range 5 {
+		pos = e.note("before")
+	}
+	e.waitCheckpoint("notes", pos, 10*time.Second)
+
+	// The backup: taken before the first event.
+	tx, err := e.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM notes"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "UPDATE projection_checkpoints SET position = 0 WHERE name = 'notes'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.count("before"); n != 0 {
+		t.Fatalf("%d notes after the restore, want 0", n)
+	}
+	after := e.note("after")
+	e.waitCheckpoint("notes", after, 10*time.Second)
+	if n, m := e.count("before"), e.count("after"); n != 5 || m != 1 {
+		t.Fatalf("after the restore: %d notes before it and %d after, want 5 and 1", n, m)
+	}
+}

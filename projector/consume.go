@@ -148,6 +148,9 @@ func (c *consumer) apply(ctx context.Context, msgs []jetstream.Msg) (uint64, err
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+		if errors.Is(err, errCheckpointBehind) {
+			return 0, err // ends the lead: the next makes the consumer again from the checkpoint
+		}
 		var pe *poison
 		if errors.As(err, &pe) {
 			seq := streamSeq(msgs[pe.index])
@@ -188,6 +191,9 @@ func (c *consumer) commit(ctx context.Context, msgs []jetstream.Msg) (uint64, in
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	checkpoint, err := readCheckpoint(ctx, tx, c.p.Name)
 	if err != nil {
+		return 0, 0, err
+	}
+	if err := c.checkNotBehind(checkpoint); err != nil {
 		return 0, 0, err
 	}
 	b := &Batch{}
