@@ -39,7 +39,7 @@ build: ## build bin/chatbotd
 # has its own Postgres database, NATS server and Redis database (leased by
 # testkit.RedisURL), so none sees another's keys.
 test: ## run the whole test suite with the race detector against the local services
-	go test -race -count=1 -p 2 -timeout 15m $(PKGS)
+	go test -race -count=1 -p 2 -timeout 30m $(PKGS)
 
 lint: fmt vet tidy-check ## gofmt, go vet, and go.mod/go.sum as go mod tidy leaves them
 
