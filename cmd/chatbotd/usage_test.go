@@ -58,7 +58,7 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	failed := 0
+	failed, firstFailure := 0, ""
 	for w := range 8 {
 		wg.Add(1)
 		go func() {
@@ -67,7 +67,9 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 				key := keys[(w+i)%2]["key"].(string)
 				if r := botCall(cc, key, "price?"); r.status != 200 {
 					mu.Lock()
-					failed++
+					if failed++; failed == 1 {
+						firstFailure = fmt.Sprintf("%d %s", r.status, r.raw)
+					}
 					mu.Unlock()
 				}
 			}
@@ -75,7 +77,7 @@ func TestThousandCallsAreCountedOnceAcrossAProjectorRestart(t *testing.T) {
 	}
 	wg.Wait()
 	if failed > 0 {
-		t.Fatalf("%d of 1,000 calls failed", failed)
+		t.Fatalf("%d of 1,000 calls failed, the first with %s", failed, firstFailure)
 	}
 	keyA := keys[0]["id"].(string)
 	deadline := time.Now().Add(15 * time.Second)
